@@ -1,0 +1,169 @@
+"""Java source helpers built on tree-sitter-java: parsing, method extraction, normalisation.
+
+All functions are pure; the parser is created once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import tree_sitter as ts
+import tree_sitter_java as tsj
+
+_METHOD_KINDS = ("method_declaration", "constructor_declaration")
+_COMMENT_KINDS = ("line_comment", "block_comment")
+
+
+@functools.cache
+def _parser() -> ts.Parser:
+    return ts.Parser(ts.Language(tsj.language()))
+
+
+def parse(source: str) -> ts.Tree:
+    """Parse Java source text (UTF-8) into a tree-sitter tree."""
+    return _parser().parse(source.encode("utf-8"))
+
+
+def _has_errors(node: ts.Node) -> bool:
+    return node.has_error
+
+
+@dataclass(frozen=True)
+class MethodSpan:
+    """A method in a class source: its name and its whole lines (0-based, end exclusive)."""
+
+    name: str
+    start_line: int
+    end_line: int
+    parameters: str
+
+    def text(self, source: str) -> str:
+        """The method's full lines, indentation and trailing newline included."""
+        return "".join(source.splitlines(keepends=True)[self.start_line : self.end_line])
+
+
+def methods(source: str) -> list[MethodSpan]:
+    """Methods and constructors declared directly in the top-level classes of ``source``.
+
+    Methods of anonymous or nested classes belong to their enclosing method.
+    """
+    tree = parse(source)
+    found: list[MethodSpan] = []
+
+    def visit_class_body(body: ts.Node) -> None:
+        for child in body.named_children:
+            if child.type in _METHOD_KINDS:
+                name = child.child_by_field_name("name")
+                params = child.child_by_field_name("parameters")
+                assert name is not None and name.text is not None
+                found.append(
+                    MethodSpan(
+                        name=name.text.decode("utf-8"),
+                        start_line=child.start_point[0],
+                        end_line=child.end_point[0] + 1,
+                        parameters=params.text.decode("utf-8") if params and params.text else "",
+                    )
+                )
+            elif child.type in ("class_declaration", "interface_declaration", "enum_declaration"):
+                inner = child.child_by_field_name("body")
+                if inner is not None:
+                    visit_class_body(inner)
+
+    for top in tree.root_node.named_children:
+        if top.type in ("class_declaration", "interface_declaration", "enum_declaration"):
+            body = top.child_by_field_name("body")
+            if body is not None:
+                visit_class_body(body)
+    return found
+
+
+def is_single_method(code: str) -> bool:
+    """True when ``code`` parses, inside a class body, as exactly one method without errors."""
+    if not code.strip():
+        return False
+    wrapped = "class __W {\n" + code + "\n}\n"
+    tree = parse(wrapped)
+    if _has_errors(tree.root_node):
+        return False
+    classes = [n for n in tree.root_node.named_children if n.type not in _COMMENT_KINDS]
+    if len(classes) != 1 or classes[0].type != "class_declaration":
+        return False
+    body = classes[0].child_by_field_name("body")
+    assert body is not None
+    members = [n for n in body.named_children if n.type not in _COMMENT_KINDS]
+    return len(members) == 1 and members[0].type in _METHOD_KINDS
+
+
+def _comment_ranges(code: str) -> list[tuple[int, int]]:
+    tree = parse(code)
+    ranges: list[tuple[int, int]] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type in _COMMENT_KINDS:
+            ranges.append((node.start_byte, node.end_byte))
+        else:
+            stack.extend(node.children)
+    return sorted(ranges)
+
+
+def strip_comments(code: str) -> str:
+    """Remove Java comments. A line that held only comment text disappears; a line that held
+    code and a comment keeps its code (right-stripped); lines that were blank stay."""
+    ranges = _comment_ranges(code)
+    if not ranges:
+        return code
+    data = code.encode("utf-8")
+    out: list[bytes] = []
+    line_start = 0
+    index = 0
+    for line in data.splitlines(keepends=True):
+        line_end = line_start + len(line)
+        keep = bytearray()
+        cut = False
+        for offset in range(len(line)):
+            absolute = line_start + offset
+            while index < len(ranges) and ranges[index][1] <= absolute:
+                index += 1
+            inside = index < len(ranges) and ranges[index][0] <= absolute < ranges[index][1]
+            if inside:
+                cut = True
+            else:
+                keep.append(line[offset])
+        line_start = line_end
+        if not cut:
+            out.append(bytes(keep))
+        elif bytes(keep).strip():
+            newline = b"\n" if line.endswith(b"\n") else b""
+            out.append(bytes(keep).rstrip() + newline)
+    return b"".join(out).decode("utf-8")
+
+
+_WS = re.compile(r"\s+")
+
+
+def normalize(code: str) -> str:
+    """Comment-free, whitespace-collapsed text: the form compared for an exact match."""
+    return _WS.sub(" ", strip_comments(code)).strip()
+
+
+def tokens(code: str) -> tuple[str, ...]:
+    """The leaf tokens of the parse of ``code`` (comments excluded): the form compared for an
+    AST match. Two methods that differ only in layout, comments or redundant whitespace have
+    equal token sequences and, being parsed by the same grammar, equal syntax trees."""
+    wrapped = "class __W {\n" + code + "\n}\n"
+    tree = parse(wrapped)
+    out: list[str] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type in _COMMENT_KINDS:
+            continue
+        if node.child_count == 0:
+            if node.text:
+                out.append(node.text.decode("utf-8", "replace"))
+            continue
+        stack.extend(reversed(node.children))
+    return tuple(out)

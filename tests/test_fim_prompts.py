@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import pytest
+
+from fimrepair.fim import SENTINELS, Mode, choose_mode, fim_example, psm_prompt, sentinels, spm_prompt
+from fimrepair.prompts import candidate_function, inference_prompt, tokenize_pair, training_pair
+from fimrepair.region import split
+
+DS = sentinels("deepseek-coder")
+BUGGY = "    int f(int a) {\n        return a - 1;\n    }\n"
+FIXED = "    int f(int a) {\n        return a + 1;\n    }\n"
+
+
+def row(key: str = "r1") -> dict[str, str]:
+    s = split(BUGGY, FIXED)
+    return {"row_id": key, "benchmark": "t", "bug_id": "B", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix}
+
+
+def test_deepseek_psm_and_spm_layouts():
+    assert psm_prompt("P", "S", DS) == "<｜fim▁begin｜>P<｜fim▁hole｜>S<｜fim▁end｜>"
+    assert spm_prompt("P", "S", DS) == "<｜fim▁begin｜><｜fim▁hole｜>S<｜fim▁end｜>P"
+
+
+def test_unknown_sentinel_family_is_an_error():
+    with pytest.raises(ValueError, match="unknown sentinel family"):
+        sentinels("deepseek")
+    assert set(SENTINELS) == {"deepseek-coder", "codellama", "starcoder"}
+
+
+def test_mode_is_per_example_and_rates_converge():
+    modes = [choose_mode(3, f"k{i}", 0.9, 0.5) for i in range(20000)]
+    assert modes == [choose_mode(3, f"k{i}", 0.9, 0.5) for i in range(20000)]
+    share = {m: modes.count(m) / len(modes) for m in Mode}
+    assert abs(share[Mode.PLAIN] - 0.1) < 0.01
+    assert abs(share[Mode.SPM] - 0.45) < 0.015 and abs(share[Mode.PSM] - 0.45) < 0.015
+    assert all(choose_mode(3, f"k{i}", 0.9, 0.0) is not Mode.SPM for i in range(2000))
+    assert all(choose_mode(3, f"k{i}", 1.0, 1.0) is Mode.SPM for i in range(2000))
+
+
+def test_fim_examples_carry_the_same_content():
+    psm = fim_example("P", "M", "S", Mode.PSM, DS)
+    spm = fim_example("P", "M", "S", Mode.SPM, DS)
+    plain = fim_example("P", "M", "S", Mode.PLAIN, DS)
+    assert psm[1] == spm[1] == "M"
+    for prompt, _ in (psm, spm):
+        assert "P" in prompt and "S" in prompt
+    assert plain == ("P", "MS")
+
+
+def test_training_pairs_and_inference_prompts():
+    nofim = training_pair(row(), "nofim", DS, seed=1)
+    assert nofim["completion"] == "        return a + 1;\n" and "<FILL_ME>" in nofim["prompt"]
+    assert "//         return a - 1;" in nofim["prompt"]
+    fim = training_pair(row(), "fim", DS, seed=1, fim_rate=1.0, spm_rate=0.0)
+    assert fim["mode"] == "psm" and fim["prompt"] == inference_prompt(row(), "fim_ir4", DS)
+    zero_shot = inference_prompt(row(), "fim_ir3", DS)
+    assert "return a - 1" not in zero_shot and zero_shot.endswith(DS.middle)
+    with pytest.raises(ValueError, match="unknown prompt style"):
+        inference_prompt(row(), "ir9", DS)
+
+
+def test_candidate_function_puts_the_middle_in_place():
+    assert candidate_function(row(), "        return a + 1;") == FIXED
+    assert candidate_function(row(), "        return a - 1;\n") == BUGGY
+
+
+def test_tokenize_pair_marks_bos_and_eos(tiny_model_dir):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    prompt, completion = training_pair(row(), "fim", DS, seed=1, fim_rate=1.0, spm_rate=0.0)["prompt"], "        return a + 1;\n"
+    p_ids, c_ids = tokenize_pair(tok, prompt, completion)
+    assert p_ids[0] == tok.bos_token_id and c_ids[-1] == tok.eos_token_id
+    # The prompt ends with a sentinel (one token), so the seam is clean: the parts tokenised
+    # separately equal the joined text tokenised at once.
+    assert p_ids[-1] == tok.convert_tokens_to_ids(DS.middle)
+    assert p_ids + c_ids[:-1] == tok(prompt + completion)["input_ids"]
