@@ -1,0 +1,1537 @@
+"""Offline generator of a synthetic, Megadiff-format training set.
+
+Megadiff (``ASSERT-KTH/megadiff-single-function``) cannot be downloaded in offline
+tests, so this module fabricates rows with exactly the same columns:
+
+``diff`` (unified diff, ``--- a/<path>`` / ``+++ b/<path>`` header, ``@@`` hunks with
+3 lines of context), ``is_single_chunk`` (the diff has one hunk),
+``is_single_function`` (always True), ``buggy_function`` and ``fixed_function``.
+
+The fixed function is a method of a small hand-written corpus (:data:`CORPUS`,
+original code), optionally with renamed identifiers and method name; the buggy
+function is the same method after one (sometimes two) seeded bug injections
+(:data:`INJECTORS`). A few rows carry documented noise (:data:`NOISE_KINDS`) so that
+the downstream filters (duplicates, buggy == fixed, empty fixed function,
+comment-only changes) have something to remove.
+
+Everything is pure and deterministic for a given seed; 5,000 rows take about 1.5 s and
+72,393 rows (the size of Megadiff single-function) well under a minute.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import random
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+__all__ = [
+    "CORPUS",
+    "INJECTORS",
+    "NOISE_KINDS",
+    "MEGADIFF_COLUMNS",
+    "Injector",
+    "make_unified_diff",
+    "apply_unified_diff",
+    "vary_method",
+    "inject_operator_swap",
+    "inject_off_by_one",
+    "inject_negated_condition",
+    "inject_wrong_variable",
+    "inject_missing_statement",
+    "inject_wrong_literal",
+    "inject_wrong_method_call",
+    "generate_annotated_rows",
+    "generate_megadiff_rows",
+    "iter_corpus_methods",
+]
+
+MEGADIFF_COLUMNS: tuple[str, ...] = (
+    "diff",
+    "is_single_chunk",
+    "is_single_function",
+    "buggy_function",
+    "fixed_function",
+)
+
+# --------------------------------------------------------------------------------------
+# Corpus: original Java methods, formatted as members of a class (4-space signature,
+# 8-space body). Binary operators are always written with spaces around them and
+# generics without, which the injectors rely on.
+# --------------------------------------------------------------------------------------
+
+_CORPUS_TEXT = r"""
+    public static int sumArray(int[] arr) {
+        int total = 0;
+        for (int i = 0; i < arr.length; i++) {
+            total += arr[i];
+        }
+        return total;
+    }
+
+    public static int maxElement(int[] arr) {
+        int best = arr[0];
+        for (int i = 1; i < arr.length; i++) {
+            best = Math.max(best, arr[i]);
+        }
+        return best;
+    }
+
+    public static int minElement(int[] arr) {
+        int best = Integer.MAX_VALUE;
+        for (int x : arr) {
+            if (x < best) {
+                best = x;
+            }
+        }
+        return best;
+    }
+
+    public static double average(int[] nums) {
+        if (nums.length == 0) {
+            return 0.0;
+        }
+        long total = 0;
+        for (int x : nums) {
+            total += x;
+        }
+        return (double) total / nums.length;
+    }
+
+    public static int countOccurrences(String s, char target) {
+        int count = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == target) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    public static String reverse(String s) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = s.length() - 1; i >= 0; i--) {
+            sb.append(s.charAt(i));
+        }
+        return sb.toString();
+    }
+
+    public static boolean isPalindrome(String s) {
+        int lo = 0;
+        int hi = s.length() - 1;
+        while (lo < hi) {
+            if (s.charAt(lo) != s.charAt(hi)) {
+                return false;
+            }
+            lo++;
+            hi--;
+        }
+        return true;
+    }
+
+    public static int binarySearch(int[] arr, int key) {
+        int lo = 0;
+        int hi = arr.length - 1;
+        while (lo <= hi) {
+            int mid = lo + (hi - lo) / 2;
+            if (arr[mid] == key) {
+                return mid;
+            } else if (arr[mid] < key) {
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return -1;
+    }
+
+    public static void bubbleSort(int[] arr) {
+        int n = arr.length;
+        for (int i = 0; i < n - 1; i++) {
+            for (int j = 0; j < n - 1 - i; j++) {
+                if (arr[j] > arr[j + 1]) {
+                    int tmp = arr[j];
+                    arr[j] = arr[j + 1];
+                    arr[j + 1] = tmp;
+                }
+            }
+        }
+    }
+
+    public static void insertionSort(int[] arr) {
+        for (int i = 1; i < arr.length; i++) {
+            int key = arr[i];
+            int j = i - 1;
+            while (j >= 0 && arr[j] > key) {
+                arr[j + 1] = arr[j];
+                j--;
+            }
+            arr[j + 1] = key;
+        }
+    }
+
+    public static int indexOf(int[] arr, int target) {
+        for (int i = 0; i < arr.length; i++) {
+            if (arr[i] == target) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public static int countVowels(String text) {
+        int count = 0;
+        String vowels = "aeiouAEIOU";
+        for (char c : text.toCharArray()) {
+            if (vowels.indexOf(c) >= 0) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    public static String capitalize(String word) {
+        if (word == null || word.isEmpty()) {
+            return word;
+        }
+        return Character.toUpperCase(word.charAt(0)) + word.substring(1);
+    }
+
+    public static int parseIntSafe(String s, int fallback) {
+        if (s == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    public static int countWords(String text) {
+        if (text == null) {
+            return 0;
+        }
+        String trimmed = text.trim();
+        if (trimmed.isEmpty()) {
+            return 0;
+        }
+        return trimmed.split("\\s+").length;
+    }
+
+    public static Map<String, Integer> wordFrequencies(List<String> words) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (String word : words) {
+            counts.put(word, counts.getOrDefault(word, 0) + 1);
+        }
+        return counts;
+    }
+
+    public static List<Integer> filterEven(List<Integer> values) {
+        List<Integer> result = new ArrayList<>();
+        for (int x : values) {
+            if (x % 2 == 0) {
+                result.add(x);
+            }
+        }
+        return result;
+    }
+
+    public static int[] prefixSums(int[] arr) {
+        int[] result = new int[arr.length + 1];
+        for (int i = 0; i < arr.length; i++) {
+            result[i + 1] = result[i] + arr[i];
+        }
+        return result;
+    }
+
+    public static boolean containsDuplicate(int[] nums) {
+        Set<Integer> seen = new HashSet<>();
+        for (int x : nums) {
+            if (!seen.add(x)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static int gcd(int a, int b) {
+        while (b != 0) {
+            int t = a % b;
+            a = b;
+            b = t;
+        }
+        return Math.abs(a);
+    }
+
+    public static long power(long base, int exp) {
+        long result = 1;
+        while (exp > 0) {
+            if ((exp & 1) == 1) {
+                result *= base;
+            }
+            base *= base;
+            exp >>= 1;
+        }
+        return result;
+    }
+
+    public static boolean isPrime(int n) {
+        if (n < 2) {
+            return false;
+        }
+        for (int i = 2; i * i <= n; i++) {
+            if (n % i == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static int fibonacci(int n) {
+        if (n <= 1) {
+            return n;
+        }
+        int prev = 0;
+        int cur = 1;
+        for (int i = 2; i <= n; i++) {
+            int next = prev + cur;
+            prev = cur;
+            cur = next;
+        }
+        return cur;
+    }
+
+    public static String joinWith(List<String> parts, String sep) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            if (i > 0) {
+                sb.append(sep);
+            }
+            sb.append(parts.get(i));
+        }
+        return sb.toString();
+    }
+
+    public static int[] twoSum(int[] nums, int target) {
+        Map<Integer, Integer> index = new HashMap<>();
+        for (int i = 0; i < nums.length; i++) {
+            int need = target - nums[i];
+            if (index.containsKey(need)) {
+                return new int[] {index.get(need), i};
+            }
+            index.put(nums[i], i);
+        }
+        return new int[0];
+    }
+
+    public static int maxSubarraySum(int[] arr) {
+        int best = arr[0];
+        int cur = arr[0];
+        for (int i = 1; i < arr.length; i++) {
+            cur = Math.max(arr[i], cur + arr[i]);
+            best = Math.max(best, cur);
+        }
+        return best;
+    }
+
+    public static boolean isSorted(int[] arr) {
+        for (int i = 1; i < arr.length; i++) {
+            if (arr[i - 1] > arr[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static int[][] transpose(int[][] m) {
+        int rows = m.length;
+        int cols = m[0].length;
+        int[][] t = new int[cols][rows];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) {
+                t[j][i] = m[i][j];
+            }
+        }
+        return t;
+    }
+
+    public static String toBinary(int n) {
+        if (n == 0) {
+            return "0";
+        }
+        StringBuilder sb = new StringBuilder();
+        while (n > 0) {
+            sb.append(n % 2);
+            n /= 2;
+        }
+        return sb.reverse().toString();
+    }
+
+    public static int parseBinary(String bits) {
+        int value = 0;
+        for (int i = 0; i < bits.length(); i++) {
+            char c = bits.charAt(i);
+            if (c != '0' && c != '1') {
+                throw new IllegalArgumentException(bits);
+            }
+            value = value * 2 + (c - '0');
+        }
+        return value;
+    }
+
+    public static boolean startsWithIgnoreCase(String s, String prefix) {
+        if (s.length() < prefix.length()) {
+            return false;
+        }
+        return s.substring(0, prefix.length()).toLowerCase().startsWith(prefix.toLowerCase());
+    }
+
+    public static int countUpperCase(String s) {
+        int count = 0;
+        for (int i = 0; i < s.length(); i++) {
+            if (Character.isUpperCase(s.charAt(i))) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    public static int sumDigits(String s) {
+        int total = 0;
+        for (char c : s.toCharArray()) {
+            if (Character.isDigit(c)) {
+                total += c - '0';
+            }
+        }
+        return total;
+    }
+
+    public static int lastIndexOfChar(String s, char c) {
+        for (int i = s.length() - 1; i >= 0; i--) {
+            if (s.charAt(i) == c) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public static List<Integer> mergeSorted(List<Integer> a, List<Integer> b) {
+        List<Integer> out = new ArrayList<>();
+        int i = 0;
+        int j = 0;
+        while (i < a.size() && j < b.size()) {
+            if (a.get(i) <= b.get(j)) {
+                out.add(a.get(i++));
+            } else {
+                out.add(b.get(j++));
+            }
+        }
+        while (i < a.size()) {
+            out.add(a.get(i++));
+        }
+        while (j < b.size()) {
+            out.add(b.get(j++));
+        }
+        return out;
+    }
+
+    public static int clamp(int value, int lo, int hi) {
+        if (value < lo) {
+            return lo;
+        }
+        if (value > hi) {
+            return hi;
+        }
+        return value;
+    }
+
+    public static int rangeOf(int[] arr) {
+        int lo = Integer.MAX_VALUE;
+        int hi = Integer.MIN_VALUE;
+        for (int x : arr) {
+            lo = Math.min(lo, x);
+            hi = Math.max(hi, x);
+        }
+        return hi - lo;
+    }
+
+    public static String repeat(String s, int times) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < times; i++) {
+            sb.append(s);
+        }
+        return sb.toString();
+    }
+
+    public static int countNonEmpty(List<String> lines) {
+        int count = 0;
+        for (String line : lines) {
+            if (line != null && !line.trim().isEmpty()) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    public static Map<Character, Integer> charHistogram(String text) {
+        Map<Character, Integer> freq = new TreeMap<>();
+        for (char c : text.toCharArray()) {
+            if (Character.isLetter(c)) {
+                char key = Character.toLowerCase(c);
+                freq.merge(key, 1, Integer::sum);
+            }
+        }
+        return freq;
+    }
+
+    public static int secondLargest(int[] nums) {
+        int first = Integer.MIN_VALUE;
+        int second = Integer.MIN_VALUE;
+        for (int x : nums) {
+            if (x > first) {
+                second = first;
+                first = x;
+            } else if (x > second && x != first) {
+                second = x;
+            }
+        }
+        return second;
+    }
+
+    public static List<String> splitCsvLine(String line) {
+        List<String> fields = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < line.length(); i++) {
+            if (line.charAt(i) == ',') {
+                fields.add(line.substring(start, i).trim());
+                start = i + 1;
+            }
+        }
+        fields.add(line.substring(start).trim());
+        return fields;
+    }
+
+    public static int firstUniqueIndex(String s) {
+        int[] counts = new int[256];
+        for (int i = 0; i < s.length(); i++) {
+            counts[s.charAt(i)]++;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            if (counts[s.charAt(i)] == 1) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    public static void reverseInPlace(int[] arr) {
+        int i = 0;
+        int j = arr.length - 1;
+        while (i < j) {
+            int tmp = arr[i];
+            arr[i] = arr[j];
+            arr[j] = tmp;
+            i++;
+            j--;
+        }
+    }
+
+    public static int[] rotateLeft(int[] arr, int k) {
+        int n = arr.length;
+        int[] out = new int[n];
+        if (n == 0) {
+            return out;
+        }
+        int shift = k % n;
+        for (int i = 0; i < n; i++) {
+            out[i] = arr[(i + shift) % n];
+        }
+        return out;
+    }
+
+    public static boolean isAnagram(String a, String b) {
+        if (a.length() != b.length()) {
+            return false;
+        }
+        int[] counts = new int[26];
+        for (int i = 0; i < a.length(); i++) {
+            counts[a.charAt(i) - 'a']++;
+            counts[b.charAt(i) - 'a']--;
+        }
+        for (int c : counts) {
+            if (c != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static String longestWord(String sentence) {
+        String best = "";
+        for (String word : sentence.split(" ")) {
+            if (word.length() > best.length()) {
+                best = word;
+            }
+        }
+        return best;
+    }
+
+    public static int countInRange(List<Integer> values, int lo, int hi) {
+        int count = 0;
+        for (int v : values) {
+            if (v >= lo && v <= hi) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    public static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        if (n % 2 == 1) {
+            return sorted[n / 2];
+        }
+        return (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+    }
+
+    public static String padLeft(String s, int width, char fill) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = s.length(); i < width; i++) {
+            sb.append(fill);
+        }
+        sb.append(s);
+        return sb.toString();
+    }
+
+    public static int dotProduct(int[] a, int[] b) {
+        int total = 0;
+        int n = Math.min(a.length, b.length);
+        for (int i = 0; i < n; i++) {
+            total += a[i] * b[i];
+        }
+        return total;
+    }
+
+    public static int countPositive(int[] nums) {
+        int count = 0;
+        for (int x : nums) {
+            if (x > 0) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    public static String removeChar(String s, char c) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) != c) {
+                sb.append(s.charAt(i));
+            }
+        }
+        return sb.toString();
+    }
+
+    public static int maxScore(Map<String, Integer> scores) {
+        int best = Integer.MIN_VALUE;
+        for (Map.Entry<String, Integer> e : scores.entrySet()) {
+            best = Math.max(best, e.getValue());
+        }
+        return best;
+    }
+
+    public static int floorSqrt(int n) {
+        int lo = 0;
+        int hi = n;
+        int ans = 0;
+        while (lo <= hi) {
+            int mid = lo + (hi - lo) / 2;
+            if ((long) mid * mid <= n) {
+                ans = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return ans;
+    }
+
+    public static String trimTrailing(String s, char c) {
+        int end = s.length();
+        while (end > 0 && s.charAt(end - 1) == c) {
+            end--;
+        }
+        return s.substring(0, end);
+    }
+
+    public static int hammingDistance(String a, String b) {
+        int diff = 0;
+        int n = Math.min(a.length(), b.length());
+        for (int i = 0; i < n; i++) {
+            if (a.charAt(i) != b.charAt(i)) {
+                diff++;
+            }
+        }
+        return diff + Math.abs(a.length() - b.length());
+    }
+
+    public static int countBits(int x) {
+        int count = 0;
+        while (x != 0) {
+            count += x & 1;
+            x >>>= 1;
+        }
+        return count;
+    }
+
+    public static long[] runningProduct(int[] arr) {
+        long[] out = new long[arr.length];
+        long acc = 1;
+        for (int i = 0; i < arr.length; i++) {
+            acc *= arr[i];
+            out[i] = acc;
+        }
+        return out;
+    }
+
+    public static String camelToSnake(String name) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (Character.isUpperCase(c) && i > 0) {
+                sb.append('_');
+            }
+            sb.append(Character.toLowerCase(c));
+        }
+        return sb.toString();
+    }
+
+    public static int findPeak(int[] arr) {
+        int lo = 0;
+        int hi = arr.length - 1;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            if (arr[mid] < arr[mid + 1]) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    public static String fileExtension(String fileName) {
+        int dot = fileName.lastIndexOf('.');
+        if (dot < 0 || dot == fileName.length() - 1) {
+            return "";
+        }
+        return fileName.substring(dot + 1).toLowerCase();
+    }
+
+    public static int parseDurationMinutes(String text) {
+        int total = 0;
+        int number = 0;
+        for (char c : text.toCharArray()) {
+            if (Character.isDigit(c)) {
+                number = number * 10 + (c - '0');
+            } else if (c == 'h') {
+                total += number * 60;
+                number = 0;
+            } else if (c == 'm') {
+                total += number;
+                number = 0;
+            }
+        }
+        return total;
+    }
+
+    public static List<List<Integer>> chunk(List<Integer> items, int size) {
+        List<List<Integer>> chunks = new ArrayList<>();
+        for (int i = 0; i < items.size(); i += size) {
+            int end = Math.min(i + size, items.size());
+            chunks.add(new ArrayList<>(items.subList(i, end)));
+        }
+        return chunks;
+    }
+
+    public static int mostFrequent(int[] nums) {
+        Map<Integer, Integer> counts = new HashMap<>();
+        int best = nums[0];
+        int bestCount = 0;
+        for (int x : nums) {
+            int c = counts.merge(x, 1, Integer::sum);
+            if (c > bestCount) {
+                bestCount = c;
+                best = x;
+            }
+        }
+        return best;
+    }
+
+    public static boolean endsWithAny(String s, List<String> suffixes) {
+        for (String suffix : suffixes) {
+            if (s.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public static String initials(String fullName) {
+        StringBuilder sb = new StringBuilder();
+        for (String part : fullName.trim().split("\\s+")) {
+            if (!part.isEmpty()) {
+                sb.append(Character.toUpperCase(part.charAt(0)));
+            }
+        }
+        return sb.toString();
+    }
+
+    public static int ceilDiv(int a, int b) {
+        if (b == 0) {
+            throw new ArithmeticException("division by zero");
+        }
+        return (int) Math.ceil((double) a / b);
+    }
+"""
+
+
+def _split_corpus(text: str) -> tuple[str, ...]:
+    """Split the corpus text into methods (blank-line separated), each ending in ``\\n``."""
+    blocks = [b.strip("\n") for b in text.strip("\n").split("\n\n")]
+    return tuple(b + "\n" for b in blocks if b.strip())
+
+
+CORPUS: tuple[str, ...] = _split_corpus(_CORPUS_TEXT)
+"""The fixed (correct) methods the rows are derived from, before variation."""
+
+# --------------------------------------------------------------------------------------
+# Lexical helpers
+# --------------------------------------------------------------------------------------
+
+_JAVA_KEYWORDS = frozenset(
+    """abstract assert boolean break byte case catch char class const continue default do
+    double else enum extends final finally float for goto if implements import instanceof
+    int interface long native new package private protected public return short static
+    strictfp super switch synchronized this throw throws transient try void volatile while
+    true false null var record yield""".split()
+)
+
+_WORD = re.compile(r"[A-Za-z_]\w*")
+
+
+@functools.lru_cache(maxsize=65536)
+def _code_mask(line: str) -> tuple[bool, ...]:
+    """Per character: True when it is code (not inside a string/char literal or comment)."""
+    mask = [True] * len(line)
+    i = 0
+    n = len(line)
+    while i < n:
+        ch = line[i]
+        if ch == "/" and i + 1 < n and line[i + 1] == "/":
+            for k in range(i, n):
+                mask[k] = False
+            break
+        if ch in "\"'":
+            quote = ch
+            start = i
+            i += 1
+            while i < n and line[i] != quote:
+                i += 2 if line[i] == "\\" else 1
+            end = min(i, n - 1)
+            for k in range(start, end + 1):
+                mask[k] = False
+            i = end + 1
+            continue
+        i += 1
+    return tuple(mask)
+
+
+def _in_code(mask: tuple[bool, ...], start: int, end: int) -> bool:
+    return all(mask[start:end])
+
+
+@dataclass(frozen=True)
+class _Edit:
+    """Replace ``line[start:end]`` of line ``line_no`` by ``text`` (whole line if delete)."""
+
+    line_no: int
+    start: int
+    end: int
+    text: str
+    delete_line: bool = False
+
+
+def _apply_edit(lines: list[str], edit: _Edit) -> str:
+    out = list(lines)
+    if edit.delete_line:
+        del out[edit.line_no]
+    else:
+        line = out[edit.line_no]
+        out[edit.line_no] = line[: edit.start] + edit.text + line[edit.end :]
+    return "\n".join(out) + "\n"
+
+
+def _body(method: str) -> tuple[list[str], range]:
+    """The method's lines (no trailing newline) and the indices of its body lines."""
+    lines = method.rstrip("\n").split("\n")
+    return lines, range(1, max(1, len(lines) - 1))
+
+
+def _regex_edits(
+    method: str, pattern: re.Pattern[str], make: Callable[[re.Match[str], str], str | None]
+) -> list[_Edit]:
+    """Edits for every in-code match of ``pattern`` on a body line; ``make`` gives the
+    replacement text (or None to skip)."""
+    lines, body = _body(method)
+    edits: list[_Edit] = []
+    for li in body:
+        line = lines[li]
+        if line.lstrip().startswith("//"):
+            continue
+        mask = _code_mask(line)
+        for m in pattern.finditer(line):
+            if not _in_code(mask, m.start(), m.end()):
+                continue
+            repl = make(m, line)
+            if repl is not None and repl != m.group(0):
+                edits.append(_Edit(li, m.start(), m.end(), repl))
+    return edits
+
+
+def _pick(method: str, edits: list[_Edit], rng: random.Random) -> str | None:
+    if not edits:
+        return None
+    lines, _ = _body(method)
+    out = _apply_edit(lines, rng.choice(edits))
+    return out if out != method else None
+
+
+# --------------------------------------------------------------------------------------
+# Bug injectors: (method_text, rng) -> mutated text or None when not applicable.
+# --------------------------------------------------------------------------------------
+
+Injector = Callable[[str, random.Random], "str | None"]
+
+_OP_ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "<": ("<=", ">"),
+    "<=": ("<", ">="),
+    ">": (">=", "<"),
+    ">=": (">", "<="),
+    "==": ("!=",),
+    "!=": ("==",),
+    "&&": ("||",),
+    "||": ("&&",),
+    "+": ("-",),
+    "-": ("+",),
+    "*": ("/", "+"),
+    "/": ("*",),
+    "%": ("/",),
+    "+=": ("-=",),
+    "-=": ("+=",),
+    "*=": ("/=",),
+}
+_OP_RE = re.compile(r"(?<= )(<=|>=|==|!=|&&|\|\||\+=|-=|\*=|<|>|\+|-|\*|/|%)(?= )")
+
+
+def inject_operator_swap(method: str, rng: random.Random) -> str | None:
+    """Swap one binary operator (``<``/``<=``, ``+``/``-``, ``&&``/``||``, ``==``/``!=``...)."""
+
+    def make(m: re.Match[str], line: str) -> str | None:
+        op = m.group(1)
+        if op in ("+", "+=") and ('"' in line or "'" in line):
+            return None  # probably string concatenation
+        return rng.choice(_OP_ALTERNATIVES[op])
+
+    return _pick(method, _regex_edits(method, _OP_RE, make), rng)
+
+
+_INT_RE = re.compile(r"(?<![\w.])\d+(?![\w.])")
+_FOR_BOUND_RE = re.compile(r"(?<=; )(\w+ (?:<|<=|>|>=) )([^;]+)(?=;)")
+
+
+def inject_off_by_one(method: str, rng: random.Random) -> str | None:
+    """Shift an integer literal by one, or a ``for`` loop bound by ``- 1`` / ``+ 1``."""
+
+    def lit(m: re.Match[str], line: str) -> str | None:
+        v = int(m.group(0))
+        cands = [v + 1] + ([v - 1] if v > 0 else [])
+        return str(rng.choice(cands))
+
+    def bound(m: re.Match[str], line: str) -> str | None:
+        if not line.lstrip().startswith("for ("):
+            return None
+        return m.group(1) + m.group(2) + rng.choice((" - 1", " + 1"))
+
+    edits = _regex_edits(method, _INT_RE, lit) + _regex_edits(method, _FOR_BOUND_RE, bound)
+    return _pick(method, edits, rng)
+
+
+_COND_START_RE = re.compile(r"\b(if|while) \(")
+_SIMPLE_NEGATED = re.compile(r"^![\w.]+(\([^()]*\))?$")
+
+
+def _matching_paren(line: str, open_idx: int) -> int | None:
+    depth = 0
+    mask = _code_mask(line)
+    for k in range(open_idx, len(line)):
+        if not mask[k]:
+            continue
+        if line[k] == "(":
+            depth += 1
+        elif line[k] == ")":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def inject_negated_condition(method: str, rng: random.Random) -> str | None:
+    """Negate the condition of one ``if``/``while`` (or drop an existing ``!``)."""
+    lines, body = _body(method)
+    edits: list[_Edit] = []
+    for li in body:
+        line = lines[li]
+        mask = _code_mask(line)
+        for m in _COND_START_RE.finditer(line):
+            if not _in_code(mask, m.start(), m.end()):
+                continue
+            open_idx = m.end() - 1
+            close = _matching_paren(line, open_idx)
+            if close is None:
+                continue
+            cond = line[open_idx + 1 : close]
+            new = cond[1:] if _SIMPLE_NEGATED.match(cond) else f"!({cond})"
+            edits.append(_Edit(li, open_idx + 1, close, new))
+    return _pick(method, edits, rng)
+
+
+_DECL_RE = re.compile(
+    r"(?<![\w.])((?:int|long|double|float|boolean|char|byte|short|String|[A-Z]\w*(?:<[\w<>, ?.]*>)?)"
+    r"(?:\[\])*) ([a-z]\w*)(?= *[=;:,)])"
+)
+
+
+@functools.lru_cache(maxsize=16384)
+def _declarations_cached(method: str) -> tuple[tuple[str, str], ...]:
+    return tuple(_declarations_uncached(method).items())
+
+
+def _declarations(method: str) -> dict[str, str]:
+    """Variable name -> declared type, for parameters and locals."""
+    return dict(_declarations_cached(method))
+
+
+def _declarations_uncached(method: str) -> dict[str, str]:
+    """Variable name -> declared type, for parameters and locals."""
+    decls: dict[str, str] = {}
+    for line in method.split("\n"):
+        mask = _code_mask(line)
+        for m in _DECL_RE.finditer(line):
+            if m.group(1) in ("return", "new") or not _in_code(mask, m.start(), m.end()):
+                continue
+            decls.setdefault(m.group(2), m.group(1))
+    return decls
+
+
+def inject_wrong_variable(method: str, rng: random.Random) -> str | None:
+    """Replace one use of a variable by another in-scope variable of the same type."""
+    decls = _declarations(method)
+    if len(decls) < 2:
+        return None
+    by_type: dict[str, list[str]] = {}
+    for name, typ in decls.items():
+        by_type.setdefault(typ, []).append(name)
+    lines, body = _body(method)
+    edits: list[_Edit] = []
+    for li in body:
+        line = lines[li]
+        mask = _code_mask(line)
+        decl_spans = {m.start(2) for m in _DECL_RE.finditer(line)}
+        for m in _WORD.finditer(line):
+            name = m.group(0)
+            if name not in decls or m.start() in decl_spans or not mask[m.start()]:
+                continue
+            before = line[: m.start()]
+            if before.endswith((".", "::")) or line[m.end() :].lstrip().startswith("("):
+                continue
+            others = [o for o in by_type[decls[name]] if o != name]
+            if others:
+                edits.append(_Edit(li, m.start(), m.end(), rng.choice(others)))
+    return _pick(method, edits, rng)
+
+
+def inject_missing_statement(method: str, rng: random.Random) -> str | None:
+    """Delete one simple statement line (not a declaration, ``return`` or ``for``)."""
+    lines, body = _body(method)
+    edits: list[_Edit] = []
+    for li in body:
+        stripped = lines[li].strip()
+        if not stripped.endswith(";") or stripped.startswith(("return", "for ", "//", "throw")):
+            continue
+        if _DECL_RE.match(stripped):
+            continue
+        edits.append(_Edit(li, 0, 0, "", delete_line=True))
+    return _pick(method, edits, rng)
+
+
+_LITERAL_RE = re.compile(
+    r"(?<![\w.])\d+\.\d+(?![\w.])|(?<![\w.])\d+(?![\w.])|\btrue\b|\bfalse\b|'(?:\\.|[^'\\])'|\"(?:\\.|[^\"\\])*\""
+)
+_CHAR_POOL = ("' '", "','", "'0'", "'a'", "'.'", "'_'", "'-'")
+_STRING_POOL = ('""', '" "', '","', '"0"', '"none"', '"-"')
+
+
+def inject_wrong_literal(method: str, rng: random.Random) -> str | None:
+    """Replace a literal by a different constant (not an off-by-one of an int)."""
+    lines, body = _body(method)
+    edits: list[_Edit] = []
+    for li in body:
+        line = lines[li]
+        if line.lstrip().startswith("//"):
+            continue
+        mask = _code_mask(line)
+        for m in _LITERAL_RE.finditer(line):
+            tok = m.group(0)
+            is_quoted = tok[0] in "'\""
+            # literals themselves are masked, so check the characters around them
+            if not is_quoted and not _in_code(mask, m.start(), m.end()):
+                continue
+            if tok == "true":
+                new = "false"
+            elif tok == "false":
+                new = "true"
+            elif tok[0] == "'":
+                new = rng.choice([c for c in _CHAR_POOL if c != tok])
+            elif tok[0] == '"':
+                new = rng.choice([s for s in _STRING_POOL if s != tok])
+            elif "." in tok:
+                new = rng.choice([d for d in ("0.0", "0.5", "1.0", "2.0", "10.0") if d != tok])
+            else:
+                v = int(tok)
+                new = str(rng.choice([c for c in (0, 1, 2, 10, 100, v * 2) if abs(c - v) > 1]))
+            edits.append(_Edit(li, m.start(), m.end(), new))
+    return _pick(method, edits, rng)
+
+
+_CALL_SWAPS: tuple[tuple[str, str], ...] = (
+    ("Math.max(", "Math.min("),
+    ("Math.min(", "Math.max("),
+    ("Math.ceil(", "Math.floor("),
+    ("Math.floor(", "Math.ceil("),
+    (".startsWith(", ".endsWith("),
+    (".endsWith(", ".startsWith("),
+    (".indexOf(", ".lastIndexOf("),
+    (".lastIndexOf(", ".indexOf("),
+    (".toUpperCase(", ".toLowerCase("),
+    (".toLowerCase(", ".toUpperCase("),
+    ("Character.toUpperCase(", "Character.toLowerCase("),
+    ("Character.toLowerCase(", "Character.toUpperCase("),
+    ("Character.isUpperCase(", "Character.isLowerCase("),
+    ("Character.isDigit(", "Character.isLetter("),
+    ("Character.isLetter(", "Character.isLetterOrDigit("),
+    (".containsKey(", ".containsValue("),
+    (".trim()", ".strip()"),
+    (".isEmpty()", ".isBlank()"),
+    ("Math.abs(", "Math.negateExact("),
+    ("Integer.MAX_VALUE", "Integer.MIN_VALUE"),
+    ("Integer.MIN_VALUE", "Integer.MAX_VALUE"),
+    (".push(", ".addLast("),
+)
+_CALL_RE = re.compile("|".join(re.escape(a) for a, _ in _CALL_SWAPS))
+_CALL_MAP = dict(_CALL_SWAPS)
+
+
+def inject_wrong_method_call(method: str, rng: random.Random) -> str | None:
+    """Call the wrong API (``Math.max``/``Math.min``, ``startsWith``/``endsWith``...)."""
+
+    def make(m: re.Match[str], line: str) -> str | None:
+        return _CALL_MAP.get(m.group(0))
+
+    return _pick(method, _regex_edits(method, _CALL_RE, make), rng)
+
+
+INJECTORS: dict[str, Injector] = {
+    "operator_swap": inject_operator_swap,
+    "off_by_one": inject_off_by_one,
+    "negated_condition": inject_negated_condition,
+    "wrong_variable": inject_wrong_variable,
+    "missing_statement": inject_missing_statement,
+    "wrong_literal": inject_wrong_literal,
+    "wrong_method_call": inject_wrong_method_call,
+}
+"""Bug injectors by name; each is pure given its ``random.Random``."""
+
+# --------------------------------------------------------------------------------------
+# Variation of the fixed method (renamed identifiers / method name)
+# --------------------------------------------------------------------------------------
+
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "arr": ("values", "nums", "data", "xs", "items", "input", "elements"),
+    "nums": ("arr", "values", "data", "numbers", "xs", "ints"),
+    "values": ("arr", "nums", "data", "elems", "vals", "numbers"),
+    "s": ("str", "text", "input", "line", "src", "value"),
+    "text": ("s", "str", "input", "source", "content", "raw"),
+    "total": ("sum", "acc", "running", "agg", "accum", "tally"),
+    "count": ("cnt", "hits", "tally", "num", "matches", "counter"),
+    "result": ("res", "out", "answer", "ret", "output", "acc"),
+    "i": ("k", "idx", "p", "pos", "ii"),
+    "j": ("q", "jj", "w", "jdx"),
+    "sb": ("builder", "buf", "out", "buffer", "acc"),
+    "lo": ("left", "low", "start", "l", "from"),
+    "hi": ("right", "high", "end", "r", "upto"),
+    "mid": ("middle", "pivot", "m", "half"),
+    "best": ("max", "top", "largest", "champ", "winner"),
+    "key": ("k", "needle", "wanted", "probe"),
+    "target": ("key", "needle", "wanted", "goal", "sought"),
+    "n": ("len", "size", "limit", "cnt0", "total0"),
+    "c": ("ch", "cur", "symbol", "chr"),
+    "x": ("v", "val", "elem", "e0", "item"),
+    "word": ("token", "w", "part", "term"),
+    "words": ("tokens", "parts", "terms"),
+    "counts": ("freq", "table", "tally", "histogram"),
+    "out": ("result", "res", "dest", "target0"),
+    "prev": ("last", "before", "older"),
+    "cur": ("curr", "current", "now"),
+    "tmp": ("temp", "swap", "t0", "held"),
+    "seen": ("visited", "found", "known"),
+    "line": ("row", "record", "entry0"),
+    "value": ("val", "v", "number", "input0"),
+    "a": ("first", "lhs", "u", "left0"),
+    "b": ("second", "rhs", "w2", "right0"),
+    "fields": ("cols", "cells", "tokens0"),
+    "start": ("begin", "from0", "mark"),
+    "end": ("stop", "limit0", "upto0"),
+    "diff": ("mismatches", "delta", "distance"),
+    "acc": ("product", "running", "prod"),
+    "freq": ("hist", "letters", "tally0"),
+    "sep": ("delimiter", "glue", "joiner"),
+    "parts": ("pieces", "items0", "segments"),
+}
+_NAME_SUFFIXES = ("", "", "", "Impl", "Internal", "Safe", "Helper", "Checked", "Fast", "Of", "Util", "V2")
+_SIG_NAME_RE = re.compile(r"^(\s*(?:public|private|protected)?\s*(?:static\s+)?[\w<>\[\], ?]+?\s)(\w+)(\()")
+
+
+def _words_in_code(method: str) -> set[str]:
+    return set(_WORD.findall(method))
+
+
+@functools.lru_cache(maxsize=1024)
+def _ident_pattern(old: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w.:])\b{re.escape(old)}\b(?!\s*\()")
+
+
+def _rename_identifier(method: str, old: str, new: str) -> str:
+    """Rename whole-word uses of a local/parameter ``old`` (not member accesses, calls,
+    literals or comments)."""
+    out_lines = []
+    pat = _ident_pattern(old)
+    for line in method.split("\n"):
+        if old not in line:
+            out_lines.append(line)
+            continue
+        if '"' not in line and "'" not in line and "//" not in line:
+            out_lines.append(pat.sub(new, line))
+            continue
+        mask = _code_mask(line)
+        pieces: list[str] = []
+        last = 0
+        for m in pat.finditer(line):
+            if not mask[m.start()]:
+                continue
+            pieces.append(line[last : m.start()])
+            pieces.append(new)
+            last = m.end()
+        pieces.append(line[last:])
+        out_lines.append("".join(pieces))
+    return "\n".join(out_lines)
+
+
+def vary_method(method: str, rng: random.Random) -> str:
+    """A semantically equivalent variant of ``method``: some locals/parameters renamed
+    (synonyms that do not collide) and possibly a suffixed method name."""
+    words = _words_in_code(method)
+    decls = _declarations(method)
+    out = method
+    for old in sorted(decls):
+        syns = _SYNONYMS.get(old)
+        if not syns or rng.random() < 0.35:
+            continue
+        options = [s for s in syns if s not in words and s not in _JAVA_KEYWORDS]
+        if not options:
+            continue
+        new = rng.choice(options)
+        out = _rename_identifier(out, old, new)
+        words = _words_in_code(out)
+    suffix = rng.choice(_NAME_SUFFIXES)
+    if suffix:
+        first, rest = out.split("\n", 1)
+        m = _SIG_NAME_RE.match(first)
+        if m:
+            first = first[: m.end(2)] + suffix + first[m.end(2) :]
+            out = first + "\n" + rest
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Diffs
+# --------------------------------------------------------------------------------------
+
+_HUNK_RE = re.compile(r"^@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+
+
+def make_unified_diff(before: str, after: str, path: str, line_offset: int = 0) -> str:
+    """Unified diff (3 lines of context) between two texts, as ``git diff`` would print
+    it for ``path``; hunk line numbers are shifted by ``line_offset`` (the position of
+    the text inside its file). Empty string when the texts are equal."""
+    a = before.splitlines()
+    b = after.splitlines()
+    lines = list(
+        difflib.unified_diff(a, b, fromfile=f"a/{path}", tofile=f"b/{path}", n=3, lineterm="")
+    )
+    if not lines:
+        return ""
+    out: list[str] = []
+    for line in lines:
+        m = _HUNK_RE.match(line)
+        if m and line_offset:
+            s1 = int(m.group(1)) + line_offset
+            s2 = int(m.group(3)) + line_offset
+            line = f"@@ -{s1}{m.group(2) or ''} +{s2}{m.group(4) or ''} @@" + line[m.end() :]
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def _hunks(diff: str) -> list[list[str]]:
+    hunks: list[list[str]] = []
+    for line in diff.split("\n"):
+        if line.startswith("@@"):
+            hunks.append([])
+        elif hunks and line and line[0] in " +-\\" and not line.startswith(("--- ", "+++ ")):
+            hunks[-1].append(line)
+    return hunks
+
+
+def apply_unified_diff(text: str, diff: str) -> str:
+    """Apply ``diff`` to ``text`` by context matching (line numbers are ignored, so a
+    function-level text can be patched with a file-level diff). Raises ValueError when a
+    hunk does not match."""
+    lines = text.splitlines()
+    pos = 0
+    out: list[str] = []
+    for hunk in _hunks(diff):
+        old = [h[1:] for h in hunk if h[0] in " -"]
+        new = [h[1:] for h in hunk if h[0] in " +"]
+        found = -1
+        for k in range(pos, len(lines) - len(old) + 1):
+            if lines[k : k + len(old)] == old:
+                found = k
+                break
+        if found < 0:
+            raise ValueError("hunk does not apply")
+        out.extend(lines[pos:found])
+        out.extend(new)
+        pos = found + len(old)
+    out.extend(lines[pos:])
+    return "\n".join(out) + ("\n" if out else "")
+
+
+# --------------------------------------------------------------------------------------
+# Rows
+# --------------------------------------------------------------------------------------
+
+NOISE_KINDS: dict[str, float] = {
+    "duplicate": 0.02,
+    "identical": 0.01,
+    "empty_fixed": 0.01,
+    "comment_only": 0.02,
+}
+"""Injected noise and its rate (exact count ``round(rate * n_rows)``, seeded positions).
+
+- ``duplicate``: an exact copy (all five columns) of an earlier row.
+- ``identical``: ``buggy_function == fixed_function``; the diff touches an import line
+  outside the function (as in real Megadiff, where the change lies elsewhere in the file).
+- ``empty_fixed``: ``fixed_function == ""``; the diff deletes the whole method.
+- ``comment_only``: the two functions differ only in a ``//`` comment line.
+
+All other rows (``clean``) have buggy != fixed and are unique as
+(buggy_function, fixed_function) pairs (so no clean row is a duplicate of another under
+any reasonable de-duplication key). About :data:`DOUBLE_BUG_RATE` of them carry two injected bugs (often
+two hunks, ``is_single_chunk`` False).
+"""
+
+DOUBLE_BUG_RATE = 0.12
+
+_ORGS = ("org", "com", "net", "io")
+_VENDORS = ("acme", "openlab", "mercury", "nimbus", "quarry", "tundra", "vertex", "willow", "zephyr", "harbor")
+_MODULES = ("util", "core", "common", "text", "algo", "collections", "support", "helpers", "lang", "misc")
+_CLASSES = ("Utils", "Helper", "Tools", "Ops", "Support", "Functions", "Algorithms", "Commons", "Kit", "Lib")
+_PREFIXES = ("String", "Array", "Math", "Collection", "Number", "Text", "List", "Search", "Sort", "Parse")
+_COMMENTS = (
+    "TODO: handle null input",
+    "fast path",
+    "see issue tracker",
+    "keep in sync with the docs",
+    "edge case: empty input",
+    "NOTE: not thread safe",
+    "FIXME: revisit for large inputs",
+    "iterate over all elements",
+    "result is never null",
+)
+
+
+def _random_path(rng: random.Random) -> str:
+    return "src/main/java/{}/{}/{}/{}{}.java".format(
+        rng.choice(_ORGS),
+        rng.choice(_VENDORS),
+        rng.choice(_MODULES),
+        rng.choice(_PREFIXES),
+        rng.choice(_CLASSES),
+    )
+
+
+def _n_hunks(diff: str) -> int:
+    return sum(1 for line in diff.split("\n") if line.startswith("@@"))
+
+
+def _row(buggy: str, fixed: str, diff: str) -> dict[str, object]:
+    return {
+        "diff": diff,
+        "is_single_chunk": _n_hunks(diff) == 1,
+        "is_single_function": True,
+        "buggy_function": buggy,
+        "fixed_function": fixed,
+    }
+
+
+_INJECTOR_LIST: tuple[Injector, ...] = tuple(INJECTORS.values())
+
+
+def _mutate(method: str, rng: random.Random) -> str | None:
+    order = list(_INJECTOR_LIST)
+    rng.shuffle(order)
+    for inj in order:
+        out = inj(method, rng)
+        if out is not None and out != method:
+            return out
+    return None
+
+
+def _clean_row(rng: random.Random) -> dict[str, object]:
+    while True:
+        fixed = vary_method(rng.choice(CORPUS), rng)
+        buggy = _mutate(fixed, rng)
+        if buggy is None:
+            continue
+        if rng.random() < DOUBLE_BUG_RATE:
+            second = _mutate(buggy, rng)
+            if second is not None and second != fixed:
+                buggy = second
+        offset = rng.randint(8, 400)
+        return _row(buggy, fixed, make_unified_diff(buggy, fixed, _random_path(rng), offset))
+
+
+def _identical_row(rng: random.Random) -> dict[str, object]:
+    fixed = vary_method(rng.choice(CORPUS), rng)
+    path = _random_path(rng)
+    pkg = path[len("src/main/java/") :].rsplit("/", 1)[0].replace("/", ".")
+    cls = path.rsplit("/", 1)[1][: -len(".java")]
+    head = [f"package {pkg};", "", "import java.util.ArrayList;", "import java.util.List;", "import java.util.Map;", "", f"public class {cls} {{"]
+    new_head = list(head)
+    new_head[rng.choice((2, 3, 4))] = rng.choice(("import java.util.*;", "import java.util.HashMap;"))
+    diff = make_unified_diff("\n".join(head) + "\n", "\n".join(new_head) + "\n", path)
+    return _row(fixed, fixed, diff)
+
+
+def _empty_fixed_row(rng: random.Random) -> dict[str, object]:
+    buggy = vary_method(rng.choice(CORPUS), rng)
+    if rng.random() < 0.5:
+        buggy = _mutate(buggy, rng) or buggy
+    return _row(buggy, "", make_unified_diff(buggy, "", _random_path(rng), rng.randint(8, 400)))
+
+
+def _comment_only_row(rng: random.Random) -> dict[str, object]:
+    fixed = vary_method(rng.choice(CORPUS), rng)
+    lines, body = _body(fixed)
+    li = rng.choice(list(body))
+    indent = lines[li][: len(lines[li]) - len(lines[li].lstrip())]
+    c1, c2 = rng.sample(_COMMENTS, 2)
+    fixed_lines = lines[:li] + [f"{indent}// {c1}"] + lines[li:]
+    if rng.random() < 0.5:
+        buggy_lines = lines  # comment added by the fix
+    else:
+        buggy_lines = lines[:li] + [f"{indent}// {c2}"] + lines[li:]  # comment reworded
+    buggy = "\n".join(buggy_lines) + "\n"
+    fixed = "\n".join(fixed_lines) + "\n"
+    return _row(buggy, fixed, make_unified_diff(buggy, fixed, _random_path(rng), rng.randint(8, 400)))
+
+
+_MAKERS: dict[str, Callable[[random.Random], dict[str, object]]] = {
+    "clean": _clean_row,
+    "identical": _identical_row,
+    "empty_fixed": _empty_fixed_row,
+    "comment_only": _comment_only_row,
+}
+
+
+def generate_annotated_rows(n_rows: int, seed: int) -> tuple[list[dict[str, object]], list[str]]:
+    """Like :func:`generate_megadiff_rows`, also returning each row's kind
+    (``"clean"`` or a key of :data:`NOISE_KINDS`)."""
+    if n_rows < 0:
+        raise ValueError("n_rows must be >= 0")
+    rng = random.Random(f"fimrepair.synthetic:{seed}")
+    counts = {k: round(rate * n_rows) for k, rate in NOISE_KINDS.items()}
+    n_dup = counts.pop("duplicate") if n_rows > 1 else 0
+    n_base = n_rows - n_dup
+    base_kinds = ["clean"] * n_base
+    noise_slots = rng.sample(range(n_base), min(n_base, sum(counts.values())))
+    it = iter(noise_slots)
+    for kind, c in counts.items():
+        for _ in range(c):
+            slot = next(it, None)
+            if slot is not None:
+                base_kinds[slot] = kind
+
+    seen: set[tuple[object, ...]] = set()
+    base_rows: list[dict[str, object]] = []
+    for kind in base_kinds:
+        maker = _MAKERS[kind]
+        for _attempt in range(100):
+            row = maker(rng)
+            # clean rows are unique as (buggy, fixed) pairs; noise rows as whole rows
+            key = (
+                (row["buggy_function"], row["fixed_function"])
+                if kind == "clean"
+                else (kind, row["buggy_function"], row["fixed_function"], row["diff"])
+            )
+            if key not in seen:
+                break
+        seen.add(key)
+        base_rows.append(row)
+
+    rows: list[dict[str, object]] = list(base_rows)
+    kinds: list[str] = list(base_kinds)
+    for _ in range(n_dup):
+        pos = rng.randint(1, len(rows))  # insert before index pos, so source < pos
+        src = rng.randrange(pos)
+        rows.insert(pos, dict(rows[src]))
+        kinds.insert(pos, "duplicate")
+    return rows, kinds
+
+
+def generate_megadiff_rows(n_rows: int, seed: int) -> list[dict[str, object]]:
+    """``n_rows`` synthetic Megadiff single-function rows, deterministic for ``seed``.
+
+    Each row is a dict with exactly :data:`MEGADIFF_COLUMNS`; see :data:`NOISE_KINDS`
+    for the noise it contains."""
+    return generate_annotated_rows(n_rows, seed)[0]
+
+
+def iter_corpus_methods() -> Iterable[str]:
+    """The corpus methods (for overlap checks against a benchmark)."""
+    return iter(CORPUS)
