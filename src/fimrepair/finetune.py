@@ -1,0 +1,151 @@
+"""LoRA fine-tuning with a completion-only loss.
+
+Backends: ``hf`` (transformers + peft + trl's SFTTrainer; runs on CPU and GPU) and
+``unsloth`` (GPU only, optional extra ``fimrepair[gpu]``). Unsloth must be imported before
+transformers/trl/peft in its process; nothing here imports them at module level, and
+:func:`_load_unsloth` is the one place that imports it.
+
+Examples are tokenised here (prompt with BOS, completion + EOS, tokenised separately: see
+:func:`fimrepair.prompts.tokenize_pair`), one example per sequence (no packing), and examples
+longer than ``max_length`` are dropped, never truncated; the count is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from fimrepair.prompts import tokenize_pair
+from fimrepair.recipe import Recipe
+
+log = logging.getLogger(__name__)
+
+
+def tokenize_examples(tokenizer: Any, pairs: Sequence[dict[str, str]], max_length: int) -> tuple[list[dict[str, list[int]]], int]:
+    """Pre-tokenised rows ``{input_ids, completion_mask}`` and the number dropped as too long."""
+    rows, dropped = [], 0
+    for pair in pairs:
+        prompt_ids, completion_ids = tokenize_pair(tokenizer, pair["prompt"], pair["completion"])
+        if len(prompt_ids) + len(completion_ids) > max_length:
+            dropped += 1
+            continue
+        rows.append({"input_ids": prompt_ids + completion_ids, "completion_mask": [0] * len(prompt_ids) + [1] * len(completion_ids)})
+    return rows, dropped
+
+
+def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    dtype = torch.bfloat16 if recipe.train.bf16 else torch.float32
+    model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+    lora = LoraConfig(
+        r=recipe.lora.r,
+        lora_alpha=recipe.lora.alpha,
+        lora_dropout=recipe.lora.dropout,
+        target_modules=list(recipe.lora.target_modules),
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, lora), tokenizer
+
+
+def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:  # pragma: no cover - GPU only
+    try:
+        from unsloth import FastLanguageModel  # must come before transformers in this process
+    except ImportError as err:
+        raise RuntimeError("train.backend 'unsloth' needs the GPU extra: pip install 'fimrepair[gpu]'") from err
+    model, tokenizer = FastLanguageModel.from_pretrained(
+        model_name=str(model_dir), max_seq_length=recipe.train.max_length, load_in_4bit=recipe.train.load_in_4bit
+    )
+    model = FastLanguageModel.get_peft_model(
+        model,
+        r=recipe.lora.r,
+        lora_alpha=recipe.lora.alpha,
+        lora_dropout=recipe.lora.dropout,
+        target_modules=list(recipe.lora.target_modules),
+        random_state=recipe.seed,
+    )
+    return model, tokenizer
+
+
+def train_lora(
+    model_dir: Path,
+    train_pairs: Sequence[dict[str, str]],
+    eval_pairs: Sequence[dict[str, str]],
+    recipe: Recipe,
+    out_dir: Path,
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``out_dir``.
+
+    Returns the loss curve rows ``{recipe, step, epoch, loss, split}`` and counts
+    ``{train, eval, dropped_too_long}``.
+    """
+    import torch
+    from datasets import Dataset
+    from transformers import TrainerCallback
+    from trl import SFTConfig, SFTTrainer
+
+    if recipe.train.backend == "unsloth":
+        model, tokenizer = _load_unsloth(model_dir, recipe)
+    else:
+        model, tokenizer = _load_hf(model_dir, recipe)
+    torch.manual_seed(recipe.seed)
+    train_rows, dropped_train = tokenize_examples(tokenizer, train_pairs, recipe.train.max_length)
+    eval_rows, dropped_eval = tokenize_examples(tokenizer, eval_pairs[: recipe.train.eval_rows], recipe.train.max_length)
+    if not train_rows:
+        raise ValueError(f"recipe {recipe.name}: no training example fits max_length={recipe.train.max_length}")
+    curve: list[dict[str, Any]] = []
+
+    class LossLog(TrainerCallback):  # type: ignore[misc]
+        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **_: Any) -> None:
+            if not logs:
+                return
+            for key, split in (("loss", "train"), ("eval_loss", "eval")):
+                if key in logs:
+                    curve.append({"recipe": recipe.name, "step": state.global_step, "epoch": float(state.epoch or 0.0), "loss": float(logs[key]), "split": split})
+
+    use_cpu = not torch.cuda.is_available()
+    config = SFTConfig(
+        output_dir=str(out_dir / "checkpoints"),
+        learning_rate=recipe.train.learning_rate,
+        lr_scheduler_type=recipe.train.lr_scheduler,
+        warmup_steps=recipe.train.warmup_ratio,
+        num_train_epochs=recipe.train.epochs,
+        max_steps=recipe.train.max_steps,
+        per_device_train_batch_size=recipe.train.batch_size,
+        per_device_eval_batch_size=recipe.train.batch_size,
+        gradient_accumulation_steps=recipe.train.gradient_accumulation,
+        logging_steps=recipe.train.logging_steps,
+        eval_strategy="steps" if eval_rows else "no",
+        eval_steps=recipe.train.logging_steps,
+        save_strategy="no",
+        report_to=[],
+        seed=recipe.seed,
+        data_seed=recipe.seed,
+        bf16=recipe.train.bf16 and not use_cpu,
+        use_cpu=use_cpu,
+        max_length=recipe.train.max_length,
+        packing=False,
+        completion_only_loss=True,
+        dataloader_num_workers=0,
+        disable_tqdm=False,
+    )
+    trainer = SFTTrainer(
+        model=model,
+        args=config,
+        train_dataset=Dataset.from_list(train_rows),
+        eval_dataset=Dataset.from_list(eval_rows) if eval_rows else None,
+        processing_class=tokenizer,
+        callbacks=[LossLog()],
+    )
+    trainer.train()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir / "adapter")
+    tokenizer.save_pretrained(out_dir / "adapter")
+    counts = {"train": len(train_rows), "eval": len(eval_rows), "dropped_too_long": dropped_train + dropped_eval}
+    log.info("recipe %s: %s", recipe.name, counts)
+    return curve, counts

@@ -1,0 +1,148 @@
+"""A tiny offline stand-in for the base model: a byte-level BPE tokenizer with the target
+family's special strings, and a small Llama pre-trained briefly on Java with PSM FIM.
+
+It exists so that the whole pipeline (LoRA fine-tuning, beam search, validation) runs on a
+CPU without the hub. The real run loads DeepSeek-Coder-6.7B-base instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from fimrepair.fim import Sentinels, psm_prompt
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TinyModelSpec:
+    """Size and pre-training of the tiny model (``base_model.tiny`` in the config)."""
+
+    vocab_size: int = 2048
+    hidden_size: int = 64
+    intermediate_size: int = 176
+    num_layers: int = 2
+    num_heads: int = 4
+    max_position_embeddings: int = 1024
+    pretrain_steps: int = 200
+    pretrain_batch_size: int = 16
+    pretrain_seq_len: int = 256
+    pretrain_lr: float = 3e-3
+    fim_rate: float = 0.5
+
+
+def train_tokenizer(corpus: Sequence[str], st: Sentinels, vocab_size: int):  # -> PreTrainedTokenizerFast
+    """A byte-level BPE tokenizer whose special strings (BOS, EOS, pad, FIM sentinels) are each
+    ONE token; BOS is prepended when ``add_special_tokens`` is true, as DeepSeek's does."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    specials = list(dict.fromkeys(st.all_special()))
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=specials,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tok.train_from_iterator(corpus, trainer=trainer)
+    bos_id = tok.token_to_id(st.bos)
+    tok.post_processor = processors.TemplateProcessing(
+        single=f"{st.bos} $A", pair=f"{st.bos} $A {st.bos} $B", special_tokens=[(st.bos, bos_id)]
+    )
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        bos_token=st.bos,
+        eos_token=st.eos,
+        pad_token=st.pad,
+        additional_special_tokens=[st.prefix, st.suffix, st.middle],
+        model_max_length=1024,
+    )
+    for s in specials:
+        ids = fast(s, add_special_tokens=False)["input_ids"]
+        if len(ids) != 1:
+            raise AssertionError(f"special string {s!r} encodes to {len(ids)} tokens, expected 1")
+    return fast
+
+
+def _pretraining_text(function: str, rng: random.Random, st: Sentinels, fim_rate: float) -> str:
+    """A function as left-to-right text, or (with probability ``fim_rate``) in PSM FIM layout
+    with a random line span as the middle, as code models are pre-trained."""
+    lines = function.splitlines(keepends=True)
+    if len(lines) < 3 or rng.random() >= fim_rate:
+        return function
+    a = rng.randrange(1, len(lines) - 1)
+    b = rng.randrange(a, min(len(lines) - 1, a + 3) + 1)
+    prefix, middle, suffix = "".join(lines[:a]), "".join(lines[a:b]), "".join(lines[b:])
+    return psm_prompt(prefix, suffix, st) + middle
+
+
+def build_tiny_model(corpus: Sequence[str], st: Sentinels, spec: TinyModelSpec, seed: int, out_dir: Path, progress: bool = True) -> list[dict[str, float]]:
+    """Train the tokenizer, build the Llama, pre-train it, and save both to ``out_dir``.
+
+    Returns the pre-training loss curve (one row per step).
+    """
+    import torch
+    from tqdm import tqdm
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    if not corpus:
+        raise ValueError("the tiny model's pre-training corpus is empty")
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    tokenizer = train_tokenizer(corpus, st, spec.vocab_size)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=spec.hidden_size,
+        intermediate_size=spec.intermediate_size,
+        num_hidden_layers=spec.num_layers,
+        num_attention_heads=spec.num_heads,
+        num_key_value_heads=spec.num_heads,
+        max_position_embeddings=spec.max_position_embeddings,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        tie_word_embeddings=False,
+    )
+    model = LlamaForCausalLM(config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=spec.pretrain_lr, weight_decay=0.0)
+    steps = spec.pretrain_steps
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda step: min(1.0, (step + 1) / max(1, steps // 10)) * 0.5 * (1 + math.cos(math.pi * step / max(1, steps)))
+    )
+    curve: list[dict[str, float]] = []
+    model.train()
+    eos = tokenizer.eos_token_id
+    for step in tqdm(range(steps), desc="pre-training tiny model", disable=not progress, mininterval=2):
+        texts = [_pretraining_text(rng.choice(corpus), rng, st, spec.fim_rate) for _ in range(spec.pretrain_batch_size)]
+        batch = [tokenizer(t)["input_ids"][: spec.pretrain_seq_len - 1] + [eos] for t in texts]
+        width = max(len(ids) for ids in batch)
+        input_ids = torch.full((len(batch), width), tokenizer.pad_token_id)
+        labels = torch.full((len(batch), width), -100)
+        attention = torch.zeros((len(batch), width), dtype=torch.long)
+        for i, ids in enumerate(batch):
+            input_ids[i, : len(ids)] = torch.tensor(ids)
+            labels[i, : len(ids)] = torch.tensor(ids)
+            attention[i, : len(ids)] = 1
+        loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        curve.append({"step": step + 1, "loss": float(loss.item())})
+    model.eval()
+    model.generation_config.pad_token_id = tokenizer.pad_token_id
+    model.generation_config.eos_token_id = tokenizer.eos_token_id
+    model.generation_config.bos_token_id = tokenizer.bos_token_id
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out_dir)
+    tokenizer.save_pretrained(out_dir)
+    return curve
