@@ -1,0 +1,199 @@
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
+
+import org.junit.runner.Description;
+import org.junit.runner.Request;
+import org.junit.runner.Runner;
+import org.junit.runner.notification.Failure;
+import org.junit.runner.notification.RunListener;
+import org.junit.runner.notification.RunNotifier;
+import org.junit.runner.notification.StoppedByUserException;
+
+/**
+ * Runs one JUnit 4 test class, test method by test method in name order, and stops at the
+ * first failure.
+ *
+ * <p>Usage: {@code java FailFastRunner <resultFile> <TestClassName>}. Writes exactly one JSON
+ * line to {@code resultFile} (atomically: a ".part" file renamed into place), never to stdout,
+ * because the code under test may print anything:
+ * {@code {"status":"plausible"|"failing","failing_test":...,"message":...,"tests_run":N}}.
+ * Then halts the JVM at once, so threads left spinning by timed-out tests (JUnit only
+ * interrupts them) or shutdown hooks of the code under test cannot keep it alive.
+ *
+ * <p>A missing result file means the JVM died first (System.exit in the code under test,
+ * OutOfMemoryError with -XX:+ExitOnOutOfMemoryError, a kill): the caller records a crash.
+ * Exit code 70 with no result: the runner itself could not run the class (message on stderr);
+ * exit code 3 is the JVM's own for -XX:+ExitOnOutOfMemoryError.
+ *
+ * <p>System.out/System.err of the code under test are capped (CAP bytes each) so a candidate
+ * printing in a loop cannot fill the disk of its caller.
+ */
+public final class FailFastRunner {
+    private static final int CAP = 1 << 20;
+    private static final int MAX_MESSAGE = 2000;
+
+    private FailFastRunner() {}
+
+    /** An output stream that forwards the first {@code cap} bytes and drops the rest. */
+    private static final class CappedStream extends OutputStream {
+        private final OutputStream out;
+        private long left;
+
+        CappedStream(OutputStream out, long cap) {
+            this.out = out;
+            this.left = cap;
+        }
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            if (left > 0) {
+                out.write(b);
+                left--;
+            }
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            if (left > 0) {
+                int n = (int) Math.min(len, left);
+                out.write(b, off, n);
+                left -= n;
+            }
+        }
+
+        @Override
+        public synchronized void flush() throws IOException {
+            out.flush();
+        }
+    }
+
+    /** Records the first failure and asks the notifier to stop. */
+    private static final class FirstFailure extends RunListener {
+        private final RunNotifier notifier;
+        volatile Failure first;
+        volatile int started;
+
+        FirstFailure(RunNotifier notifier) {
+            this.notifier = notifier;
+        }
+
+        @Override
+        public void testStarted(Description description) {
+            started++;
+        }
+
+        @Override
+        public void testFailure(Failure failure) {
+            synchronized (this) {
+                if (first == null) {
+                    first = failure;
+                }
+            }
+            notifier.pleaseStop();
+        }
+    }
+
+    private static String json(String s) {
+        if (s == null) {
+            return "null";
+        }
+        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"': b.append("\\\""); break;
+                case '\\': b.append("\\\\"); break;
+                case '\n': b.append("\\n"); break;
+                case '\r': b.append("\\r"); break;
+                case '\t': b.append("\\t"); break;
+                default:
+                    if (c < 0x20 || Character.isSurrogate(c)) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+            }
+        }
+        return b.append('"').toString();
+    }
+
+    private static String testName(Description d) {
+        if (d == null) {
+            return null;
+        }
+        String cls = d.getClassName();
+        String method = d.getMethodName();
+        if (cls != null) {
+            cls = cls.substring(cls.lastIndexOf('.') + 1);
+        }
+        if (method == null) {
+            return cls != null ? cls : d.getDisplayName();
+        }
+        return cls + "." + method;
+    }
+
+    private static String message(Failure f) {
+        Throwable t = f.getException();
+        String m = t != null ? t.toString() : f.getMessage();
+        if (m != null && m.length() > MAX_MESSAGE) {
+            m = m.substring(0, MAX_MESSAGE) + "...";
+        }
+        return m;
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: java FailFastRunner <resultFile> <TestClassName>");
+            Runtime.getRuntime().halt(2);
+        }
+        Path result = Paths.get(args[0]);
+        PrintStream realErr = System.err;
+        System.setOut(new PrintStream(new CappedStream(new FileOutputStream(FileDescriptor.out), CAP), true));
+        System.setErr(new PrintStream(new CappedStream(new FileOutputStream(FileDescriptor.err), CAP), true));
+
+        String line;
+        try {
+            Class<?> testClass = Class.forName(args[1], false, FailFastRunner.class.getClassLoader());
+            Request request = Request.aClass(testClass).sortWith(
+                Comparator.comparing((Description d) -> String.valueOf(d.getMethodName()))
+                    .thenComparing(Description::getDisplayName));
+            Runner runner = request.getRunner();
+            RunNotifier notifier = new RunNotifier();
+            FirstFailure listener = new FirstFailure(notifier);
+            notifier.addListener(listener);
+            try {
+                runner.run(notifier);
+            } catch (StoppedByUserException stopped) {
+                // pleaseStop() after the first failure: expected.
+            }
+            Failure f = listener.first;
+            if (f == null) {
+                line = "{\"status\":\"plausible\",\"failing_test\":null,\"message\":null,\"tests_run\":"
+                    + listener.started + "}";
+            } else {
+                line = "{\"status\":\"failing\",\"failing_test\":" + json(testName(f.getDescription()))
+                    + ",\"message\":" + json(message(f)) + ",\"tests_run\":" + listener.started + "}";
+            }
+        } catch (Throwable t) {
+            realErr.println("FailFastRunner: cannot run " + args[1] + ": " + t);
+            realErr.flush();
+            Runtime.getRuntime().halt(70);
+            return;
+        }
+        Path part = result.resolveSibling(result.getFileName() + ".part");
+        Files.write(part, (line + "\n").getBytes(StandardCharsets.UTF_8));
+        Files.move(part, result, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(0);
+    }
+}

@@ -1,0 +1,25 @@
+"""The validate stage: compile and test candidate methods, grade them against the fix.
+
+Engines implement :class:`Validator` (``validate(bug, function) -> Verdict``); this package
+provides :class:`FreshValidator` (a fresh javac + java per candidate). :func:`validate_candidates`
+runs any engine over candidate rows with deduplication and a shared worker queue.
+"""
+
+from fimrepair.validate.fresh import DEFAULT_JAR_NAMES, FreshValidator, default_jars
+from fimrepair.validate.grading import ast_match, exact_match
+from fimrepair.validate.run import VERDICT_COLUMNS, summarise, validate_candidates
+from fimrepair.validate.verdict import Status, Validator, Verdict
+
+__all__ = [
+    "DEFAULT_JAR_NAMES",
+    "VERDICT_COLUMNS",
+    "FreshValidator",
+    "Status",
+    "Validator",
+    "Verdict",
+    "ast_match",
+    "default_jars",
+    "exact_match",
+    "summarise",
+    "validate_candidates",
+]

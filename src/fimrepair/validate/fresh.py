@@ -1,0 +1,291 @@
+"""The "fresh process" validation engine: one ``javac`` and one ``java`` per candidate.
+
+Per candidate, in a new temporary directory:
+
+1. the bug's buggy class with the candidate method spliced in, and the bug's test class, are
+   compiled by ONE ``javac`` call (argument list, no shell);
+2. ``FailFastRunner`` (``fimrepair/java/FailFastRunner.java``, compiled once per machine into a
+   per-user cache directory keyed by its source hash and the javac version) runs the test
+   class in a fresh ``java`` process in its own process group, methods in name order,
+   stopping at the first failure, and writes one JSON line to a result file;
+3. a hard per-candidate limit kills the whole process group (``timeout``); a JVM that exits
+   without a result (``System.exit`` in the candidate, OutOfMemoryError) is a ``crash``.
+
+Candidate stdout/stderr go to files in the temporary directory and are only read (capped) to
+explain a crash; the verdict comes from the result file alone. The classpath is the compiled
+candidate + test, the configured jars and the runner: never the benchmark's own classes.
+
+Slow (~0.5-0.8 s per candidate, javac dominates) but simple and fully isolated; a
+persistent-JVM engine can implement the same :class:`~fimrepair.validate.verdict.Validator`
+protocol beside it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+from fimrepair.benchmark import Bug, splice
+from fimrepair.validate.verdict import Status, Verdict
+
+SHARE_JAVA = Path("/usr/share/java")
+#: Jars a HumanEval-Java test run needs on Java 17: JUnit 4 + Hamcrest, JAXB (STRING_TO_MD5)
+#: and Rhino (the correct DO_ALGEBRA evaluates JavaScript; Nashorn is gone from Java 15).
+DEFAULT_JAR_NAMES = ("junit4.jar", "hamcrest-core.jar", "jaxb-api.jar", "rhino.jar")
+RUNNER_CLASS = "FailFastRunner"
+JVM_OPTIONS = ("-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-Djava.awt.headless=true")
+#: javac runs a few hundred ms, dominated by start-up: the C1-only JIT cuts it by ~1/3 here.
+#: (Not used for the test JVM: a C1-only JVM could push heavy tests past their 3 s timeouts.)
+JAVAC_OPTIONS = ("-J-XX:TieredStopAtLevel=1", "-proc:none", "-nowarn", "-encoding", "UTF-8")
+#: Exit codes of the test JVM: 3 = -XX:+ExitOnOutOfMemoryError; 70 = FailFastRunner could not
+#: run the test class.
+EXIT_OOM = 3
+EXIT_RUNNER_ERROR = 70
+OUTPUT_READ_CAP = 8192
+
+
+def default_jars() -> list[Path]:
+    """The default jars (:data:`DEFAULT_JAR_NAMES` under /usr/share/java) that exist here."""
+    return [SHARE_JAVA / name for name in DEFAULT_JAR_NAMES if (SHARE_JAVA / name).is_file()]
+
+
+def runner_source() -> str:
+    return (resources.files("fimrepair") / "java" / f"{RUNNER_CLASS}.java").read_text(encoding="utf-8")
+
+
+def _cache_root() -> Path:
+    """A per-user cache directory: $XDG_CACHE_HOME or ~/.cache, else the temp dir."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    candidate = Path(base) / "fimrepair"
+    try:
+        candidate.mkdir(parents=True, exist_ok=True)
+        if os.access(candidate, os.W_OK):
+            return candidate
+    except OSError:
+        pass
+    fallback = Path(tempfile.gettempdir()) / f"fimrepair-{os.getuid()}"
+    fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return fallback
+
+
+_RUNNER_LOCK = threading.Lock()
+
+
+def compile_runner(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
+    """The directory holding ``FailFastRunner.class``, compiling it on first use.
+
+    Keyed by the runner source and ``javac -version``; safe against concurrent threads (lock)
+    and processes (compile into a private directory, then an atomic rename).
+    """
+    source = runner_source()
+    version = subprocess.run([javac, "-version"], capture_output=True, text=True, check=False)
+    key = hashlib.sha256((source + "\0" + version.stdout + version.stderr).encode("utf-8")).hexdigest()[:16]
+    root = cache_root or _cache_root()
+    target = root / f"failfast-{key}"
+    with _RUNNER_LOCK:
+        if (target / f"{RUNNER_CLASS}.class").is_file():
+            return target
+        work = Path(tempfile.mkdtemp(prefix=f".failfast-{key}-", dir=root))
+        try:
+            (work / f"{RUNNER_CLASS}.java").write_text(source, encoding="utf-8")
+            cmd = [javac, "-nowarn", "-encoding", "UTF-8", "-cp", os.pathsep.join(map(str, jars)), "-d", ".", f"{RUNNER_CLASS}.java"]
+            proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise RuntimeError(
+                    f"cannot compile {RUNNER_CLASS}.java with {javac} against {[str(j) for j in jars]} "
+                    f"(is junit4.jar among the jars?):\n{proc.stdout}{proc.stderr}"
+                )
+            try:
+                os.replace(work, target)
+            except OSError:
+                if not (target / f"{RUNNER_CLASS}.class").is_file():
+                    raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    return target
+
+
+_DIAGNOSTIC = re.compile(r"^\S.*:\d+: (error|warning): ")
+
+
+def first_error(output: str, max_lines: int = 3) -> str:
+    """The first ``javac`` error: its ``file:line: error: ...`` line and up to ``max_lines - 1``
+    following context lines (source line, caret); the whole output's start when none is found."""
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        if ": error: " in line and _DIAGNOSTIC.match(line):
+            picked = [line]
+            for follow in lines[i + 1 : i + max_lines]:
+                if _DIAGNOSTIC.match(follow) or re.match(r"^\d+ errors?$", follow):
+                    break
+                picked.append(follow)
+            return "\n".join(picked)
+    return output.strip()
+
+
+def _read_capped(path: Path, cap: int = OUTPUT_READ_CAP) -> str:
+    """The last ``cap`` bytes of ``path`` (decoded leniently); '' when it does not exist."""
+    try:
+        with path.open("rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - cap))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+def _crash_message(code: int, work: Path) -> str:
+    """Why the test JVM ended without a result, from its exit code and output tails."""
+    out = _read_capped(work / "stdout.txt", 2048)
+    err = _read_capped(work / "stderr.txt", 2048).strip()
+    if code == EXIT_OOM and "java.lang.OutOfMemoryError" in out + err:
+        return "test JVM ran out of memory (-Xmx512m, ExitOnOutOfMemoryError)"
+    if code == EXIT_RUNNER_ERROR:
+        return f"FailFastRunner could not run the tests: {err[-400:]}"
+    if code < 0:
+        reason = f"killed by signal {-code}"
+    else:
+        reason = f"exited with code {code} (System.exit in the candidate?)"
+    return f"test JVM {reason} without a result" + (f": {err[-300:]}" if err else "")
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL not honoured
+        proc.kill()
+        proc.wait()
+
+
+def _run_limited(cmd: list[str], cwd: Path, stdout: Path, stderr: Path, limit_s: float) -> int | None:
+    """Run ``cmd`` in its own process group with output to files; its exit code, or None when
+    ``limit_s`` expired (the whole group is then killed)."""
+    with stdout.open("wb") as out, stderr.open("wb") as err:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+        try:
+            return proc.wait(timeout=limit_s)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            return None
+        except BaseException:
+            _kill_group(proc)
+            raise
+
+
+class FreshValidator:
+    """Validate candidates with a fresh ``javac`` + ``java`` per candidate.
+
+    ``per_candidate_timeout_s`` bounds the test run (and, separately, the compilation); it
+    should exceed the JUnit timeouts of one failing test (3 s in HumanEval-Java), as the runner
+    stops at the first failure. Thread-safe: every call uses its own temporary directory.
+    """
+
+    def __init__(
+        self,
+        benchmark_root: Path,
+        jars: Sequence[Path] | None = None,
+        per_candidate_timeout_s: float = 60,
+        java: str = "java",
+        javac: str = "javac",
+        compile_timeout_s: float | None = None,
+    ) -> None:
+        self.benchmark_root = Path(benchmark_root)
+        self.jars = [Path(j) for j in (default_jars() if jars is None else jars)]
+        missing = [str(j) for j in self.jars if not j.is_file()]
+        if missing:
+            raise FileNotFoundError(f"FreshValidator: jar(s) not found: {', '.join(missing)}")
+        self.per_candidate_timeout_s = float(per_candidate_timeout_s)
+        self.compile_timeout_s = float(compile_timeout_s if compile_timeout_s is not None else max(60.0, per_candidate_timeout_s))
+        for tool in (java, javac):
+            if shutil.which(tool) is None:
+                raise FileNotFoundError(f"FreshValidator: {tool!r} not found on PATH")
+        self.java = java
+        self.javac = javac
+        self._runner_dir: Path | None = None
+        self._lock = threading.Lock()
+
+    def runner_dir(self) -> Path:
+        with self._lock:
+            if self._runner_dir is None:
+                self._runner_dir = compile_runner(self.javac, self.jars)
+            return self._runner_dir
+
+    def _sources(self, bug: Bug, function: str) -> tuple[str, Path, str, Path]:
+        """(patched class text, its relative path, test text, its relative path)."""
+        buggy_rel = Path(bug.buggy_class)
+        buggy_src = (self.benchmark_root / buggy_rel).read_text(encoding="utf-8")
+        patched = splice(buggy_src, bug.method_start, bug.method_end, function)
+        test_rel = Path("src/test/java") / (bug.test_class.replace(".", "/") + ".java")
+        test_src = (self.benchmark_root / test_rel).read_text(encoding="utf-8")
+        return patched, buggy_rel, test_src, test_rel
+
+    def validate(self, bug: Bug, function: str) -> Verdict:
+        if function is None or not str(function).strip():
+            return Verdict(Status.UNCOMPILABLE, message="empty candidate")
+        runner_dir = self.runner_dir()
+        patched, buggy_rel, test_src, test_rel = self._sources(bug, function)
+        with tempfile.TemporaryDirectory(prefix=f"fimrepair-{bug.bug_id}-", ignore_cleanup_errors=True) as tmp:
+            work = Path(tmp)
+            for rel, text in ((buggy_rel, patched), (test_rel, test_src)):
+                (work / rel).parent.mkdir(parents=True, exist_ok=True)
+                (work / rel).write_text(text, encoding="utf-8")
+            (work / "out").mkdir()
+            jar_cp = [str(j) for j in self.jars]
+
+            compile_cmd = [self.javac, *JAVAC_OPTIONS, "-d", "out"]
+            if jar_cp:
+                compile_cmd += ["-cp", os.pathsep.join(jar_cp)]
+            compile_cmd += [str(buggy_rel), str(test_rel)]
+            t0 = time.monotonic()
+            code = _run_limited(compile_cmd, work, work / "javac.out", work / "javac.err", self.compile_timeout_s)
+            compile_s = time.monotonic() - t0
+            if code is None:
+                return Verdict(Status.TIMEOUT, message=f"javac exceeded {self.compile_timeout_s:g} s", compile_s=compile_s)
+            if code != 0:
+                output = _read_capped(work / "javac.out", 1 << 16) + _read_capped(work / "javac.err", 1 << 16)
+                return Verdict(Status.UNCOMPILABLE, message=first_error(output) or f"javac exit code {code}", compile_s=compile_s)
+
+            result = work / "result.json"
+            classpath = os.pathsep.join([str(work / "out"), *jar_cp, str(runner_dir)])
+            run_cmd = [self.java, *JVM_OPTIONS, "-cp", classpath, RUNNER_CLASS, str(result), bug.test_class]
+            t0 = time.monotonic()
+            code = _run_limited(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
+            test_s = time.monotonic() - t0
+            if code is None:
+                return Verdict(
+                    Status.TIMEOUT,
+                    message=f"tests exceeded the hard limit of {self.per_candidate_timeout_s:g} s",
+                    compile_s=compile_s,
+                    test_s=test_s,
+                )
+            payload = None
+            if code == 0 and result.is_file():
+                try:
+                    payload = json.loads(result.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    payload = None
+            if payload is None or payload.get("status") not in (Status.PLAUSIBLE.value, Status.FAILING.value):
+                return Verdict(Status.CRASH, message=_crash_message(code, work), compile_s=compile_s, test_s=test_s)
+            return Verdict(
+                Status(payload["status"]),
+                failing_test=payload.get("failing_test"),
+                message=payload.get("message"),
+                compile_s=compile_s,
+                test_s=test_s,
+            )

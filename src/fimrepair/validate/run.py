@@ -1,0 +1,155 @@
+"""Validate the candidate rows of a generation step: dedup, parallel validation, grading."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from typing import Any
+
+from tqdm import tqdm
+
+from fimrepair.benchmark import Bug
+from fimrepair.javasrc import normalize
+from fimrepair.validate.grading import ast_match, exact_match
+from fimrepair.validate.verdict import Status, Validator, Verdict
+
+VERDICT_COLUMNS = (
+    "model",
+    "benchmark",
+    "bug_id",
+    "rank",
+    "status",
+    "failing_test",
+    "message",
+    "compile_s",
+    "test_s",
+    "exact_match",
+    "ast_match",
+    "duplicate_of",
+)
+
+
+def _index_bugs(bugs: Iterable[Bug]) -> dict[tuple[str, str], Bug]:
+    index: dict[tuple[str, str], Bug] = {}
+    for bug in bugs:
+        key = (bug.benchmark, bug.bug_id)
+        if key in index:
+            raise ValueError(f"bug {bug.bug_id} of benchmark {bug.benchmark} is given twice")
+        index[key] = bug
+    return index
+
+
+def validate_candidates(
+    bugs: list[Bug],
+    rows: list[dict[str, Any]],
+    validator: Validator,
+    workers: int,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """One verdict row per candidate (columns :data:`VERDICT_COLUMNS`), sorted by
+    (bug_id, rank, model).
+
+    ``rows`` hold one entry per (model, bug): ``{"model", "benchmark", "bug_id", "candidates":
+    [{"rank", "function", ...}]}``. Candidates of the same bug whose :func:`normalize` forms are
+    equal are validated once (also across models); within one row, a repeat gets
+    ``duplicate_of`` = the rank of its first occurrence (else None) and that verdict.
+    ``workers`` threads take tasks from ONE shared queue (each task runs its own processes).
+    A row naming a bug that is not in ``bugs`` is a ValueError naming the bug and the model;
+    an exception raised by the validator propagates (it is a harness fault, not a verdict).
+    """
+    if workers < 1:
+        raise ValueError(f"workers must be >= 1, got {workers}")
+    index = _index_bugs(bugs)
+
+    # Plan: one task per distinct (benchmark, bug, normalised function).
+    tasks: dict[tuple[str, str, str], tuple[Bug, str]] = {}
+    planned: list[tuple[dict[str, Any], Bug, int, str, tuple[str, str, str], int | None]] = []
+    for row in rows:
+        model = row.get("model")
+        key = (row.get("benchmark"), row.get("bug_id"))
+        bug = index.get(key)  # type: ignore[arg-type]
+        if bug is None:
+            raise ValueError(
+                f"candidate row of model {model!r} names bug {key[1]!r} of benchmark {key[0]!r}, "
+                f"which is not among the {len(index)} bugs to validate"
+            )
+        first_rank: dict[str, int] = {}
+        for cand in row.get("candidates", []):
+            if "rank" not in cand or "function" not in cand:
+                raise ValueError(f"candidate of model {model!r} for bug {bug.bug_id} lacks 'rank' or 'function': {sorted(cand)}")
+            rank = int(cand["rank"])
+            function = cand["function"] if cand["function"] is not None else ""
+            norm = normalize(function)
+            dup = first_rank.get(norm)
+            if dup is None:
+                first_rank[norm] = rank
+            task_key = (bug.benchmark, bug.bug_id, norm)
+            tasks.setdefault(task_key, (bug, function))
+            planned.append((row, bug, rank, function, task_key, dup))
+
+    verdicts: dict[tuple[str, str, str], Verdict] = {}
+    bar = tqdm(total=len(tasks), desc="validate", unit="cand", disable=not progress)
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate") as pool:
+            futures = {pool.submit(validator.validate, bug, fn): key for key, (bug, fn) in tasks.items()}
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in done:
+                    key = futures[fut]
+                    exc = fut.exception()
+                    if exc is not None:
+                        for other in pending:
+                            other.cancel()
+                        raise RuntimeError(f"validator failed on bug {key[1]} of {key[0]}: {exc}") from exc
+                    verdicts[key] = fut.result()
+                    bar.update(1)
+    finally:
+        bar.close()
+
+    out: list[dict[str, Any]] = []
+    grade_cache: dict[tuple[str, str, str], tuple[bool, bool]] = {}
+    for row, bug, rank, function, task_key, dup in planned:
+        v = verdicts[task_key]
+        if task_key not in grade_cache:
+            grade_cache[task_key] = (exact_match(function, bug.fixed_function), ast_match(function, bug.fixed_function))
+        exact, ast = grade_cache[task_key]
+        out.append(
+            {
+                "model": row.get("model"),
+                "benchmark": bug.benchmark,
+                "bug_id": bug.bug_id,
+                "rank": rank,
+                **v.to_dict(),
+                "exact_match": exact,
+                "ast_match": ast,
+                "duplicate_of": dup,
+            }
+        )
+    out.sort(key=lambda r: (r["bug_id"], r["rank"], str(r["model"])))
+    return out
+
+
+def summarise(verdict_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per (model, benchmark, bug): ``plausible`` (any candidate plausible), ``exact`` (any exact
+    match), ``ast`` (any AST match), ``compilable`` (any candidate compiled), ``n_candidates``.
+    Sorted by (model, bug_id)."""
+    groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for r in verdict_rows:
+        groups.setdefault((r["model"], r["benchmark"], r["bug_id"]), []).append(r)
+    out = []
+    for (model, benchmark, bug_id), rs in groups.items():
+        out.append(
+            {
+                "model": model,
+                "benchmark": benchmark,
+                "bug_id": bug_id,
+                "plausible": any(r["status"] == Status.PLAUSIBLE.value for r in rs),
+                "exact": any(bool(r["exact_match"]) for r in rs),
+                "ast": any(bool(r["ast_match"]) for r in rs),
+                "compilable": any(r["status"] != Status.UNCOMPILABLE.value for r in rs),
+                "n_candidates": len(rs),
+            }
+        )
+    out.sort(key=lambda r: (str(r["model"]), r["bug_id"]))
+    return out

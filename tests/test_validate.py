@@ -1,0 +1,424 @@
+"""The validate stage: verdicts of the fresh-process engine on a tiny hand-written benchmark in
+the HumanEval-Java layout, grading, and the dedup/parallel driver."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from fimrepair.benchmark import Bug, extract_bugs
+from fimrepair.validate import (
+    FreshValidator,
+    Status,
+    Validator,
+    Verdict,
+    ast_match,
+    exact_match,
+    summarise,
+    validate_candidates,
+)
+from fimrepair.validate.fresh import first_error
+
+JUNIT = Path("/usr/share/java/junit4.jar")
+HAVE_JAVA = shutil.which("javac") is not None and shutil.which("java") is not None
+needs_java = pytest.mark.skipif(
+    not (HAVE_JAVA and JUNIT.is_file()),
+    reason="needs javac/java on PATH and /usr/share/java/junit4.jar (Debian junit4)",
+)
+
+# --- a tiny benchmark in the HumanEval-Java layout --------------------------------------------
+
+BUGGY = {
+    "ADD": """package humaneval.buggy;
+
+/* add two numbers */
+public class ADD {
+    public static int add(int x, int y) {
+        return x | y;
+    }
+}
+""",
+    "CLAMP": """package humaneval.buggy;
+
+public class CLAMP {
+    private static int lo() {
+        return 0;
+    }
+
+    public static int clamp(int x, int hi) {
+        if (x < lo()) return lo();
+        if (x > hi) return x;
+        return x;
+    }
+
+    public static int unused() {
+        return 42;
+    }
+}
+""",
+    "SPIN": """package humaneval.buggy;
+
+public class SPIN {
+    public static int twice(int x) {
+        int r = 0;
+        for (int i = 0; i < 2; i = i * 1) r += x;
+        return r;
+    }
+}
+""",
+    "ABS": """package humaneval.buggy;
+
+public class ABS {
+    public static int abs(int x) {
+        return x;
+    }
+}
+""",
+    "NEG": """package humaneval.buggy;
+
+public class NEG {
+    public static int neg(int x) {
+        return x;
+    }
+}
+""",
+}
+
+CORRECT = {
+    "ADD": BUGGY["ADD"].replace("x | y", "x + y"),
+    "CLAMP": BUGGY["CLAMP"].replace("if (x > hi) return x;", "if (x > hi) return hi;"),
+    "SPIN": BUGGY["SPIN"].replace("i = i * 1", "i++"),
+    "ABS": BUGGY["ABS"].replace("return x;", "return x < 0 ? -x : x;"),
+    "NEG": BUGGY["NEG"].replace("return x;", "return -x;"),
+}
+
+
+def _test_class(bug: str, calls: list[tuple[str, str]], timeout_ms: int | None = None) -> str:
+    annotation = "@org.junit.Test" + (f"(timeout = {timeout_ms})" if timeout_ms else "")
+    methods = "\n".join(
+        f"""    {annotation}
+    public void {name}() throws java.lang.Exception {{
+        org.junit.Assert.assertEquals({expected}, humaneval.buggy.{bug}.{call});
+    }}
+"""
+        for name, (call, expected) in calls
+    )
+    return f"package humaneval;\n\npublic class TEST_{bug} {{\n{methods}}}\n"
+
+
+TESTS = {
+    # No JUnit timeout: an infinite loop only stops at the validator's hard limit.
+    "ADD": _test_class("ADD", [("test_0", ("add(0, 1)", "1")), ("test_1", ("add(2, 3)", "5")), ("test_2", ("add(5, 7)", "12"))]),
+    # Method names out of order on purpose: the runner sorts by name (test_a < test_b < test_c).
+    "CLAMP": _test_class("CLAMP", [("test_c", ("clamp(9, 5)", "5")), ("test_a", ("clamp(-1, 5)", "0")), ("test_b", ("clamp(7, 5)", "5"))]),
+    "SPIN": _test_class("SPIN", [("test_0", ("twice(3)", "6")), ("test_1", ("twice(0)", "0"))], timeout_ms=500),
+    "ABS": _test_class("ABS", [("test_0", ("abs(-3)", "3")), ("test_1", ("abs(4)", "4"))]),
+    "NEG": _test_class("NEG", [("test_0", ("neg(3)", "-3"))]),
+}
+
+
+def _write_benchmark(root: Path) -> Path:
+    for sub, table in (("src/main/java/humaneval/buggy", BUGGY), ("src/main/java/humaneval/correct", CORRECT)):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        for name, text in table.items():
+            (root / sub / f"{name}.java").write_text(text, encoding="utf-8")
+    (root / "src/test/java/humaneval").mkdir(parents=True, exist_ok=True)
+    for name, text in TESTS.items():
+        (root / "src/test/java/humaneval" / f"TEST_{name}.java").write_text(text, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Bug]]:
+    root = _write_benchmark(tmp_path_factory.mktemp("tiny-humaneval"))
+    bugs = {b.bug_id: b for b in extract_bugs(root, "tiny")}
+    assert sorted(bugs) == sorted(BUGGY)
+    return root, bugs
+
+
+@pytest.fixture(scope="module")
+def validator(bench: tuple[Path, dict[str, Bug]]) -> FreshValidator:
+    if not (HAVE_JAVA and JUNIT.is_file()):
+        pytest.skip("needs javac/java on PATH and /usr/share/java/junit4.jar (Debian junit4)")
+    return FreshValidator(bench[0], per_candidate_timeout_s=30)
+
+
+def _fn(bug: Bug, body: str) -> str:
+    """A candidate method for ``bug``: its signature line with a new body."""
+    signature = bug.buggy_function.splitlines()[0]
+    return f"{signature}\n{body}\n    }}\n"
+
+
+# --- the fresh engine -------------------------------------------------------------------------
+
+
+@needs_java
+def test_oracle_is_plausible_and_identity_fails(validator: FreshValidator, bench) -> None:
+    _, bugs = bench
+    assert isinstance(validator, Validator)
+    for bug in bugs.values():
+        ok = validator.validate(bug, bug.fixed_function)
+        assert ok.status is Status.PLAUSIBLE, (bug.bug_id, ok)
+        assert ok.failing_test is None and ok.compile_s > 0 and ok.test_s > 0
+    bad = validator.validate(bugs["ADD"], bugs["ADD"].buggy_function)
+    assert bad.status is Status.FAILING
+    assert bad.failing_test == "TEST_ADD.test_1"
+    assert "expected:<5> but was:<3>" in (bad.message or "")
+
+
+@needs_java
+def test_first_failing_test_is_the_first_by_name(validator: FreshValidator, bench) -> None:
+    _, bugs = bench
+    # Fails test_a (returns x for negative x) and test_b/test_c (returns x above hi).
+    v = validator.validate(bugs["CLAMP"], _fn(bugs["CLAMP"], "        return x;"))
+    assert v.status is Status.FAILING and v.failing_test == "TEST_CLAMP.test_a"
+    # The identity fails test_b and test_c but not test_a.
+    v = validator.validate(bugs["CLAMP"], bugs["CLAMP"].buggy_function)
+    assert v.status is Status.FAILING and v.failing_test == "TEST_CLAMP.test_b"
+
+
+@needs_java
+def test_syntax_error_is_uncompilable(validator: FreshValidator, bench) -> None:
+    _, bugs = bench
+    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], "        return x + ;"))
+    assert v.status is Status.UNCOMPILABLE
+    assert v.message and "error:" in v.message and "ADD.java" in v.message
+    assert v.test_s == 0.0
+    # A type error too; and a candidate changing the signature breaks the test's compilation.
+    assert validator.validate(bugs["ADD"], _fn(bugs["ADD"], '        return "x";')).status is Status.UNCOMPILABLE
+    renamed = bugs["ADD"].fixed_function.replace("add(", "plus(")
+    v = validator.validate(bugs["ADD"], renamed)
+    assert v.status is Status.UNCOMPILABLE and "TEST_ADD.java" in (v.message or "")
+    assert validator.validate(bugs["ADD"], "   ").status is Status.UNCOMPILABLE
+
+
+@needs_java
+def test_infinite_loop_hits_the_hard_limit(bench) -> None:
+    root, bugs = bench
+    fast = FreshValidator(root, per_candidate_timeout_s=2)
+    fast.runner_dir()  # compile (or find) the runner outside the timed part
+    start = time.monotonic()
+    v = fast.validate(bugs["ADD"], _fn(bugs["ADD"], "        while (true) { x++; }"))
+    elapsed = time.monotonic() - start
+    assert v.status is Status.TIMEOUT, v
+    assert elapsed < 2 + 5, elapsed
+    assert 1.5 < v.test_s < 5
+
+
+@needs_java
+def test_junit_timeout_is_a_fast_failure(validator: FreshValidator, bench) -> None:
+    """The buggy SPIN loops; its tests carry @Test(timeout=500): fail-fast stops after the
+    first timed-out test and the runner halts the JVM despite the still-spinning thread."""
+    _, bugs = bench
+    start = time.monotonic()
+    v = validator.validate(bugs["SPIN"], bugs["SPIN"].buggy_function)
+    assert v.status is Status.FAILING and v.failing_test == "TEST_SPIN.test_0"
+    assert "timed out" in (v.message or "")
+    assert time.monotonic() - start < 10
+
+
+@needs_java
+def test_system_exit_is_a_crash(validator: FreshValidator, bench) -> None:
+    """``System.exit(0)`` ends the JVM before any result is written. We call that a crash, not a
+    failure: no test verdict exists (exit status 0 would even read as success to a naive
+    harness), and a persistent-JVM engine sees the same event as a dead worker."""
+    _, bugs = bench
+    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], "        System.exit(0);\n        return x + y;"))
+    assert v.status is Status.CRASH, v
+    assert "without a result" in (v.message or "") and "System.exit" in (v.message or "")
+    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], "        System.exit(1);\n        return x + y;"))
+    assert v.status is Status.CRASH
+
+
+@needs_java
+def test_out_of_memory_is_a_crash(validator: FreshValidator, bench) -> None:
+    _, bugs = bench
+    body = "        java.util.List<long[]> l = new java.util.ArrayList<>();\n        while (true) l.add(new long[1 << 20]);"
+    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], body))
+    assert v.status is Status.CRASH, v
+    assert "out of memory" in (v.message or ""), v
+
+
+@needs_java
+def test_candidate_output_does_not_break_the_verdict(validator: FreshValidator, bench) -> None:
+    _, bugs = bench
+    noisy = (
+        '        for (int i = 0; i < 200000; i++) System.out.println("{\\"status\\":\\"plausible\\"} " + i);\n'
+        '        for (int i = 0; i < 20000; i++) System.err.println("noise " + i);\n'
+        "        return x | y;"
+    )
+    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], noisy))
+    assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_1"
+    quiet_ok = '        System.out.print("x");\n        return x + y;'
+    assert validator.validate(bugs["ADD"], _fn(bugs["ADD"], quiet_ok)).status is Status.PLAUSIBLE
+
+
+@needs_java
+def test_concurrent_calls_are_isolated(validator: FreshValidator, bench) -> None:
+    _, bugs = bench
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(validator.validate(bugs["NEG"], bugs["NEG"].fixed_function)))
+        for _ in range(3)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [r.status for r in results] == [Status.PLAUSIBLE] * 3
+
+
+def test_first_error_picks_the_first_diagnostic() -> None:
+    out = (
+        "src/main/java/humaneval/buggy/ADD.java:6: error: illegal start of expression\n"
+        "        return x + ;\n"
+        "                   ^\n"
+        "src/main/java/humaneval/buggy/ADD.java:9: error: something else\n"
+        "2 errors\n"
+    )
+    assert first_error(out) == "\n".join(out.splitlines()[:3])
+    assert first_error("weird failure\n") == "weird failure"
+
+
+def test_verdict_round_trip_and_truncation() -> None:
+    v = Verdict(Status.FAILING, "TEST_X.test_3", "m" * 2000, 0.5, 0.25)
+    assert len(v.message or "") <= 500
+    d = v.to_dict()
+    assert d["status"] == "failing"
+    assert Verdict.from_dict(d) == v
+    assert Verdict.from_dict({"status": "timeout"}).status is Status.TIMEOUT
+    assert Status("plausible") == "plausible"
+
+
+# --- grading ----------------------------------------------------------------------------------
+
+FIX = "public static int add(int x, int y) {\n    return x + y;\n}\n"
+
+
+def test_exact_match() -> None:
+    assert exact_match("public static int add(int x, int y) {   return x + y; } // done", FIX)
+    assert exact_match("public static int add(int x, int y) {\n  /* sum */\n  return x + y;\n}", FIX)
+    assert not exact_match("public static int add(int x, int y) { return x+y; }", FIX)
+    assert not exact_match("public static int add(int x, int y) { return y + x; }", FIX)
+
+
+def test_ast_match() -> None:
+    assert ast_match("public static int add(int x, int y) { return x+y; }", FIX)
+    assert ast_match("public static int add(int x,int y)\n{\n\treturn x\n+ y;\n}", FIX)
+    assert not ast_match("public static int add(int x, int y) { return y + x; }", FIX)
+    assert not ast_match('public static int add(int x, int y) { return x + y + ""; }', FIX)
+
+
+# --- the driver -------------------------------------------------------------------------------
+
+
+class FakeValidator:
+    """Plausible iff the body says ``x + y``; records every call."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+        self.lock = threading.Lock()
+
+    def validate(self, bug: Bug, function: str) -> Verdict:
+        with self.lock:
+            self.calls.append((bug.bug_id, function))
+        if "x + y" in function:
+            return Verdict(Status.PLAUSIBLE, compile_s=0.1, test_s=0.1)
+        if ";" not in function:
+            return Verdict(Status.UNCOMPILABLE, message="error")
+        return Verdict(Status.FAILING, failing_test="TEST_ADD.test_1", message="no", compile_s=0.1, test_s=0.1)
+
+
+def _row(model: str, bug: Bug, functions: list[str]) -> dict:
+    return {
+        "model": model,
+        "benchmark": bug.benchmark,
+        "bug_id": bug.bug_id,
+        "candidates": [{"rank": i, "function": f, "score": -i} for i, f in enumerate(functions)],
+    }
+
+
+def test_driver_dedups_grades_and_sorts(bench) -> None:
+    _, bugs = bench
+    add, neg = bugs["ADD"], bugs["NEG"]
+    fix_relaid = add.fixed_function.replace("    ", "\t").replace("\n", "\n\n") + "// a comment\n"
+    rows = [
+        _row("m2", add, [add.buggy_function, fix_relaid]),
+        _row("m1", neg, ["public static int neg(int x) { return 0 }"]),
+        _row("m1", add, [add.fixed_function, add.buggy_function, fix_relaid, add.buggy_function]),
+    ]
+    fake = FakeValidator()
+    out = validate_candidates(list(bugs.values()), rows, fake, workers=3, progress=False)
+    # Distinct (bug, normalised function): ADD fixed, ADD buggy, NEG broken.
+    assert len(fake.calls) == 3
+    assert len(out) == 7
+    assert [(r["bug_id"], r["rank"], r["model"]) for r in out] == [
+        ("ADD", 0, "m1"), ("ADD", 0, "m2"), ("ADD", 1, "m1"), ("ADD", 1, "m2"),
+        ("ADD", 2, "m1"), ("ADD", 3, "m1"), ("NEG", 0, "m1"),
+    ]  # fmt: skip
+    by = {(r["model"], r["bug_id"], r["rank"]): r for r in out}
+    assert by[("m1", "ADD", 0)]["status"] == "plausible" and by[("m1", "ADD", 0)]["exact_match"]
+    assert by[("m1", "ADD", 2)]["duplicate_of"] == 0 and by[("m1", "ADD", 2)]["status"] == "plausible"
+    assert by[("m1", "ADD", 2)]["exact_match"] and by[("m1", "ADD", 2)]["ast_match"]
+    assert by[("m1", "ADD", 3)]["duplicate_of"] == 1 and by[("m1", "ADD", 3)]["failing_test"] == "TEST_ADD.test_1"
+    assert by[("m2", "ADD", 1)]["duplicate_of"] is None  # first occurrence within its own row
+    assert by[("m1", "NEG", 0)]["status"] == "uncompilable"
+    assert set(out[0]) == {
+        "model", "benchmark", "bug_id", "rank", "status", "failing_test", "message",
+        "compile_s", "test_s", "exact_match", "ast_match", "duplicate_of",
+    }  # fmt: skip
+
+    summary = {(s["model"], s["bug_id"]): s for s in summarise(out)}
+    assert summary[("m1", "ADD")] == {
+        "model": "m1", "benchmark": "tiny", "bug_id": "ADD", "plausible": True, "exact": True,
+        "ast": True, "compilable": True, "n_candidates": 4,
+    }  # fmt: skip
+    assert summary[("m1", "NEG")]["compilable"] is False and summary[("m1", "NEG")]["plausible"] is False
+    assert summary[("m2", "ADD")]["n_candidates"] == 2
+
+
+def test_driver_rejects_unknown_bug(bench) -> None:
+    _, bugs = bench
+    row = {"model": "my-model", "benchmark": "tiny", "bug_id": "NOPE", "candidates": [{"rank": 0, "function": "x"}]}
+    with pytest.raises(ValueError, match="NOPE") as err:
+        validate_candidates(list(bugs.values()), [row], FakeValidator(), workers=1, progress=False)
+    assert "NOPE" in str(err.value) and "my-model" in str(err.value)
+
+
+def test_driver_propagates_validator_faults(bench) -> None:
+    _, bugs = bench
+
+    class Broken:
+        def validate(self, bug: Bug, function: str) -> Verdict:
+            raise OSError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        validate_candidates([bugs["ADD"]], [_row("m", bugs["ADD"], ["a;"])], Broken(), workers=2, progress=False)
+
+
+@needs_java
+def test_driver_with_real_engine_validates_layout_variants_once(validator: FreshValidator, bench) -> None:
+    _, bugs = bench
+    add = bugs["ADD"]
+
+    class Counting:
+        def __init__(self) -> None:
+            self.n = 0
+            self.lock = threading.Lock()
+
+        def validate(self, bug: Bug, function: str) -> Verdict:
+            with self.lock:
+                self.n += 1
+            return validator.validate(bug, function)
+
+    a = "public static int add(int x, int y) {\n    return x + y;\n}\n"
+    b = "    public static int add(int x,   int y)\n    {\n        // the sum\n        return x + y;\n    }\n"
+    counting = Counting()
+    out = validate_candidates([add], [_row("m", add, [a, b])], counting, workers=2, progress=False)
+    assert counting.n == 1
+    assert [r["status"] for r in out] == ["plausible", "plausible"]
+    assert out[1]["duplicate_of"] == 0 and out[0]["duplicate_of"] is None
