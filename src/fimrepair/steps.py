@@ -1,0 +1,318 @@
+"""Entry points of the workflow's rules: explicit inputs, parameters and outputs, no globals.
+
+Each function reads its inputs, calls the pure logic of one stage, and writes its outputs.
+The scripts in ``workflow/scripts/`` only unpack Snakemake's object and call one of these.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io as _io
+import json
+import logging
+import os
+import shutil
+import sys
+import tarfile
+import tempfile
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from fimrepair.io import read_jsonl, write_jsonl, write_tsv
+
+log = logging.getLogger("fimrepair")
+
+
+@contextlib.contextmanager
+def logged(log_path: str | Path, threads: int = 1) -> Iterator[None]:
+    """Send logging, warnings, stdout and stderr (tqdm progress included) to ``log_path``,
+    and cap the math libraries at ``threads`` threads."""
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    with open(log_path, "w", encoding="utf-8", buffering=1) as fh:
+        handler = logging.StreamHandler(fh)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root = logging.getLogger()
+        root.addHandler(handler)
+        root.setLevel(logging.INFO)
+        logging.captureWarnings(True)
+        try:
+            with contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
+                if "torch" in sys.modules or _torch_available():
+                    import torch
+
+                    torch.set_num_threads(max(1, threads))
+                yield
+        except BaseException:
+            logging.getLogger("fimrepair").exception("step failed")
+            raise
+        finally:
+            root.removeHandler(handler)
+
+
+def _torch_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is not None
+
+
+# --- data ---------------------------------------------------------------------------------
+
+
+def make_synthetic_data(out: str | Path, n_rows: int, seed: int) -> None:
+    """The project's own Megadiff-format set (offline), as parquet."""
+    import pandas as pd
+
+    from fimrepair.synthetic import generate_megadiff_rows
+
+    rows = generate_megadiff_rows(n_rows, seed)
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_parquet(out, index=False)
+    log.info("wrote %d synthetic Megadiff-format rows to %s", len(rows), out)
+
+
+def prepare_data(
+    out_train: str | Path,
+    out_test: str | Path,
+    out_funnel: str | Path,
+    *,
+    dataset: str,
+    source: str,
+    test_size: int,
+    seed: int,
+    hub_id: str | None = None,
+    revision: str | None = None,
+    path: str | None = None,
+) -> None:
+    """Load, filter (funnel), split; write train/test parquet and the funnel table."""
+    import pandas as pd
+
+    from fimrepair import data
+
+    ds = data.load_rows("hub" if source == "hub" else "local", hub_id=hub_id, revision=revision, path=path)
+    examples, funnel = data.filter_rows(ds, dataset=dataset, progress=True)
+    train, test = data.split_train_test(examples, test_size, seed)
+    for rows, out in ((train, out_train), (test, out_test)):
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame([e.to_dict() for e in rows], columns=list(data.Example.__dataclass_fields__)).to_parquet(out, index=False)
+    table = funnel.table()
+    table.append({"dataset": dataset, "step": "split", "rows_in": len(examples), "rows_out": len(train), "reason": f"test split ({len(test)} rows)"})
+    write_tsv(out_funnel, table)
+    log.info("%s: %d rows in, %d kept (%d train, %d test)", dataset, funnel.rows_in, len(examples), len(train), len(test))
+
+
+# --- benchmark ----------------------------------------------------------------------------
+
+
+def make_tiny_benchmark(out_dir: str | Path) -> None:
+    from fimrepair.tinybench import write_tiny_benchmark
+
+    ids = write_tiny_benchmark(Path(out_dir))
+    log.info("wrote the tiny benchmark (%d bugs) to %s", len(ids), out_dir)
+
+
+def download_benchmark(out_dir: str | Path, repo: str, commit: str) -> None:
+    """Fetch ``repo`` at ``commit`` from GitHub as a tarball and unpack it into ``out_dir``."""
+    url = f"https://codeload.github.com/{repo}/tar.gz/{commit}"
+    log.info("downloading %s", url)
+    with urllib.request.urlopen(url, timeout=120) as response:  # noqa: S310 - fixed https host
+        payload = response.read()
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=_io.BytesIO(payload), mode="r:gz") as tar:
+            tar.extractall(tmp, filter="data")
+        (top,) = list(Path(tmp).iterdir())
+        shutil.move(str(top), str(out_dir))
+    Path(out_dir, "REVISION").write_text(f"{repo}@{commit}\n")
+
+
+def extract_benchmark(root: str | Path, out: str | Path, *, name: str, include: Sequence[str] | None, exclude: Sequence[str]) -> None:
+    from fimrepair.benchmark import extract_bugs
+
+    bugs = extract_bugs(Path(root), name, include, exclude)
+    write_jsonl(out, (b.to_dict() for b in bugs))
+    log.info("%s: %d bugs extracted from %s", name, len(bugs), root)
+
+
+# --- model --------------------------------------------------------------------------------
+
+
+def build_tiny_model(train_parquet: str | Path, out_dir: str | Path, out_loss: str | Path, *, spec: Mapping[str, Any], sentinels: str, seed: int) -> None:
+    """The offline tiny base model, pre-trained on the fixed functions of the TRAINING split
+    only (never on benchmark code)."""
+    import pandas as pd
+
+    from fimrepair.fim import sentinels as get_sentinels
+    from fimrepair.tinymodel import TinyModelSpec
+    from fimrepair.tinymodel import build_tiny_model as build
+
+    corpus = sorted(set(pd.read_parquet(train_parquet)["fixed_function"]))
+    curve = build(corpus, get_sentinels(sentinels), TinyModelSpec(**spec), seed, Path(out_dir))
+    write_tsv(out_loss, curve)
+
+
+def download_hub(out_dir: str | Path, *, repo_id: str, revision: str, repo_type: str = "model") -> None:
+    """Download a hub snapshot at ``revision`` and record the commit it resolved to."""
+    from huggingface_hub import HfApi, snapshot_download
+
+    info = HfApi().repo_info(repo_id, revision=revision, repo_type=repo_type)
+    snapshot_download(repo_id, revision=info.sha, repo_type=repo_type, local_dir=str(out_dir))
+    Path(out_dir, "REVISION").write_text(f"{repo_id}@{info.sha}\n")
+    log.info("%s@%s resolved to %s", repo_id, revision, info.sha)
+
+
+# --- representations and fine-tuning ------------------------------------------------------
+
+
+def write_recipe(out: str | Path, *, name: str, recipe: Mapping[str, Any], lora: Mapping[str, Any], training: Mapping[str, Any], sentinels: str, seed: int) -> None:
+    from fimrepair.recipe import Recipe
+
+    fim = recipe["kind"] == "fim"
+    r = Recipe.from_dict(
+        {
+            "name": name,
+            "kind": recipe["kind"],
+            "fim_rate": recipe.get("fim_rate", 0.0) if fim else 0.0,
+            "spm_rate": recipe.get("spm_rate", 0.0) if fim else 0.0,
+            "sentinels": sentinels,
+            "seed": seed,
+            "lora": dict(lora),
+            "train": dict(training),
+        }
+    )
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    r.save(Path(out))
+
+
+def make_training_pairs(train_parquet: str | Path, test_parquet: str | Path, recipe_json: str | Path, out_train: str | Path, out_eval: str | Path) -> None:
+    """Prompt/completion pairs of a recipe for the train split and the eval (test) split."""
+    import pandas as pd
+
+    from fimrepair.fim import sentinels
+    from fimrepair.prompts import training_pair
+    from fimrepair.recipe import Recipe
+
+    recipe = Recipe.load(Path(recipe_json))
+    st = sentinels(recipe.sentinels)
+    for src, out in ((train_parquet, out_train), (test_parquet, out_eval)):
+        rows = pd.read_parquet(src).to_dict("records")
+        pairs = (
+            {"recipe": recipe.name, "row_id": row["row_id"], **training_pair(row, recipe.kind, st, seed=recipe.seed, fim_rate=recipe.fim_rate, spm_rate=recipe.spm_rate)}
+            for row in rows
+        )
+        n = write_jsonl(out, pairs)
+        log.info("recipe %s: %d pairs -> %s", recipe.name, n, out)
+
+
+def finetune(model_dir: str | Path, recipe_json: str | Path, train_pairs: str | Path, eval_pairs: str | Path, out_dir: str | Path, out_loss: str | Path, out_counts: str | Path) -> None:
+    from fimrepair.finetune import train_lora
+    from fimrepair.recipe import Recipe
+
+    recipe = Recipe.load(Path(recipe_json))
+    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_dir))
+    write_tsv(out_loss, curve, columns=["recipe", "step", "epoch", "loss", "split"])
+    Path(out_counts).write_text(json.dumps({"recipe": recipe.name, **counts}, indent=2) + "\n")
+
+
+# --- generation and validation ------------------------------------------------------------
+
+
+def generate(
+    model_dir: str | Path,
+    adapter_dir: str | Path | None,
+    bugs_jsonl: str | Path,
+    out: str | Path,
+    *,
+    model_name: str,
+    prompt_style: str,
+    sentinels: str,
+    decoding: Mapping[str, int],
+    seed: int,
+) -> None:
+    import torch
+
+    from fimrepair.fim import sentinels as get_sentinels
+    from fimrepair.generate import DecodingSpec, generate_candidates, load_model
+
+    torch.manual_seed(seed)
+    model, tokenizer = load_model(Path(model_dir), Path(adapter_dir) if adapter_dir else None)
+    rows = generate_candidates(model, tokenizer, read_jsonl(bugs_jsonl), prompt_style, get_sentinels(sentinels), DecodingSpec(**decoding), model_name)
+    write_jsonl(out, rows)
+
+
+def generate_reference(bugs_jsonl: str | Path, out: str | Path, *, model_name: str) -> None:
+    from fimrepair.generate import reference_candidates
+
+    write_jsonl(out, reference_candidates(read_jsonl(bugs_jsonl), model_name))
+
+
+def validate(bugs_jsonl: str | Path, candidates_jsonl: str | Path, benchmark_root: str | Path, out: str | Path, *, per_candidate_timeout_s: float, workers: int) -> None:
+    from fimrepair.benchmark import Bug
+    from fimrepair.validate.fresh import FreshValidator
+    from fimrepair.validate.run import validate_candidates
+
+    bugs = [Bug.from_dict(row) for row in read_jsonl(bugs_jsonl)]
+    validator = FreshValidator(Path(benchmark_root), per_candidate_timeout_s=per_candidate_timeout_s)
+    verdicts = validate_candidates(bugs, read_jsonl(candidates_jsonl), validator, workers=workers)
+    write_jsonl(out, verdicts)
+
+
+
+
+# --- analysis and paper -------------------------------------------------------------------
+
+
+def analyse(
+    verdict_files: Sequence[str | Path],
+    bugs_jsonl: str | Path,
+    loss_files: Sequence[str | Path],
+    funnel_tsv: str | Path,
+    out_summary: str | Path,
+    out_pairwise: str | Path,
+    generated_dir: str | Path,
+    *,
+    models: Sequence[str],
+    config_name: str,
+    reference_plausible: int | None,
+    reference_label: str,
+    model_dir: str | Path | None = None,
+) -> None:
+    """Summaries, statistics, figures, tables and ``numbers.tex`` from all verdicts.
+
+    Fails (after writing the tables) when the reference models are not at 100% / 0%.
+    """
+    import pandas as pd
+
+    from fimrepair import analysis, paper
+
+    verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
+    n_bugs = len(read_jsonl(bugs_jsonl))
+    real = [m for m in models if m not in ("oracle", "identity")]
+    summary = analysis.summarise(verdicts, n_bugs, models=real)
+    pairs = analysis.pairwise(verdicts, real, n_bugs)
+    loss = pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
+    funnel = pd.read_csv(funnel_tsv, sep="\t", keep_default_na=False)
+    summary.to_csv(out_summary, sep="\t", index=False)
+    pairs.to_csv(out_pairwise, sep="\t", index=False)
+    reference = (reference_label, float(reference_plausible)) if reference_plausible is not None and n_bugs == 162 else None
+    revision_file = Path(model_dir, "REVISION") if model_dir else None
+    revision = revision_file.read_text().strip() if revision_file and revision_file.is_file() else "tiny offline model"
+    macros = {"ConfigName": config_name, "ModelRevision": revision, "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max())}
+    paper.write_paper_inputs(generated_dir, summary, pairs, funnel, loss, verdicts, macros, reference=reference)
+    analysis.check_references(summary, verdicts)
+    log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
+
+
+def build_paper(tex_sources: Sequence[str | Path], generated_dir: str | Path, out_pdf: str | Path, log_path: str | Path) -> None:
+    """Copy ``main.tex`` and ``refs.bib`` beside the generated inputs and build the PDF."""
+    from fimrepair import paper
+
+    build_dir = Path(out_pdf).parent
+    build_dir.mkdir(parents=True, exist_ok=True)
+    for src in tex_sources:
+        shutil.copy2(src, build_dir / Path(src).name)
+    if Path(generated_dir).resolve() != (build_dir / "generated").resolve():
+        raise ValueError(f"generated inputs must live in {build_dir / 'generated'}, not {generated_dir}")
+    if not paper.build_pdf(build_dir, log_path, out_dir=build_dir):
+        raise RuntimeError(f"latexmk is not installed; see {log_path}")

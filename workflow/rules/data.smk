@@ -1,0 +1,39 @@
+# Stage 1, data: Megadiff-format rows -> filtered examples (funnel table) -> train/test split.
+
+
+rule data_synthetic:
+    output:
+        "resources/data/synthetic.parquet",
+    log:
+        "logs/data/synthetic.log",
+    params:
+        n_rows=config["data"]["synthetic_rows"],
+        seed=config["seed"],
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/data_synthetic.py"
+
+
+rule data_prepare:
+    input:
+        rows=training_data_file(),
+    output:
+        train="results/data/train.parquet",
+        test="results/data/test.parquet",
+        funnel="results/data/funnel.tsv",
+    log:
+        "logs/data/prepare.log",
+    benchmark:
+        "benchmarks/data/prepare.tsv"
+    params:
+        dataset=config["data"]["source"],
+        source=config["data"]["source"],
+        hub_id=config["data"]["hub_id"],
+        revision=config["data"]["revision"],
+        test_size=config["data"]["test_size"],
+        seed=config["seed"],
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/data_prepare.py"

@@ -1,0 +1,43 @@
+# Stage 6, generate: N candidates per bug by beam search, post-processed into full methods.
+
+
+rule generate:
+    input:
+        unpack(adapter_input),
+        model=base_model_dir(),
+        bugs="results/benchmark/bugs.jsonl",
+    output:
+        "results/generate/{model}/candidates.jsonl",
+    log:
+        "logs/generate/{model}.log",
+    benchmark:
+        "benchmarks/generate/{model}.tsv"
+    wildcard_constraints:
+        model="|".join(GENERATED_MODELS) or "NONE",
+    params:
+        prompt_style=prompt_style,
+        sentinels=config["base_model"]["sentinels"],
+        decoding=config["generation"],
+        seed=config["seed"],
+    threads: 1
+    resources:
+        gpu=1,
+    conda:
+        "../../envs/ml.yaml"
+    script:
+        "../scripts/generate.py"
+
+
+rule generate_reference:
+    input:
+        bugs="results/benchmark/bugs.jsonl",
+    output:
+        "results/generate/{model}/candidates.jsonl",
+    log:
+        "logs/generate/{model}.log",
+    wildcard_constraints:
+        model="oracle|identity",
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/generate_reference.py"

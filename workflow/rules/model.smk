@@ -1,0 +1,48 @@
+# Stage 4, model: the base model (the tiny offline one, or a hub download) and hub adapters.
+
+
+rule model_tiny:
+    input:
+        train="results/data/train.parquet",
+    output:
+        model=directory("resources/models/tiny"),
+        loss="results/model/tiny_pretrain_loss.tsv",
+    log:
+        "logs/model/tiny.log",
+    benchmark:
+        "benchmarks/model/tiny.tsv"
+    params:
+        spec=config["base_model"]["tiny"],
+        sentinels=config["base_model"]["sentinels"],
+        seed=config["seed"],
+    threads: 1
+    conda:
+        "../../envs/ml.yaml"
+    script:
+        "../scripts/model_tiny.py"
+
+
+rule model_download:
+    output:
+        directory("resources/models/base"),
+    log:
+        "logs/model/download.log",
+    params:
+        hub={"repo_id": config["base_model"]["hub_id"], "revision": config["base_model"]["revision"]},
+    conda:
+        "../../envs/ml.yaml"
+    script:
+        "../scripts/hub_download.py"
+
+
+rule adapter_download:
+    output:
+        directory("resources/adapters/{hubmodel}"),
+    log:
+        "logs/model/adapter_{hubmodel}.log",
+    params:
+        hub=hub_adapter,
+    conda:
+        "../../envs/ml.yaml"
+    script:
+        "../scripts/hub_download.py"

@@ -1,0 +1,36 @@
+# Stage 3, representations: typed recipes, and training pairs (IR4 x OR2 or FIM PSM/SPM).
+# Inference prompts are built from the same functions at generation time and kept in the
+# candidates file beside each bug's candidates.
+
+
+rule recipe:
+    output:
+        "results/finetune/{recipe}/recipe.json",
+    log:
+        "logs/finetune/{recipe}/recipe.log",
+    params:
+        recipe=recipe_config,
+        lora=config["lora"],
+        training=config["training"],
+        sentinels=config["base_model"]["sentinels"],
+        seed=config["seed"],
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/recipe.py"
+
+
+rule representations_train:
+    input:
+        train="results/data/train.parquet",
+        test="results/data/test.parquet",
+        recipe="results/finetune/{recipe}/recipe.json",
+    output:
+        train="results/representations/{recipe}/train.jsonl",
+        eval="results/representations/{recipe}/eval.jsonl",
+    log:
+        "logs/representations/{recipe}.log",
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/representations_train.py"

@@ -1,0 +1,20 @@
+from pathlib import Path
+
+from fimrepair.steps import analyse, logged
+
+i, o, p = snakemake.input, snakemake.output, snakemake.params
+with logged(snakemake.log[0]):
+    analyse(
+        i.verdicts,
+        i.bugs,
+        i.losses,
+        i.funnel,
+        o.summary,
+        o.pairwise,
+        Path(o.numbers).parent,
+        models=p.models,
+        config_name=p.config_name,
+        reference_plausible=p.reference_plausible,
+        reference_label=p.reference_label,
+        model_dir=i.model,
+    )

@@ -1,0 +1,15 @@
+from fimrepair.steps import generate, logged
+
+i, p = snakemake.input, snakemake.params
+with logged(snakemake.log[0], snakemake.threads):
+    generate(
+        i.model,
+        i.get("adapter"),
+        i.bugs,
+        snakemake.output[0],
+        model_name=snakemake.wildcards.model,
+        prompt_style=p.prompt_style,
+        sentinels=p.sentinels,
+        decoding=p.decoding,
+        seed=p.seed,
+    )
