@@ -1,0 +1,28 @@
+"""The same configuration gives the same data and prompts (all randomness seeded)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from fimrepair import steps
+
+
+def run_data(tmp: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
+    tmp.mkdir(parents=True, exist_ok=True)
+    steps.make_synthetic_data(tmp / "rows.parquet", 300, seed=5)
+    steps.prepare_data(tmp / "train.parquet", tmp / "test.parquet", tmp / "funnel.tsv", dataset="synthetic", source="local", test_size=30, seed=seed, path=str(tmp / "rows.parquet"))
+    steps.write_recipe(tmp / "recipe.json", name="fim", recipe={"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}, lora={}, training={}, sentinels="deepseek-coder", seed=seed)
+    steps.make_training_pairs(tmp / "train.parquet", tmp / "test.parquet", tmp / "recipe.json", tmp / "pairs.jsonl", tmp / "eval.jsonl")
+    return pd.read_parquet(tmp / "train.parquet"), pd.read_parquet(tmp / "test.parquet"), (tmp / "funnel.tsv").read_text(), (tmp / "pairs.jsonl").read_text()
+
+
+def test_same_seed_same_data_and_prompts(tmp_path: Path):
+    a = run_data(tmp_path / "a", seed=1)
+    b = run_data(tmp_path / "b", seed=1)
+    pd.testing.assert_frame_equal(a[0], b[0])
+    pd.testing.assert_frame_equal(a[1], b[1])
+    assert a[2] == b[2] and a[3] == b[3]
+    c = run_data(tmp_path / "c", seed=2)
+    assert set(c[1]["row_id"]) != set(a[1]["row_id"])  # another seed, another split

@@ -1,0 +1,113 @@
+"""The tiny model, LoRA fine-tuning and beam-search generation (real transformers/peft/trl)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fimrepair.fim import sentinels
+from fimrepair.generate import DecodingSpec, clean_middle, generate_candidates, load_model, reference_candidates
+from fimrepair.prompts import training_pair
+from fimrepair.recipe import Recipe, RecipeError, TrainSpec
+from fimrepair.region import split
+
+DS = sentinels("deepseek-coder")
+
+
+def bug_rows() -> list[dict[str, object]]:
+    pairs = [
+        ("    static int f(int a) {\n        return a - 1;\n    }\n", "    static int f(int a) {\n        return a + 1;\n    }\n"),
+        ("    static int g(int[] xs) {\n        int s = 0;\n        for (int x : xs) s -= x;\n        return s;\n    }\n",
+         "    static int g(int[] xs) {\n        int s = 0;\n        for (int x : xs) s += x;\n        return s;\n    }\n"),
+    ]
+    rows = []
+    for i, (buggy, fixed) in enumerate(pairs):
+        s = split(buggy, fixed)
+        rows.append({"benchmark": "t", "bug_id": f"B{i}", "row_id": f"r{i}", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix})
+    return rows
+
+
+def test_tiny_model_has_single_token_specials(tiny_model_dir: Path):
+    from transformers import AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    for s in DS.all_special():
+        assert len(tok(s, add_special_tokens=False)["input_ids"]) == 1, s
+    assert tok("int x;")["input_ids"][0] == tok.bos_token_id
+    assert tok.eos_token == DS.eos and tok.pad_token == DS.pad
+
+
+def test_clean_middle_cuts_at_eos_and_sentinels():
+    assert clean_middle("        return a;" + DS.eos + "junk", DS) == "        return a;\n"
+    assert clean_middle("x = 1;\n" + DS.middle + "more", DS) == "x = 1;\n"
+    assert clean_middle(DS.eos, DS) == ""
+
+
+def test_recipe_rejects_unknown_keys_and_bad_rates():
+    with pytest.raises(RecipeError, match="unknown key"):
+        Recipe.from_dict({"name": "x", "kind": "fim", "sentinels": "deepseek-coder", "seed": 1, "train": {"lr": 1}})
+    with pytest.raises(RecipeError, match="fim_rate"):
+        Recipe(name="x", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=2.0)
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    from fimrepair.finetune import train_lora
+
+    rows = bug_rows() * 16
+    for i, row in enumerate(rows):
+        row["row_id"] = f"r{i}"
+    pairs = [training_pair(r, "fim", DS, seed=1, fim_rate=0.9, spm_rate=0.5) for r in rows]
+    recipe = Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5,
+                    train=TrainSpec(backend="hf", learning_rate=5e-3, max_steps=12, batch_size=8, gradient_accumulation=1, logging_steps=3, max_length=256, eval_rows=8))
+    out = tmp_path_factory.mktemp("ft")
+    curve, counts = train_lora(tiny_model_dir, pairs, pairs[:8], recipe, out)
+    return out, curve, counts
+
+
+def test_lora_training_lowers_the_loss_and_saves_an_adapter(trained):
+    out, curve, counts = trained
+    train = [r["loss"] for r in curve if r["split"] == "train"]
+    assert len(train) == 4 and train[-1] < train[0]
+    assert any(r["split"] == "eval" for r in curve)
+    assert counts["train"] == 32 and counts["dropped_too_long"] == 0
+    assert (out / "adapter" / "adapter_config.json").is_file()
+
+
+def test_too_long_examples_are_dropped_not_truncated(tiny_model_dir: Path):
+    from transformers import AutoTokenizer
+
+    from fimrepair.finetune import tokenize_examples
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    pairs = [{"prompt": "int a;", "completion": "int b;\n"}, {"prompt": "int a = 1;\n" * 200, "completion": "x\n"}]
+    rows, dropped = tokenize_examples(tok, pairs, max_length=64)
+    assert dropped == 1 and len(rows) == 1
+    assert rows[0]["completion_mask"][0] == 0 and rows[0]["completion_mask"][-1] == 1
+    assert rows[0]["input_ids"][-1] == tok.eos_token_id
+
+
+def test_beam_search_gives_n_candidates_as_full_methods(tiny_model_dir: Path, trained):
+    out, _, _ = trained
+    model, tok = load_model(tiny_model_dir, out / "adapter")
+    spec = DecodingSpec(num_beams=4, num_return_sequences=4, max_new_tokens=12)
+    rows = generate_candidates(model, tok, bug_rows(), "fim_ir4", DS, spec, "fim", progress=False)
+    assert [r["bug_id"] for r in rows] == ["B0", "B1"]
+    for row, bug in zip(rows, bug_rows()):
+        assert row["model"] == "fim" and len(row["candidates"]) == 4
+        for c in row["candidates"]:
+            assert c["function"].startswith(bug["prefix"]) and c["function"].endswith(bug["suffix"])
+            assert DS.eos not in c["middle"] and DS.middle not in c["middle"]
+    again = generate_candidates(model, tok, bug_rows(), "fim_ir4", DS, spec, "fim", progress=False)
+    assert again == rows  # deterministic on CPU
+
+
+def test_reference_models():
+    bugs = bug_rows()
+    oracle = reference_candidates(bugs, "oracle")
+    identity = reference_candidates(bugs, "identity")
+    assert oracle[0]["candidates"][0]["function"].count("a + 1") == 1
+    assert identity[0]["candidates"][0]["function"].count("a - 1") == 1
+    with pytest.raises(ValueError):
+        reference_candidates(bugs, "nobody")
