@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import shutil
-import sys
 import tarfile
 import tempfile
 import urllib.request
@@ -27,10 +26,13 @@ log = logging.getLogger("fimrepair")
 
 @contextlib.contextmanager
 def logged(log_path: str | Path, threads: int = 1) -> Iterator[None]:
-    """Send logging, warnings, stdout and stderr (tqdm progress included) to ``log_path``,
-    and cap the math libraries at ``threads`` threads."""
+    """Send logging, warnings, stdout and stderr (tqdm progress included) to ``log_path``.
+
+    ``threads`` caps the math libraries (torch reads OMP_NUM_THREADS when it is imported, which
+    happens inside the step); a value already in the environment wins.
+    """
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-    os.environ.setdefault("OMP_NUM_THREADS", str(threads))
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, threads)))
     with open(log_path, "w", encoding="utf-8", buffering=1) as fh:
         handler = logging.StreamHandler(fh)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -40,22 +42,12 @@ def logged(log_path: str | Path, threads: int = 1) -> Iterator[None]:
         logging.captureWarnings(True)
         try:
             with contextlib.redirect_stdout(fh), contextlib.redirect_stderr(fh):
-                if "torch" in sys.modules or _torch_available():
-                    import torch
-
-                    torch.set_num_threads(max(1, threads))
                 yield
         except BaseException:
             logging.getLogger("fimrepair").exception("step failed")
             raise
         finally:
             root.removeHandler(handler)
-
-
-def _torch_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("torch") is not None
 
 
 # --- data ---------------------------------------------------------------------------------
