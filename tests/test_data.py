@@ -74,3 +74,62 @@ def test_split_is_seeded_and_order_independent():
     assert test3 != test1
     with pytest.raises(data.DataError, match="test_size"):
         data.split_train_test(kept, len(kept), seed=1)
+
+
+def test_bad_rows_are_counted_never_silent():
+    rows = [
+        megadiff_row(buggy="", fixed=GOOD_FIXED),  # empty buggy: not one Java method
+        megadiff_row(buggy="", fixed=""),  # empty strings
+        megadiff_row(buggy="Lorem ipsum dolor sit amet.\n", fixed="Lorem ipsum dolor sit amet!\n"),  # non-Java text
+        megadiff_row(buggy=GOOD_BUGGY + "    int g() { return 1; }\n", fixed=GOOD_FIXED + "    int g() { return 1; }\n"),  # two methods
+        megadiff_row(buggy=GOOD_BUGGY.replace("a - 1", "a\x00 - 1"), fixed=GOOD_FIXED),  # NUL byte
+        {"diff": "", "buggy_function": GOOD_BUGGY},  # missing column in one row
+        "not a mapping",
+        megadiff_row(),
+    ]
+    kept, funnel = data.filter_rows(rows, dataset="t")  # type: ignore[arg-type]
+    assert len(kept) == 1
+    assert funnel.dropped[data.UNPARSEABLE] == 4 and funnel.dropped[data.EMPTY_FIXED] == 1 and funnel.dropped[data.MALFORMED] == 2
+    assert funnel.rows_out == 1 and funnel.table()[-1]["rows_out"] == 1
+
+
+def test_huge_row_is_kept_by_the_filters_and_dropped_by_the_length_filter(tmp_path, tiny_model_dir):
+    from fimrepair import steps
+
+    body = "".join(f"        a = a + {k};\n" for k in range(4000))
+    huge = megadiff_row(buggy=GOOD_BUGGY.replace("        return", body + "        return"), fixed=GOOD_FIXED.replace("        return", body + "        return"))
+    rows = [huge] + [megadiff_row(buggy=GOOD_BUGGY.replace("a - 1", f"a - {k}")) for k in range(2, 8)]
+    pd.DataFrame(rows).to_parquet(tmp_path / "rows.parquet")
+    steps.prepare_data(tmp_path / "train.parquet", tmp_path / "test.parquet", tmp_path / "funnel.tsv", dataset="t", source="local", test_size=1, seed=3, path=str(tmp_path / "rows.parquet"), progress=False)
+    train = pd.read_parquet(tmp_path / "train.parquet")
+    test = pd.read_parquet(tmp_path / "test.parquet")
+    assert len(train) + len(test) == 7
+    if len(test[test["buggy_function"].str.len() > 10000]):  # the huge row landed in the test split
+        pd.concat([train, test]).to_parquet(tmp_path / "train.parquet")
+    steps.write_recipe(tmp_path / "recipe.json", name="nofim", recipe={"kind": "nofim"}, lora={}, training={"max_length": 256}, sentinels="deepseek-coder", seed=1)
+    funnel = steps.make_training_pairs(
+        tmp_path / "train.parquet", tmp_path / "test.parquet", tmp_path / "recipe.json", tmp_path / "tr.jsonl", tmp_path / "ev.jsonl", model_dir=tiny_model_dir, out_funnel=tmp_path / "f.tsv"
+    )
+    length = [r for r in funnel if r["step"] == "length" and "(train)" in r["dataset"]][0]
+    assert length["rows_in"] - length["rows_out"] >= 1
+    assert all("a = a + 3999" not in line for line in (tmp_path / "tr.jsonl").read_text().splitlines())
+
+
+def test_hub_full_needs_is_single_function_and_rows_without_it_are_counted():
+    rows = [megadiff_row(single=False), megadiff_row()]
+    kept, funnel = data.filter_rows(rows, dataset="full")
+    assert len(kept) == 1 and funnel.dropped[data.NOT_SINGLE_FUNCTION] == 1
+    with pytest.raises(data.DataError, match="unknown data source"):
+        data.load_rows("ftp")
+    with pytest.raises(data.DataError, match="pinned"):
+        data.load_rows("hub_full", hub_id="ASSERT-KTH/megadiff", revision="")
+
+
+def test_blank_lines_and_comments_are_removed_before_the_region():
+    buggy = "    int f(int a) {\n\n        // note\n        return a - 1;\n    }\n"
+    fixed = "    int f(int a) {\n\n        return a + 1; // fixed\n    }\n"
+    reason, ex = data.classify(0, megadiff_row(buggy=buggy, fixed=fixed))
+    assert reason is None and ex is not None
+    assert ex.buggy_function == GOOD_BUGGY and ex.fixed_function == GOOD_FIXED
+    reason, ex = data.classify(0, megadiff_row(buggy=buggy, fixed=fixed), remove_blank_lines=False)
+    assert ex is not None and ex.prefix == "    int f(int a) {\n\n"

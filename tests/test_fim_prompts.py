@@ -75,3 +75,32 @@ def test_tokenize_pair_marks_bos_and_eos(tiny_model_dir):
     # separately equal the joined text tokenised at once.
     assert p_ids[-1] == tok.convert_tokens_to_ids(DS.middle)
     assert p_ids + c_ids[:-1] == tok(prompt + completion)["input_ids"]
+
+
+def test_seams_psm_joint_equals_parts_and_spm_plain_measured(tiny_model_dir):
+    """PSM: the prompt ends with a sentinel, so tokenising the parts equals tokenising the
+    joined text. SPM and plain end with code; the parts are tokenised separately (as trained
+    and as inferred), and this measures how often that differs from the joint text."""
+    from transformers import AutoTokenizer
+
+    from fimrepair.synthetic import generate_megadiff_rows
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    rows = [r for r in generate_megadiff_rows(200, seed=11) if r["fixed_function"] and r["buggy_function"] != r["fixed_function"]]
+    differs = {m: 0 for m in Mode}
+    n = 0
+    for k, r in enumerate(rows):
+        try:
+            s = split(r["buggy_function"], r["fixed_function"])
+        except ValueError:
+            continue
+        n += 1
+        rec = {"row_id": f"x{k}", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix, "hole_indent": s.hole_indent}
+        for mode, (fim_rate, spm_rate) in {Mode.PSM: (1.0, 0.0), Mode.SPM: (1.0, 1.0), Mode.PLAIN: (0.0, 0.0)}.items():
+            pair = training_pair(rec, "fim", DS, seed=1, fim_rate=fim_rate, spm_rate=spm_rate)
+            assert pair["mode"] == mode.value
+            p_ids, c_ids = tokenize_pair(tok, pair["prompt"], pair["completion"])
+            differs[mode] += p_ids + c_ids[:-1] != tok(pair["prompt"] + pair["completion"])["input_ids"]
+    assert n > 100
+    assert differs[Mode.PSM] == 0
+    print(f"seam differences in {n} examples: {differs}")

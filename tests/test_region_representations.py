@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from fimrepair.region import NoChangeError, split
-from fimrepair.representations import FILL_ME, hole_indent, ir1, ir2, ir3, ir4, or1, or2, or3
+from fimrepair.representations import FILL_ME, hole_indent, ir1, ir2, ir3, ir4, or1, or2, or3, or4
 
 BUGGY = """    public static int f(int n) {
         int s = 0;
@@ -47,9 +47,34 @@ def test_pure_deletion_has_empty_fixed_chunk():
     assert s.with_middle("") == fixed
 
 
-def test_whitespace_only_is_no_change():
+def test_identical_lines_are_no_change_but_reindentation_is_a_change():
     with pytest.raises(NoChangeError):
-        split(BUGGY, BUGGY.replace("        int s", "          int s"))
+        split(BUGGY, BUGGY)
+    # As RepairLLaMA's unified_diff: lines compare exactly (the data filters drop
+    # whitespace-only rows before a region is ever cut).
+    s = split(BUGGY, BUGGY.replace("        int s", "          int s"))
+    assert s.buggy_chunk == "        int s = 0;\n"
+
+
+def test_pure_insertion_takes_the_hole_indent_from_the_inserted_line():
+    buggy = "    int f(int n) {\n    return n;\n    }\n"
+    fixed = "    int f(int n) {\n            if (n < 0) n = 0;\n    return n;\n    }\n"
+    s = split(buggy, fixed)
+    assert s.buggy_chunk == "" and s.hole_indent == "            "
+    assert ir4(s) == "    int f(int n) {\n// buggy code\n// \n            <FILL_ME>\n    return n;\n    }\n"
+    assert ir2(s) == "    int f(int n) {\n// buggy lines start:\n\n// buggy lines end\n    return n;\n    }\n// fixed lines:\n"
+
+
+def test_or3_or4_context_diffs():
+    fixed = BUGGY.replace("int s = 0", "int s = 1").replace("return s;", "return s + 1;")
+    s = split(BUGGY, fixed)
+    assert or4(s) == (
+        "     public static int f(int n) {\n-        int s = 0;\n+        int s = 1;\n"
+        "         for (int i = 0; i <= n; i++) {\n"
+        "\n"
+        "         }\n-        return s;\n+        return s + 1;\n     }\n"
+    )
+    assert or3(s).count("\n\n") == 1 and or3(s).startswith("     public static")
 
 
 def test_representations_layout():

@@ -13,12 +13,18 @@ its region comes from the method diff (see :mod:`fimrepair.region`).
 
 from __future__ import annotations
 
+import difflib
+import json
+import logging
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from fimrepair.javasrc import methods, strip_comments
+from fimrepair.javasrc import methods, strip_blank_lines, strip_comments
 from fimrepair.region import split
+
+log = logging.getLogger(__name__)
 
 BUGGY_DIR = Path("src/main/java/humaneval/buggy")
 CORRECT_DIR = Path("src/main/java/humaneval/correct")
@@ -51,6 +57,7 @@ class Bug:
     buggy_chunk: str
     fixed_chunk: str
     suffix: str
+    hole_indent: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -79,8 +86,14 @@ def _method_key(m: object) -> str:
     return f"{m.name}{m.parameters}"  # type: ignore[attr-defined]
 
 
-def extract_bug(root: Path, bug_id: str, benchmark: str) -> Bug:
-    """Extract the record of one bug; errors name the file."""
+def extract_bug(root: Path, bug_id: str, benchmark: str, *, remove_blank_lines: bool = False) -> Bug:
+    """Extract the record of one bug; errors name the file.
+
+    The buggy method is the top-level method (tree-sitter-java) whose text differs between the
+    buggy and correct class; comments are stripped from both versions (and blank lines when
+    ``remove_blank_lines``: RepairLLaMA's published HumanEval-Java prompts keep them, its
+    Megadiff training data does not), and the region comes from their line diff.
+    """
     buggy_path = root / BUGGY_DIR / f"{bug_id}.java"
     correct_path = root / CORRECT_DIR / f"{bug_id}.java"
     test_path = root / TEST_DIR / f"TEST_{bug_id}.java"
@@ -105,6 +118,8 @@ def extract_bug(root: Path, bug_id: str, benchmark: str) -> Bug:
     bm, cm = buggy_methods[key], correct_methods[key]
     buggy_fn = strip_comments(bm.text(buggy_src))
     fixed_fn = strip_comments(cm.text(correct_src))
+    if remove_blank_lines:
+        buggy_fn, fixed_fn = strip_blank_lines(buggy_fn), strip_blank_lines(fixed_fn)
     s = split(buggy_fn, fixed_fn)
     return Bug(
         benchmark=benchmark,
@@ -120,10 +135,13 @@ def extract_bug(root: Path, bug_id: str, benchmark: str) -> Bug:
         buggy_chunk=s.buggy_chunk,
         fixed_chunk=s.fixed_chunk,
         suffix=s.suffix,
+        hole_indent=s.hole_indent,
     )
 
 
-def extract_bugs(root: Path, benchmark: str, include: Iterable[str] | None = None, exclude: Iterable[str] = ()) -> list[Bug]:
+def extract_bugs(
+    root: Path, benchmark: str, include: Iterable[str] | None = None, exclude: Iterable[str] = (), *, remove_blank_lines: bool = False
+) -> list[Bug]:
     """Records of the configured subset: ``include`` (None = all) minus ``exclude``.
 
     A configured bug id that the benchmark lacks is an error naming it.
@@ -134,7 +152,7 @@ def extract_bugs(root: Path, benchmark: str, include: Iterable[str] | None = Non
     if unknown:
         raise BenchmarkError(f"benchmark {benchmark} at {root} has no bug(s) {', '.join(unknown)}")
     excluded = set(exclude)
-    return [extract_bug(root, b, benchmark) for b in wanted if b not in excluded]
+    return [extract_bug(root, b, benchmark, remove_blank_lines=remove_blank_lines) for b in wanted if b not in excluded]
 
 
 def splice(class_source: str, start: int, end: int, function: str) -> str:
@@ -143,3 +161,94 @@ def splice(class_source: str, start: int, end: int, function: str) -> str:
     if not function.endswith("\n"):
         function += "\n"
     return "".join(lines[:start]) + function + "".join(lines[end:])
+
+
+# --- cross-checks against the benchmark's own metadata ------------------------------------
+
+LOC_FILE = Path("src/main/java/humaneval/humaneval_loc.txt")
+SF_FILE = Path("humaneval-java-sf.json")
+
+# Known errors of upstream metadata at commit c01484f (../shared/notes/humaneval-java.md).
+KNOWN_LOC_ERRORS = {
+    "TRIANGLE_AREA_2": "range points at the signature; the bug is on line 21",
+    "RESCALE_TO_UNIT": "whitespace-only differences outside the range",
+    "SORT_EVEN": "whitespace-only differences outside the range",
+    "ENCODE": "whitespace-only difference (a trailing space on line 21) outside the range",
+}
+KNOWN_SF_ERRORS = {
+    "ISCUBE": "the json's buggy text already contains the fix line",
+    "WORDS_STRINGS": "the json uses spaces where the files have tabs",
+    "MAKE_A_PILE": "the json uses spaces where the files have tabs",
+}
+
+_LOC_LINE = re.compile(r"^(\S+)[ \t]{1,4}(\d+)-(\d+)\s*$")
+
+
+def changed_class_lines(root: Path, bug_id: str) -> tuple[list[int], list[int]]:
+    """The buggy class's diff to the correct class (the package line excluded): 1-based lines
+    it changes or deletes, and 1-based positions of pure insertions (inserted before that line)."""
+    a = (root / BUGGY_DIR / f"{bug_id}.java").read_text(encoding="utf-8").splitlines()
+    b = (root / CORRECT_DIR / f"{bug_id}.java").read_text(encoding="utf-8").splitlines()
+    changed: list[int] = []
+    inserted: list[int] = []
+    for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag == "insert":
+            inserted.append(i1 + 1)
+        elif tag != "equal":
+            changed.extend(k + 1 for k in range(i1, i2) if not a[k].startswith("package "))
+    return changed, inserted
+
+
+def crosscheck(root: Path, bugs: Iterable[Bug]) -> list[dict[str, str]]:
+    """Compare the extracted bugs with ``humaneval_loc.txt`` and ``humaneval-java-sf.json``.
+
+    One row per bug and check: ``{bug_id, check, status, detail}`` with status ``ok``,
+    ``known-upstream-error`` (listed above), ``unexpected`` or ``absent`` (no such file or
+    entry). Mismatches are reported, never raised: the files are cross-checks only.
+    """
+    loc: dict[str, tuple[int, int]] = {}
+    loc_path = root / LOC_FILE
+    if loc_path.is_file():
+        for n, line in enumerate(loc_path.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            m = _LOC_LINE.match(line)
+            if m is None:
+                raise BenchmarkError(f"{loc_path}:{n}: cannot read {line!r} (expected 'NAME START-END')")
+            loc[m.group(1)] = (int(m.group(2)), int(m.group(3)))
+    sf_path = root / SF_FILE
+    sf = json.loads(sf_path.read_text(encoding="utf-8")) if sf_path.is_file() else {}
+    rows: list[dict[str, str]] = []
+
+    def add(bug_id: str, check: str, ok: bool, known: dict[str, str], detail: str) -> None:
+        status = "ok" if ok else ("known-upstream-error" if bug_id in known else "unexpected")
+        if status == "unexpected":
+            log.warning("benchmark cross-check %s of %s: %s", check, bug_id, detail)
+        rows.append({"bug_id": bug_id, "check": check, "status": status, "detail": "" if ok else known.get(bug_id, detail)})
+
+    for bug in bugs:
+        if bug.bug_id not in loc:
+            rows.append({"bug_id": bug.bug_id, "check": "humaneval_loc.txt", "status": "absent", "detail": ""})
+        else:
+            start, end = loc[bug.bug_id]
+            changed, inserted = changed_class_lines(root, bug.bug_id)
+            inside = bool(changed or inserted) and all(start <= k < end for k in changed) and all(start <= k <= end for k in inserted)
+            detail = f"changed lines {changed}, insertions before {inserted}: not all in [{start}, {end})"
+            add(bug.bug_id, "humaneval_loc.txt", inside, KNOWN_LOC_ERRORS, detail)
+        entry = sf.get(bug.bug_id)
+        if entry is None:
+            rows.append({"bug_id": bug.bug_id, "check": "humaneval-java-sf.json", "status": "absent", "detail": ""})
+            continue
+        buggy_src = (root / BUGGY_DIR / f"{bug.bug_id}.java").read_text(encoding="utf-8")
+        correct_src = (root / CORRECT_DIR / f"{bug.bug_id}.java").read_text(encoding="utf-8")
+        lines = buggy_src.splitlines(keepends=True)
+        method = "".join(lines[bug.method_start : bug.method_end])
+        fixed_method = [m for m in methods(correct_src) if m.name == bug.method_name]
+        fixed_text = fixed_method[0].text(correct_src) if fixed_method else ""
+        same = (
+            entry.get("buggy", "").rstrip("\n") == method.rstrip("\n")
+            and entry.get("fix", "").rstrip("\n") == fixed_text.rstrip("\n")
+            and (int(entry.get("begin", -1)), int(entry.get("end", -1))) == (bug.method_start + 1, bug.method_end)
+        )
+        add(bug.bug_id, "humaneval-java-sf.json", same, KNOWN_SF_ERRORS, "method text or lines differ from the class files")
+    return rows

@@ -50,7 +50,7 @@ def check(config: Mapping[str, Any], workdir: Path = Path(".")) -> list[str]:
     data = config["data"]
     if data["source"] == "local" and (not data.get("path") or not (workdir / data["path"]).is_file()):
         raise ConfigError(f"data.path: {data.get('path')!r} is not a file (data.source is 'local')")
-    if data["source"] == "hub" and not _SHA.match(data["revision"]):
+    if data["source"] in ("hub", "hub_full") and not _SHA.match(data["revision"]):
         warnings.append(f"data.revision {data['revision']!r} is not a commit sha: the resolved commit is recorded, but pin it for a paper run")
     bench = config["benchmark"]
     if bench["source"] == "local":

@@ -8,7 +8,24 @@ Layouts (``P``/``S``/``M`` = prefix/suffix/middle sentinels, ``p``/``s``/``m`` =
 
     PSM: P p S s M  -> m        (prompt ends with the middle sentinel)
     SPM: P S s M p  -> m        (DeepSeek-Coder / bigcode "SPM" variant)
-    plain:        p -> m s      (untransformed, left-to-right; see plain_example)
+    plain:        p -> m s      (untransformed, left-to-right)
+
+The transform (Bavarian et al. 2022; bigcode tooling): with probability ``fim_rate`` an
+example is transformed, of those ``spm_rate`` into SPM and the rest into PSM; the rest stays
+plain. The draws are hashes of (seed, row id), so the transform is a pure per-example
+function, reproducible and independent of the data's order.
+
+The plain text is the IR4 prefix followed by the fixed lines and the rest of the function,
+read left to right, with no sentinels: prompt = the prefix, completion = middle + suffix. The
+loss applies to the completion (+ EOS) only, as for PSM/SPM, whose completion is the middle.
+Each example is one sequence (no packing across examples), so every sequence starts with its
+own FIM header.
+
+Seams: the parts are tokenised separately (:func:`fimrepair.prompts.tokenize_pair`), as at
+inference. A PSM prompt ends with a sentinel, which is one token, so its seam equals the joint
+tokenisation. SPM and plain prompts end with code (the prefix, ending in a newline), where a
+merge across the seam is possible; the separate tokenisation is the one trained on, and
+tests/test_fim_prompts.py measures how often it differs from the joint one.
 """
 
 from __future__ import annotations

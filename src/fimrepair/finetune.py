@@ -24,15 +24,23 @@ log = logging.getLogger(__name__)
 
 
 def tokenize_examples(tokenizer: Any, pairs: Sequence[dict[str, str]], max_length: int) -> tuple[list[dict[str, list[int]]], int]:
-    """Pre-tokenised rows ``{input_ids, completion_mask}`` and the number dropped as too long."""
-    rows, dropped = [], 0
+    """Pre-tokenised rows ``{input_ids, completion_mask}`` and the number dropped as too long.
+
+    The length filter in the target tokenizer runs upstream (``representations_train``, counted
+    in the recipe's funnel), so nothing should be dropped here; a pair that still is too long
+    (another tokenizer than the one filtered with) is dropped, never truncated, named in the
+    log and counted in ``counts.json``.
+    """
+    rows, too_long = [], []
     for pair in pairs:
         prompt_ids, completion_ids = tokenize_pair(tokenizer, pair["prompt"], pair["completion"])
         if len(prompt_ids) + len(completion_ids) > max_length:
-            dropped += 1
+            too_long.append(str(pair.get("row_id", "?")))
             continue
         rows.append({"input_ids": prompt_ids + completion_ids, "completion_mask": [0] * len(prompt_ids) + [1] * len(completion_ids)})
-    return rows, dropped
+    if too_long:
+        log.warning("%d pair(s) longer than max_length=%d dropped at training time (not in the funnel): %s", len(too_long), max_length, ", ".join(too_long[:20]))
+    return rows, len(too_long)
 
 
 def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:

@@ -115,30 +115,27 @@ def strip_comments(code: str) -> str:
     ranges = _comment_ranges(code)
     if not ranges:
         return code
-    data = code.encode("utf-8")
+    data = bytearray(code.encode("utf-8"))
+    if 0 in data:
+        raise ValueError("Java text contains a NUL byte")
+    for start, end in ranges:
+        # Blank out the comment's bytes (NUL), keeping its newlines so the lines stay aligned.
+        segment = data[start:end]
+        data[start:end] = bytes(b if b == 10 else 0 for b in segment)
     out: list[bytes] = []
-    line_start = 0
-    index = 0
-    for line in data.splitlines(keepends=True):
-        line_end = line_start + len(line)
-        keep = bytearray()
-        cut = False
-        for offset in range(len(line)):
-            absolute = line_start + offset
-            while index < len(ranges) and ranges[index][1] <= absolute:
-                index += 1
-            inside = index < len(ranges) and ranges[index][0] <= absolute < ranges[index][1]
-            if inside:
-                cut = True
-            else:
-                keep.append(line[offset])
-        line_start = line_end
-        if not cut:
-            out.append(bytes(keep))
-        elif bytes(keep).strip():
-            newline = b"\n" if line.endswith(b"\n") else b""
-            out.append(bytes(keep).rstrip() + newline)
+    for line in bytes(data).splitlines(keepends=True):
+        if 0 not in line:
+            out.append(line)
+            continue
+        keep = line.replace(b"\x00", b"")
+        if keep.strip():
+            out.append(keep.rstrip() + (b"\n" if line.endswith(b"\n") else b""))
     return b"".join(out).decode("utf-8")
+
+
+def strip_blank_lines(code: str) -> str:
+    """Remove whitespace-only lines (RepairLLaMA's ``remove_space_lines``)."""
+    return "".join(line for line in code.splitlines(keepends=True) if line.strip())
 
 
 _WS = re.compile(r"\s+")
@@ -146,7 +143,12 @@ _WS = re.compile(r"\s+")
 
 def normalize(code: str) -> str:
     """Comment-free, whitespace-collapsed text: the form compared for an exact match."""
-    return _WS.sub(" ", strip_comments(code)).strip()
+    return collapse_whitespace(strip_comments(code))
+
+
+def collapse_whitespace(code: str) -> str:
+    """``code`` with every run of whitespace one space, stripped (no comment removal)."""
+    return _WS.sub(" ", code).strip()
 
 
 def tokens(code: str) -> tuple[str, ...]:

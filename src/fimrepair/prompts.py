@@ -3,9 +3,11 @@
 Recipes (training):
 - ``nofim``: RepairLLaMA's IR4 x OR2. Prompt = IR4 (buggy lines commented out above
   ``<FILL_ME>``), completion = the fixed lines.
-- ``fim``: the same example in FIM layout. Prefix = IR4 up to the hole (the function before
-  the region and the commented buggy lines), suffix = the function after the region, middle =
-  the fixed lines. Per example, seeded: PSM, SPM or plain text (see :mod:`fimrepair.fim`).
+- ``fim``: the same example in FIM layout. Prefix = IR4 up to the hole line (the function
+  before the region and the commented buggy lines), suffix = the function after the region,
+  middle = the fixed lines (OR2: whole lines, indentation included, so the hole line's
+  indentation is not in the prefix). Per example, seeded: PSM, SPM or plain text (see
+  :mod:`fimrepair.fim`); plain = prompt IR4-prefix, completion middle + suffix.
 
 Prompt styles (inference; the completion is the new middle, ended by EOS):
 - ``ir4``: the IR4 text (for ``nofim`` models).
@@ -28,7 +30,10 @@ RECIPE_KINDS = ("nofim", "fim")
 
 def split_of(row: Mapping[str, Any]) -> Split:
     """The :class:`Split` stored in a record (an Example or a Bug as a dict)."""
-    return Split(str(row["prefix"]), str(row["buggy_chunk"]), str(row["fixed_chunk"]), str(row["suffix"]))
+    hole = row.get("hole_indent")
+    return Split(
+        str(row["prefix"]), str(row["buggy_chunk"]), str(row["fixed_chunk"]), str(row["suffix"]), None if hole is None else str(hole)
+    )
 
 
 def training_pair(
@@ -62,6 +67,18 @@ def candidate_function(row: Mapping[str, Any], middle: str) -> str:
     return split_of(row).with_middle(middle)
 
 
+def pair_lengths(tokenizer: Any, prompts: list[str], completions: list[str], batch: int = 1024) -> list[int]:
+    """Token counts of :func:`tokenize_pair` (prompt with BOS + completion + EOS), batched."""
+    if len(prompts) != len(completions):
+        raise ValueError("prompts and completions differ in number")
+    out: list[int] = []
+    for start in range(0, len(prompts), batch):
+        p = tokenizer(prompts[start : start + batch], add_special_tokens=True)["input_ids"]
+        c = tokenizer(completions[start : start + batch], add_special_tokens=False)["input_ids"]
+        out.extend(len(a) + len(b) + 1 for a, b in zip(p, c, strict=True))
+    return out
+
+
 def tokenize_pair(tokenizer: Any, prompt: str, completion: str) -> tuple[list[int], list[int]]:
     """Token ids of the prompt (with BOS, as at inference) and of the completion + EOS.
 
@@ -81,6 +98,7 @@ __all__ = [
     "RECIPE_KINDS",
     "candidate_function",
     "inference_prompt",
+    "pair_lengths",
     "split_of",
     "tokenize_pair",
     "training_pair",

@@ -7,7 +7,7 @@ rule analysis:
         verdicts=verdict_files(),
         bugs="results/benchmark/bugs.jsonl",
         losses=loss_files(),
-        funnel="results/data/funnel.tsv",
+        funnel=["results/data/funnel.tsv", *expand("results/representations/{recipe}/funnel.tsv", recipe=RECIPES)],
         model=base_model_dir(),
     output:
         summary=report("results/analysis/summary.tsv", caption="../report/summary.rst", category="Results"),

@@ -40,11 +40,13 @@ rule benchmark_bugs:
     input:
         root=benchmark_root(),
     output:
-        "results/benchmark/bugs.jsonl",
+        bugs="results/benchmark/bugs.jsonl",
+        crosscheck="results/benchmark/crosscheck.tsv",
     log:
         "logs/benchmark/bugs.log",
     params:
         name=BENCH,
+        remove_blank_lines=config["benchmark"]["remove_blank_lines"],
         include=config["benchmark"]["include"],
         exclude=config["benchmark"]["exclude"],
     conda:

@@ -18,10 +18,12 @@ rule data_synthetic:
 rule data_prepare:
     input:
         rows=training_data_file(),
+        bugs="results/benchmark/bugs.jsonl",
     output:
         train="results/data/train.parquet",
         test="results/data/test.parquet",
         funnel="results/data/funnel.tsv",
+        contaminated="results/data/contaminated.jsonl",
     log:
         "logs/data/prepare.log",
     benchmark:
@@ -32,6 +34,8 @@ rule data_prepare:
         hub_id=config["data"]["hub_id"],
         revision=config["data"]["revision"],
         test_size=config["data"]["test_size"],
+        remove_blank_lines=config["data"]["remove_blank_lines"],
+        decontamination=config["data"]["decontamination"],
         seed=config["seed"],
     conda:
         "../../envs/data.yaml"

@@ -1,4 +1,5 @@
-# Stage 3, representations: typed recipes, and training pairs (IR4 x OR2 or FIM PSM/SPM).
+# Stage 3, representations: typed recipes, and training pairs (IR4 x OR2 or FIM PSM/SPM),
+# length-filtered in the base model's (target) tokenizer, with a per-recipe funnel table.
 # Inference prompts are built from the same functions at generation time and kept in the
 # candidates file beside each bug's candidates.
 
@@ -25,9 +26,11 @@ rule representations_train:
         train="results/data/train.parquet",
         test="results/data/test.parquet",
         recipe="results/finetune/{recipe}/recipe.json",
+        model=base_model_dir(),
     output:
         train="results/representations/{recipe}/train.jsonl",
         eval="results/representations/{recipe}/eval.jsonl",
+        funnel="results/representations/{recipe}/funnel.tsv",
     log:
         "logs/representations/{recipe}.log",
     conda:

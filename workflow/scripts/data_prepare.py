@@ -1,16 +1,20 @@
 from fimrepair.steps import logged, prepare_data
 
-p = snakemake.params
+i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0]):
     prepare_data(
-        snakemake.output.train,
-        snakemake.output.test,
-        snakemake.output.funnel,
+        o.train,
+        o.test,
+        o.funnel,
         dataset=p.dataset,
         source=p.source,
         test_size=p.test_size,
         seed=p.seed,
         hub_id=p.hub_id,
         revision=p.revision,
-        path=str(snakemake.input[0]) if len(snakemake.input) else None,
+        path=str(i.rows) if i.get("rows") else None,
+        bugs_jsonl=i.bugs,
+        out_contaminated=o.contaminated,
+        remove_blank_lines=p.remove_blank_lines,
+        decontamination=dict(p.decontamination),
     )

@@ -1,0 +1,54 @@
+"""Benchmark bug extraction: methods with tree-sitter-java, regions from the method diff,
+cross-checks against the benchmark's metadata that report known upstream errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fimrepair.benchmark import KNOWN_LOC_ERRORS, KNOWN_SF_ERRORS, BenchmarkError, crosscheck, extract_bug, extract_bugs
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "humaneval-java"
+
+
+def write_bug(root: Path, bug: str, buggy_body: str, fixed_body: str) -> None:
+    for kind, body in (("buggy", buggy_body), ("correct", fixed_body)):
+        d = root / "src/main/java/humaneval" / kind
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"{bug}.java").write_text(f"package humaneval.{kind};\n\npublic class {bug} {{\n    // helper\n    static int h() {{ return 1; }}\n\n{body}}}\n")
+    t = root / "src/test/java/humaneval"
+    t.mkdir(parents=True, exist_ok=True)
+    (t / f"TEST_{bug}.java").write_text("class T {}\n")
+
+
+def test_extract_insertion_and_comments(tmp_path):
+    buggy = "    public static int f(int n) {\n        // sum\n        return n;\n    }\n"
+    fixed = "    public static int f(int n) {\n        // sum\n        if (n < 0) return 0;\n        return n;\n    }\n"
+    write_bug(tmp_path, "F", buggy, fixed)
+    bug = extract_bug(tmp_path, "F", "t")
+    assert bug.buggy_chunk == "" and bug.fixed_chunk == "        if (n < 0) return 0;\n"
+    assert "// sum" not in bug.buggy_function and bug.hole_indent == "        "
+    assert bug.method_name == "f" and bug.method_start == 6
+    rows = crosscheck(tmp_path, [bug])
+    assert {r["status"] for r in rows} == {"absent"}
+
+
+def test_two_changed_methods_is_an_error_naming_the_files(tmp_path):
+    write_bug(tmp_path, "G", "    int a() { return 1; }\n    int b() { return 2; }\n", "    int a() { return 3; }\n    int b() { return 4; }\n")
+    with pytest.raises(BenchmarkError, match=r"G\.java.*found 2"):
+        extract_bug(tmp_path, "G", "t")
+    with pytest.raises(BenchmarkError, match="no bug"):
+        extract_bugs(tmp_path, "t", include=["NOPE"])
+
+
+@pytest.mark.shared
+@pytest.mark.skipif(not SHARED.is_dir(), reason=f"../shared/humaneval-java is absent ({SHARED})")
+def test_humaneval_163_162_and_crosschecks_report_known_upstream_errors():
+    bugs = extract_bugs(SHARED, "humaneval-java")
+    assert len(bugs) == 163
+    assert len(extract_bugs(SHARED, "humaneval-java", exclude=["FIND_MAX"])) == 162
+    rows = crosscheck(SHARED, bugs)
+    assert not [r for r in rows if r["status"] in ("unexpected", "absent")]
+    known = {(r["bug_id"], r["check"]) for r in rows if r["status"] == "known-upstream-error"}
+    assert known == {(b, "humaneval_loc.txt") for b in KNOWN_LOC_ERRORS} | {(b, "humaneval-java-sf.json") for b in KNOWN_SF_ERRORS}
