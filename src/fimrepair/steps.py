@@ -77,22 +77,42 @@ def prepare_data(
     hub_id: str | None = None,
     revision: str | None = None,
     path: str | None = None,
-) -> None:
-    """Load, filter (funnel), split; write train/test parquet and the funnel table."""
+    bugs_jsonl: str | Path | None = None,
+    out_contaminated: str | Path | None = None,
+    remove_blank_lines: bool = True,
+    decontamination: Mapping[str, Any] | None = None,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """Load (streamed), filter, decontaminate against the benchmark bugs, split; write
+    train/test parquet, the funnel table and the dropped (contaminated) rows. Returns the
+    funnel rows."""
     import pandas as pd
 
     from fimrepair import data
+    from fimrepair.decontaminate import EXACT, NEAR, decontaminate
 
-    ds = data.load_rows("hub" if source == "hub" else "local", hub_id=hub_id, revision=revision, path=path)
-    examples, funnel = data.filter_rows(ds, dataset=dataset, progress=True)
+    ds = data.load_rows("local" if source in ("local", "synthetic") else source, hub_id=hub_id, revision=revision, path=path)
+    examples, funnel = data.filter_rows(ds, dataset=dataset, progress=progress, remove_blank_lines=remove_blank_lines)
+    contaminated: list[dict[str, Any]] = []
+    if bugs_jsonl is not None:
+        settings = {"threshold": 0.8, "ngram": 5, **(decontamination or {})}
+        bugs = read_jsonl(bugs_jsonl)
+        examples, counts, contaminated = decontaminate(examples, bugs, threshold=float(settings["threshold"]), ngram=int(settings["ngram"]))
+        funnel.add_step("decontaminate exact", f"{EXACT} ({len(bugs)} bugs)", counts[EXACT])
+        funnel.add_step("decontaminate near", f"{NEAR} (token {settings['ngram']}-gram Jaccard >= {settings['threshold']})", counts[NEAR])
     train, test = data.split_train_test(examples, test_size, seed)
+    funnel.add_step("test split", f"seeded test split ({len(test)} rows held out)", len(test))
+    columns = list(data.Example.__dataclass_fields__)
     for rows, out in ((train, out_train), (test, out_test)):
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame([e.to_dict() for e in rows], columns=list(data.Example.__dataclass_fields__)).to_parquet(out, index=False)
+        pd.DataFrame([e.to_dict() for e in rows], columns=columns).to_parquet(out, index=False)
+    if out_contaminated is not None:
+        write_jsonl(out_contaminated, contaminated)
     table = funnel.table()
-    table.append({"dataset": dataset, "step": "split", "rows_in": len(examples), "rows_out": len(train), "reason": f"test split ({len(test)} rows)"})
+    assert table[-1]["rows_out"] == len(train), "funnel does not add up"
     write_tsv(out_funnel, table)
-    log.info("%s: %d rows in, %d kept (%d train, %d test)", dataset, funnel.rows_in, len(examples), len(train), len(test))
+    log.info("%s: %d rows in, %d kept (%d train, %d test), %d contaminated", dataset, funnel.rows_in, len(examples), len(train), len(test), len(contaminated))
+    return table
 
 
 # --- benchmark ----------------------------------------------------------------------------
@@ -119,11 +139,27 @@ def download_benchmark(out_dir: str | Path, repo: str, commit: str) -> None:
     Path(out_dir, "REVISION").write_text(f"{repo}@{commit}\n")
 
 
-def extract_benchmark(root: str | Path, out: str | Path, *, name: str, include: Sequence[str] | None, exclude: Sequence[str]) -> None:
-    from fimrepair.benchmark import extract_bugs
+def extract_benchmark(
+    root: str | Path,
+    out: str | Path,
+    *,
+    name: str,
+    include: Sequence[str] | None,
+    exclude: Sequence[str],
+    out_crosscheck: str | Path | None = None,
+    remove_blank_lines: bool = False,
+) -> None:
+    """Bug records of the configured subset, and the cross-check against the benchmark's own
+    metadata (``humaneval_loc.txt``, ``humaneval-java-sf.json``) where it has them."""
+    from fimrepair.benchmark import crosscheck, extract_bugs
 
-    bugs = extract_bugs(Path(root), name, include, exclude)
+    bugs = extract_bugs(Path(root), name, include, exclude, remove_blank_lines=remove_blank_lines)
     write_jsonl(out, (b.to_dict() for b in bugs))
+    if out_crosscheck is not None:
+        rows = crosscheck(Path(root), bugs)
+        write_tsv(out_crosscheck, rows, columns=["bug_id", "check", "status", "detail"])
+        unexpected = [r for r in rows if r["status"] == "unexpected"]
+        log.info("%s: cross-check %d rows, %d known upstream errors, %d unexpected", name, len(rows), sum(r["status"] == "known-upstream-error" for r in rows), len(unexpected))
     log.info("%s: %d bugs extracted from %s", name, len(bugs), root)
 
 
@@ -177,24 +213,58 @@ def write_recipe(out: str | Path, *, name: str, recipe: Mapping[str, Any], lora:
     r.save(Path(out))
 
 
-def make_training_pairs(train_parquet: str | Path, test_parquet: str | Path, recipe_json: str | Path, out_train: str | Path, out_eval: str | Path) -> None:
-    """Prompt/completion pairs of a recipe for the train split and the eval (test) split."""
+def make_training_pairs(
+    train_parquet: str | Path,
+    test_parquet: str | Path,
+    recipe_json: str | Path,
+    out_train: str | Path,
+    out_eval: str | Path,
+    *,
+    model_dir: str | Path | None = None,
+    out_funnel: str | Path | None = None,
+) -> list[dict[str, Any]]:
+    """Prompt/completion pairs of a recipe for the train split and the eval (test) split.
+
+    With ``model_dir`` (the base model, i.e. the TARGET tokenizer), pairs whose prompt +
+    completion + EOS exceed the recipe's ``max_length`` tokens are dropped (never truncated)
+    and counted in the recipe's funnel table ``out_funnel``. Returns the funnel rows.
+    """
     import pandas as pd
 
     from fimrepair.fim import sentinels
-    from fimrepair.prompts import training_pair
+    from fimrepair.prompts import pair_lengths, training_pair
     from fimrepair.recipe import Recipe
 
     recipe = Recipe.load(Path(recipe_json))
     st = sentinels(recipe.sentinels)
-    for src, out in ((train_parquet, out_train), (test_parquet, out_eval)):
+    tokenizer = None
+    if model_dir is not None:
+        from transformers import AutoTokenizer
+
+        tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+    max_length = recipe.train.max_length
+    funnel: list[dict[str, Any]] = []
+    for split_name, src, out in (("train", train_parquet, out_train), ("eval", test_parquet, out_eval)):
         rows = pd.read_parquet(src).to_dict("records")
-        pairs = (
+        pairs = [
             {"recipe": recipe.name, "row_id": row["row_id"], **training_pair(row, recipe.kind, st, seed=recipe.seed, fim_rate=recipe.fim_rate, spm_rate=recipe.spm_rate)}
             for row in rows
-        )
+        ]
+        dataset = f"recipe {recipe.name} ({split_name})"
+        funnel.append({"dataset": dataset, "step": "input", "rows_in": len(pairs), "rows_out": len(pairs), "reason": f"{split_name} split rows"})
+        if tokenizer is not None:
+            lengths = pair_lengths(tokenizer, [p["prompt"] for p in pairs], [p["completion"] for p in pairs])
+            kept = [p for p, n in zip(pairs, lengths, strict=True) if n <= max_length]
+            reason = f"prompt + completion + EOS > {max_length} tokens (target tokenizer; dropped, not truncated)"
+            funnel.append({"dataset": dataset, "step": "length", "rows_in": len(pairs), "rows_out": len(kept), "reason": reason})
+            pairs = kept
+        if split_name == "train" and not pairs:
+            raise ValueError(f"recipe {recipe.name}: no training pair fits max_length={max_length}")
         n = write_jsonl(out, pairs)
-        log.info("recipe %s: %d pairs -> %s", recipe.name, n, out)
+        log.info("recipe %s: %d %s pairs -> %s", recipe.name, n, split_name, out)
+    if out_funnel is not None:
+        write_tsv(out_funnel, funnel)
+    return funnel
 
 
 def finetune(model_dir: str | Path, recipe_json: str | Path, train_pairs: str | Path, eval_pairs: str | Path, out_dir: str | Path, out_loss: str | Path, out_counts: str | Path) -> None:
@@ -239,17 +309,37 @@ def generate_reference(bugs_jsonl: str | Path, out: str | Path, *, model_name: s
     write_jsonl(out, reference_candidates(read_jsonl(bugs_jsonl), model_name))
 
 
-def validate(bugs_jsonl: str | Path, candidates_jsonl: str | Path, benchmark_root: str | Path, out: str | Path, *, per_candidate_timeout_s: float, workers: int) -> None:
+def validate(
+    bugs_jsonl: str | Path,
+    candidates_jsonl: str | Path,
+    benchmark_root: str | Path,
+    out: str | Path,
+    *,
+    per_candidate_timeout_s: float,
+    workers: int,
+    cache_dir: str | Path | None = None,
+    engine: str = "engine",
+) -> None:
+    """Verdicts of every candidate: the persistent sandboxed engine (``engine="fresh"``: a fresh
+    javac + java per candidate), deduplicated, with the on-disk verdict cache ``cache_dir`` (a
+    killed run resumes without validating anything twice)."""
     from fimrepair.benchmark import Bug
-    from fimrepair.validate.fresh import FreshValidator
+    from fimrepair.validate import Engine, FreshValidator, VerdictCache
     from fimrepair.validate.run import validate_candidates
 
     bugs = [Bug.from_dict(row) for row in read_jsonl(bugs_jsonl)]
-    validator = FreshValidator(Path(benchmark_root), per_candidate_timeout_s=per_candidate_timeout_s)
-    verdicts = validate_candidates(bugs, read_jsonl(candidates_jsonl), validator, workers=workers)
+    rows = read_jsonl(candidates_jsonl)
+    cache = VerdictCache(cache_dir) if cache_dir else None
+    stats: dict[str, int] = {}
+    if engine == "fresh":
+        validator = FreshValidator(Path(benchmark_root), per_candidate_timeout_s=per_candidate_timeout_s)
+        verdicts = validate_candidates(bugs, rows, validator, workers=workers, cache=cache, stats=stats)
+    else:
+        with Engine(Path(benchmark_root), workers=workers, per_candidate_timeout_s=per_candidate_timeout_s) as eng:
+            verdicts = validate_candidates(bugs, rows, eng, workers=workers, cache=cache, stats=stats)
+            log.info("validation engine: sandbox %s, %s", eng.sandbox_level, dict(eng.stats))
+    log.info("validate: %d candidate rows, %s", len(verdicts), stats)
     write_jsonl(out, verdicts)
-
-
 
 
 # --- analysis and paper -------------------------------------------------------------------
@@ -259,7 +349,7 @@ def analyse(
     verdict_files: Sequence[str | Path],
     bugs_jsonl: str | Path,
     loss_files: Sequence[str | Path],
-    funnel_tsv: str | Path,
+    funnel_tsv: str | Path | Sequence[str | Path],
     out_summary: str | Path,
     out_pairwise: str | Path,
     generated_dir: str | Path,
@@ -284,7 +374,8 @@ def analyse(
     summary = analysis.summarise(verdicts, n_bugs, models=real)
     pairs = analysis.pairwise(verdicts, real, n_bugs)
     loss = pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
-    funnel = pd.read_csv(funnel_tsv, sep="\t", keep_default_na=False)
+    funnel_files = [funnel_tsv] if isinstance(funnel_tsv, (str, Path)) else list(funnel_tsv)
+    funnel = pd.concat([pd.read_csv(f, sep="\t", keep_default_na=False) for f in funnel_files], ignore_index=True)
     summary.to_csv(out_summary, sep="\t", index=False)
     pairs.to_csv(out_pairwise, sep="\t", index=False)
     reference = (reference_label, float(reference_plausible)) if reference_plausible is not None and n_bugs == 162 else None

@@ -1,10 +1,14 @@
 """The validate stage: compile and test candidate methods, grade them against the fix.
 
 Engines implement :class:`Validator` (``validate(bug, function) -> Verdict``); this package
-provides :class:`FreshValidator` (a fresh javac + java per candidate). :func:`validate_candidates`
-runs any engine over candidate rows with deduplication and a shared worker queue.
+provides :class:`Engine` (K persistent, sandboxed worker JVMs: in-memory compilation, a fresh
+class loader per candidate; the default) and :class:`FreshValidator` (a fresh javac + java per
+candidate: the slow baseline). :func:`validate_candidates` runs any engine over candidate rows
+with deduplication, an optional on-disk :class:`VerdictCache` and one shared worker queue.
 """
 
+from fimrepair.validate.cache import VerdictCache
+from fimrepair.validate.engine import Engine, EngineError
 from fimrepair.validate.fresh import DEFAULT_JAR_NAMES, FreshValidator, default_jars
 from fimrepair.validate.grading import ast_match, exact_match
 from fimrepair.validate.run import VERDICT_COLUMNS, summarise, validate_candidates
@@ -13,10 +17,13 @@ from fimrepair.validate.verdict import Status, Validator, Verdict
 __all__ = [
     "DEFAULT_JAR_NAMES",
     "VERDICT_COLUMNS",
+    "Engine",
+    "EngineError",
     "FreshValidator",
     "Status",
     "Validator",
     "Verdict",
+    "VerdictCache",
     "ast_match",
     "default_jars",
     "exact_match",

@@ -79,41 +79,47 @@ def _cache_root() -> Path:
     return fallback
 
 
-_RUNNER_LOCK = threading.Lock()
+_COMPILE_LOCK = threading.Lock()
 
 
-def compile_runner(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
-    """The directory holding ``FailFastRunner.class``, compiling it on first use.
+def compile_java_class(class_name: str, source: str, javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
+    """The directory holding ``<class_name>.class`` (nested classes included), compiled from
+    ``source`` on first use.
 
-    Keyed by the runner source and ``javac -version``; safe against concurrent threads (lock)
-    and processes (compile into a private directory, then an atomic rename).
+    Keyed by the source and ``javac -version``; safe against concurrent threads (lock) and
+    processes (compile into a private directory, then an atomic rename).
     """
-    source = runner_source()
     version = subprocess.run([javac, "-version"], capture_output=True, text=True, check=False)
     key = hashlib.sha256((source + "\0" + version.stdout + version.stderr).encode("utf-8")).hexdigest()[:16]
     root = cache_root or _cache_root()
-    target = root / f"failfast-{key}"
-    with _RUNNER_LOCK:
-        if (target / f"{RUNNER_CLASS}.class").is_file():
+    target = root / f"{class_name.lower()}-{key}"
+    with _COMPILE_LOCK:
+        if (target / f"{class_name}.class").is_file():
             return target
-        work = Path(tempfile.mkdtemp(prefix=f".failfast-{key}-", dir=root))
+        work = Path(tempfile.mkdtemp(prefix=f".{class_name.lower()}-{key}-", dir=root))
         try:
-            (work / f"{RUNNER_CLASS}.java").write_text(source, encoding="utf-8")
-            cmd = [javac, "-nowarn", "-encoding", "UTF-8", "-cp", os.pathsep.join(map(str, jars)), "-d", ".", f"{RUNNER_CLASS}.java"]
+            (work / f"{class_name}.java").write_text(source, encoding="utf-8")
+            cmd = [javac, "-nowarn", "-encoding", "UTF-8", "-cp", os.pathsep.join(map(str, jars)), "-d", ".", f"{class_name}.java"]
             proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise RuntimeError(
-                    f"cannot compile {RUNNER_CLASS}.java with {javac} against {[str(j) for j in jars]} "
+                    f"cannot compile {class_name}.java with {javac} against {[str(j) for j in jars]} "
                     f"(is junit4.jar among the jars?):\n{proc.stdout}{proc.stderr}"
                 )
+            (work / f"{class_name}.java").unlink()
             try:
                 os.replace(work, target)
             except OSError:
-                if not (target / f"{RUNNER_CLASS}.class").is_file():
+                if not (target / f"{class_name}.class").is_file():
                     raise
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def compile_runner(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
+    """The directory holding ``FailFastRunner.class``, compiling it on first use."""
+    return compile_java_class(RUNNER_CLASS, runner_source(), javac, jars, cache_root)
 
 
 _DIAGNOSTIC = re.compile(r"^\S.*:\d+: (error|warning): ")

@@ -1,15 +1,18 @@
-"""Validate the candidate rows of a generation step: dedup, parallel validation, grading."""
+"""Validate the candidate rows of a generation step: dedup, result cache, parallel validation
+(one shared queue), grading."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from fimrepair.benchmark import Bug
 from fimrepair.javasrc import normalize
+from fimrepair.validate.cache import VerdictCache, bug_version, cache_key, rounded
 from fimrepair.validate.grading import ast_match, exact_match
 from fimrepair.validate.verdict import Status, Validator, Verdict
 
@@ -29,6 +32,12 @@ VERDICT_COLUMNS = (
 )
 
 
+def _text(function: str) -> str:
+    """``function`` with lone surrogates (undecodable input bytes) spelled as ``\\udcXX``, so
+    the tree-sitter helpers (UTF-8) can read it and distinct inputs stay distinct."""
+    return function.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _index_bugs(bugs: Iterable[Bug]) -> dict[tuple[str, str], Bug]:
     index: dict[tuple[str, str], Bug] = {}
     for bug in bugs:
@@ -45,6 +54,9 @@ def validate_candidates(
     validator: Validator,
     workers: int,
     progress: bool = True,
+    cache: VerdictCache | None = None,
+    benchmark_root: Path | None = None,
+    stats: MutableMapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """One verdict row per candidate (columns :data:`VERDICT_COLUMNS`), sorted by
     (bug_id, rank, model).
@@ -56,6 +68,14 @@ def validate_candidates(
     ``workers`` threads take tasks from ONE shared queue (each task runs its own processes).
     A row naming a bug that is not in ``bugs`` is a ValueError naming the bug and the model;
     an exception raised by the validator propagates (it is a harness fault, not a verdict).
+
+    With ``cache`` (a :class:`~fimrepair.validate.cache.VerdictCache`), a task whose key
+    (benchmark version of the bug under ``benchmark_root`` -- default: the validator's
+    ``benchmark_root`` --, bug id, normalised candidate) is stored is not validated again, and
+    every new verdict is stored the moment it is decided: a killed run resumes where it stopped
+    and its final rows equal those of an uninterrupted run (timings come from the stored
+    record). ``stats`` (if given) receives ``tasks``, ``cached`` and ``validated`` counts.
+    Timings are rounded to :data:`~fimrepair.validate.cache.TIME_DIGITS` decimals.
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -79,7 +99,7 @@ def validate_candidates(
                 raise ValueError(f"candidate of model {model!r} for bug {bug.bug_id} lacks 'rank' or 'function': {sorted(cand)}")
             rank = int(cand["rank"])
             function = cand["function"] if cand["function"] is not None else ""
-            norm = normalize(function)
+            norm = normalize(_text(function))
             dup = first_rank.get(norm)
             if dup is None:
                 first_rank[norm] = rank
@@ -88,10 +108,36 @@ def validate_candidates(
             planned.append((row, bug, rank, function, task_key, dup))
 
     verdicts: dict[tuple[str, str, str], Verdict] = {}
-    bar = tqdm(total=len(tasks), desc="validate", unit="cand", disable=not progress)
+    keys: dict[tuple[str, str, str], str] = {}
+    if cache is not None:
+        root = benchmark_root if benchmark_root is not None else getattr(validator, "benchmark_root", None)
+        if root is None:
+            raise ValueError("validate_candidates: a cache needs benchmark_root (the validator has none)")
+        versions: dict[tuple[str, str], str] = {}
+        for task_key, (bug, _fn) in tasks.items():
+            vkey = (bug.benchmark, bug.bug_id)
+            if vkey not in versions:
+                versions[vkey] = bug_version(Path(root), bug)
+            keys[task_key] = cache_key(versions[vkey], bug.bug_id, task_key[2])
+            hit = cache.get(keys[task_key])
+            if hit is not None:
+                verdicts[task_key] = hit
+    todo = {k: v for k, v in tasks.items() if k not in verdicts}
+    if stats is not None:
+        stats["tasks"] = len(tasks)
+        stats["cached"] = len(tasks) - len(todo)
+        stats["validated"] = 0
+
+    def run_one(task_key: tuple[str, str, str], bug: Bug, fn: str) -> Verdict:
+        v = validator.validate(bug, fn)
+        if cache is not None:
+            return cache.put(keys[task_key], v, {"benchmark": bug.benchmark, "bug_id": bug.bug_id, "engine": type(validator).__name__})
+        return rounded(v)
+
+    bar = tqdm(total=len(todo), desc="validate", unit="cand", disable=not progress)
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate") as pool:
-            futures = {pool.submit(validator.validate, bug, fn): key for key, (bug, fn) in tasks.items()}
+            futures = {pool.submit(run_one, key, bug, fn): key for key, (bug, fn) in todo.items()}
             pending = set(futures)
             while pending:
                 done, pending = wait(pending, return_when=FIRST_EXCEPTION)
@@ -103,6 +149,8 @@ def validate_candidates(
                             other.cancel()
                         raise RuntimeError(f"validator failed on bug {key[1]} of {key[0]}: {exc}") from exc
                     verdicts[key] = fut.result()
+                    if stats is not None:
+                        stats["validated"] += 1
                     bar.update(1)
     finally:
         bar.close()
@@ -112,7 +160,8 @@ def validate_candidates(
     for row, bug, rank, function, task_key, dup in planned:
         v = verdicts[task_key]
         if task_key not in grade_cache:
-            grade_cache[task_key] = (exact_match(function, bug.fixed_function), ast_match(function, bug.fixed_function))
+            graded = _text(function)
+            grade_cache[task_key] = (exact_match(graded, bug.fixed_function), ast_match(graded, bug.fixed_function))
         exact, ast = grade_cache[task_key]
         out.append(
             {

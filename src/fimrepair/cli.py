@@ -1,0 +1,129 @@
+"""``fimrepair`` command line. ``fimrepair validate`` re-scores any candidates file.
+
+Candidates file (JSON lines, one row per (model, bug))::
+
+    {"bug_id": "ADD", "candidates": [{"rank": 0, "function": "public static int add(...) {...}"}, ...],
+     "model": "my-tool", "benchmark": "humaneval-java"}
+
+``model`` defaults to the file's stem, ``benchmark`` to the benchmark name (``--benchmark-name``
+or the bugs file's), ``rank`` to the candidate's position; ``function`` is the complete
+replacement of the buggy method (signature included). A candidate may also be given as a bare
+string. Output: one verdict row per candidate (columns of
+:data:`fimrepair.validate.VERDICT_COLUMNS`), JSON lines sorted by (bug_id, rank, model).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("fimrepair.cli")
+
+
+def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+    rows = []
+    with path.open("r", encoding="utf-8", errors="surrogateescape") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except ValueError as exc:
+                raise SystemExit(f"fimrepair validate: {path}:{n}: not a JSON object: {exc}") from None
+    return rows
+
+
+def normalise_rows(raw: list[dict[str, Any]], default_model: str, benchmark: str) -> list[dict[str, Any]]:
+    """Candidate rows in the pipeline's form (see the module doc); errors name the line."""
+    rows = []
+    for n, row in enumerate(raw, 1):
+        if not isinstance(row, dict) or "bug_id" not in row or not isinstance(row.get("candidates"), list):
+            raise ValueError(f"candidates row {n}: needs 'bug_id' and a 'candidates' list")
+        cands = []
+        for i, c in enumerate(row["candidates"]):
+            if isinstance(c, str):
+                c = {"function": c}
+            if not isinstance(c, dict) or "function" not in c:
+                raise ValueError(f"candidates row {n} (bug {row['bug_id']}): candidate {i} lacks 'function'")
+            cands.append({**c, "rank": int(c.get("rank", i)), "function": c["function"] if c["function"] is not None else ""})
+        rows.append({**row, "model": row.get("model") or default_model, "benchmark": row.get("benchmark") or benchmark, "candidates": cands})
+    return rows
+
+
+def validate_main(args: argparse.Namespace) -> int:
+    from fimrepair.benchmark import Bug, extract_bugs
+    from fimrepair.validate import Engine, FreshValidator, VerdictCache, summarise, validate_candidates
+
+    root = Path(args.benchmark_root)
+    if args.bugs:
+        bugs = [Bug.from_dict(r) for r in _read_jsonl(Path(args.bugs))]
+        benchmark = args.benchmark_name or (bugs[0].benchmark if bugs else "humaneval-java")
+    else:
+        benchmark = args.benchmark_name or "humaneval-java"
+        bugs = extract_bugs(root, benchmark)
+    candidates = Path(args.candidates)
+    rows = normalise_rows(_read_jsonl(candidates), candidates.stem, benchmark)
+    wanted = {r["bug_id"] for r in rows}
+    bugs = [b for b in bugs if b.bug_id in wanted]
+    cache = VerdictCache(args.cache) if args.cache else None
+    stats: dict[str, int] = {}
+    if args.engine == "fresh":
+        validator: Any = FreshValidator(root, per_candidate_timeout_s=args.per_candidate_timeout)
+        out = validate_candidates(bugs, rows, validator, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats)
+    else:
+        with Engine(root, workers=args.workers, per_candidate_timeout_s=args.per_candidate_timeout, sandbox=args.sandbox) as engine:
+            out = validate_candidates(bugs, rows, engine, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats)
+    out_path = Path(args.out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".part")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for r in out:
+            fh.write(json.dumps(r, ensure_ascii=True) + "\n")
+    tmp.replace(out_path)
+    summary = summarise(out)
+    print(
+        f"fimrepair validate: {len(out)} candidates ({stats.get('tasks', 0)} distinct: {stats.get('cached', 0)} cached, "
+        f"{stats.get('validated', 0)} validated); plausible bugs {sum(s['plausible'] for s in summary)}/{len(summary)}; "
+        f"-> {out_path}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="fimrepair", description="fimrepair command line")
+    sub = ap.add_subparsers(dest="command", required=True)
+    v = sub.add_parser("validate", help="validate a candidates file (JSONL) against a benchmark root", description=__doc__,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("--benchmark-root", required=True, help="benchmark in the HumanEval-Java layout")
+    v.add_argument("--candidates", required=True, help="candidates JSONL (one row per model and bug)")
+    v.add_argument("--out", required=True, help="verdicts JSONL to write")
+    src = v.add_mutually_exclusive_group()
+    src.add_argument("--bugs", help="bugs.jsonl of the pipeline (default: extract the bugs from the benchmark root)")
+    v.add_argument("--benchmark-name", default=None, help="benchmark name of the rows (default humaneval-java)")
+    v.add_argument("--workers", type=int, default=2)
+    v.add_argument("--cache", default=None, help="verdict cache directory (reruns and resumed runs reuse it)")
+    v.add_argument("--engine", choices=("engine", "fresh"), default="engine", help="persistent workers (default) or fresh javac+java per candidate")
+    v.add_argument("--per-candidate-timeout", type=float, default=60.0)
+    v.add_argument("--sandbox", choices=("auto", "namespaces", "net", "none"), default="auto")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
+    v.set_defaults(func=validate_main)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"fimrepair {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

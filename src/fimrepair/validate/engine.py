@@ -1,0 +1,465 @@
+"""The persistent-JVM validation engine: a pool of sandboxed ``ValidationWorker`` processes.
+
+Each worker (``fimrepair/java/ValidationWorker.java``, compiled once per machine with the
+machine's ``javac`` into a per-user cache, copied into every worker's throw-away directory)
+is one JVM that compiles candidates in memory, runs the bug's JUnit 4 tests fail-fast in a fresh
+class loader per candidate and answers one JSON line per request on a DEDICATED pipe (not its
+stdout: candidate output cannot reach the protocol). :class:`Engine` implements the
+:class:`~fimrepair.validate.verdict.Validator` protocol and is thread-safe: callers (e.g. the
+K threads of :func:`fimrepair.validate.run.validate_candidates`, taking tasks from ONE shared
+queue) check a worker out of the pool per candidate.
+
+Robustness rules:
+
+- a parent watchdog per request (``per_candidate_timeout_s`` + ``compile_grace_s``): on expiry the
+  worker's whole process group is killed (``timeout``);
+- a worker that dies mid-candidate (``System.exit``, ``Runtime.halt``, OutOfMemoryError with
+  ``-XX:+ExitOnOutOfMemoryError``, a signal) yields ``crash``;
+- a worker that reports itself tainted (threads left alive, heap not reclaimed, runner not
+  finished), or has served ``max_candidates_per_worker`` candidates, is replaced after answering;
+- a ``crash``/``timeout`` observed on a worker that had served earlier candidates is re-run once
+  on a brand-new worker, and that verdict is final: a verdict never depends on what an earlier
+  candidate did to a worker.
+
+Sandboxing: see :mod:`fimrepair.validate.sandbox`.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import os
+import queue
+import secrets
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fimrepair.benchmark import TEST_DIR, Bug, splice
+from fimrepair.validate import sandbox
+from fimrepair.validate.fresh import compile_java_class, default_jars
+from fimrepair.validate.verdict import Status, Verdict
+
+WORKER_CLASS = "ValidationWorker"
+#: Bumped whenever the worker's semantics change (part of the result-cache key).
+ENGINE_VERSION = "engine-1"
+STDERR_TAIL = 4096
+#: C1 only: a worker lives for a few hundred compilations, and C2 compiling javac's hot code
+#: costs more CPU than it saves (measured: half the CPU per candidate on HumanEval-Java). The
+#: code under test also runs C1-compiled: on HumanEval-Java no slower here (the heaviest test
+#: class, IS_MULTIPLY_PRIME, 1.0 s vs 1.2 s), but a test whose budget is tight under C2 could hit
+#: its JUnit timeout: pass ``jvm_options=()`` for the full tiered JIT.
+DEFAULT_JVM_OPTIONS = ("-XX:TieredStopAtLevel=1",)
+
+
+class EngineError(RuntimeError):
+    """A harness fault (the worker cannot start, the JDK is missing): never a verdict."""
+
+
+def worker_source() -> str:
+    return (resources.files("fimrepair") / "java" / f"{WORKER_CLASS}.java").read_text(encoding="utf-8")
+
+
+def compile_worker(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
+    """The directory holding the compiled worker (compiled on first use, cached by source and
+    ``javac -version``)."""
+    try:
+        return compile_java_class(WORKER_CLASS, worker_source(), javac, jars, cache_root)
+    except RuntimeError as err:
+        raise EngineError(str(err)) from None
+
+
+class _Worker:
+    """One worker JVM: started at construction (asynchronously warming up), used by one thread
+    at a time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.served = 0
+        self.dir = Path(tempfile.mkdtemp(prefix="fimrepair-worker-"))
+        classes = self.dir / "classes"
+        shutil.copytree(engine.worker_dir, classes)
+        home = self.dir / "home"
+        home.mkdir()
+        read_fd, write_fd = os.pipe()
+        java_cmd = [
+            engine.java,
+            f"-Xmx{engine.heap_mb}m",
+            "-Xss4m",
+            "-XX:+ExitOnOutOfMemoryError",
+            "-XX:+UseSerialGC",
+            "-XX:-UsePerfData",
+            "-Djava.awt.headless=true",
+            *engine.jvm_options,
+            f"-Djava.io.tmpdir={home}",
+            f"-Duser.home={home}",
+            "-cp",
+            os.pathsep.join([*map(str, engine.jars), str(classes)]),
+            WORKER_CLASS,
+            f"/proc/self/fd/{write_fd}",
+            str(engine.heap_limit_fraction),
+        ]
+        cmd = sandbox.wrap(engine.sandbox_level, java_cmd, self.dir, engine.hide)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8"}
+        if "JAVA_HOME" in os.environ:
+            env["JAVA_HOME"] = os.environ["JAVA_HOME"]
+        try:
+            self.proc = subprocess.Popen(
+                cmd,
+                cwd=home,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=(write_fd,),
+                start_new_session=True,
+            )
+        except OSError as exc:
+            os.close(read_fd)
+            os.close(write_fd)
+            shutil.rmtree(self.dir, ignore_errors=True)
+            raise EngineError(f"cannot start the validation worker ({cmd[0]}): {exc}") from exc
+        os.close(write_fd)
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.stderr_tail: collections.deque[bytes] = collections.deque(maxlen=64)
+        self._protocol = os.fdopen(read_fd, "rb", buffering=1 << 16)
+        threading.Thread(target=self._read_protocol, daemon=True, name="worker-protocol").start()
+        threading.Thread(target=self._drain_stderr, daemon=True, name="worker-stderr").start()
+        self.ready = False
+
+    def _read_protocol(self) -> None:
+        try:
+            for raw in self._protocol:
+                self.lines.put(raw.decode("utf-8", "replace"))
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.lines.put(None)
+
+    def _drain_stderr(self) -> None:
+        assert self.proc.stderr is not None
+        try:
+            while chunk := self.proc.stderr.read1(4096):  # type: ignore[attr-defined]
+                self.stderr_tail.append(chunk)
+        except (OSError, ValueError):
+            pass
+
+    def stderr_text(self) -> str:
+        return b"".join(self.stderr_tail)[-STDERR_TAIL:].decode("utf-8", "replace").strip()
+
+    def wait_ready(self, timeout: float) -> None:
+        if self.ready:
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            except queue.Empty:
+                self.kill()
+                raise EngineError(f"validation worker not ready after {timeout:g} s: {self.stderr_text()[-800:]}") from None
+            if line is None:
+                code = self.proc.wait()
+                raise EngineError(f"validation worker exited during start-up (code {code}): {self.stderr_text()[-800:]}")
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(msg, dict) and "ready" in msg:
+                if not msg["ready"]:
+                    self.kill()
+                    raise EngineError(f"validation worker cannot run: {msg.get('message')}")
+                self.ready = True
+                return
+
+    def request(self, payload: dict[str, Any], timeout: float) -> tuple[str, dict[str, Any] | None]:
+        """Send one request; ("ok", answer) | ("dead", None) | ("timeout", None) | ("error", answer)."""
+        assert self.proc.stdin is not None
+        data = (json.dumps(payload, ensure_ascii=True) + "\n").encode("ascii")
+        self.served += 1
+        try:
+            self.proc.stdin.write(data)
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError, ValueError):
+            return "dead", None
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout", None
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                return "timeout", None
+            if line is None:
+                return "dead", None
+            try:
+                msg = json.loads(line)
+            except ValueError:
+                continue  # not ours (cannot happen through the protocol pipe; be lenient)
+            if not isinstance(msg, dict):
+                continue
+            if msg.get("id") == payload["id"]:
+                return "ok", msg
+            if msg.get("status") == "error" and msg.get("id") is None:
+                return "error", msg
+
+    def kill(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # pragma: no cover
+            self.proc.kill()
+            self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stderr):
+            try:
+                if stream is not None:
+                    stream.close()
+            except OSError:
+                pass
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def close(self) -> None:
+        try:
+            if self.proc.poll() is None and self.proc.stdin is not None:
+                self.proc.stdin.write(b'{"op":"exit"}\n')
+                self.proc.stdin.flush()
+                self.proc.wait(timeout=5)
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            pass
+        self.kill()
+
+
+class Engine:
+    """Validate candidates with K persistent, sandboxed worker JVMs (see the module doc).
+
+    ``per_candidate_timeout_s``: the worker stops waiting for the tests after this long (the
+    benchmark's own ``@Test(timeout=...)`` still applies per test and, with fail-fast, usually
+    ends a looping candidate first); the parent kills the worker at that limit plus
+    ``compile_grace_s``. ``sandbox``: auto | namespaces | net | none. ``hide``: directories made
+    invisible to workers under ``namespaces`` (default: the benchmark root and the current
+    directory). Leftover candidate threads are interrupted and, where the JDK still allows it
+    (<= 19), stopped; a worker whose threads all died keeps serving unless
+    ``replace_after_stopped_threads`` (a thread that survives always taints the worker). Use as
+    a context manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        benchmark_root: Path,
+        workers: int = 2,
+        jars: Sequence[Path] | None = None,
+        per_candidate_timeout_s: float = 60,
+        compile_grace_s: float = 60,
+        heap_mb: int = 512,
+        heap_limit_fraction: float = 0.5,
+        max_candidates_per_worker: int = 1000,
+        sandbox: str = "auto",
+        hide: Sequence[Path] | None = None,
+        java: str = "java",
+        javac: str = "javac",
+        start_timeout_s: float = 120,
+        jvm_options: Sequence[str] = DEFAULT_JVM_OPTIONS,
+        replace_after_stopped_threads: bool = False,
+    ) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        self.benchmark_root = Path(benchmark_root)
+        self.jars = [Path(j) for j in (default_jars() if jars is None else jars)]
+        missing = [str(j) for j in self.jars if not j.is_file()]
+        if missing:
+            raise FileNotFoundError(f"Engine: jar(s) not found: {', '.join(missing)}")
+        for tool in (java, javac):
+            if shutil.which(tool) is None:
+                raise FileNotFoundError(f"Engine: {tool!r} not found on PATH")
+        self.java, self.javac = java, javac
+        self.n_workers = workers
+        self.per_candidate_timeout_s = float(per_candidate_timeout_s)
+        self.compile_grace_s = float(compile_grace_s)
+        self.heap_mb = int(heap_mb)
+        self.heap_limit_fraction = float(heap_limit_fraction)
+        self.max_candidates_per_worker = int(max_candidates_per_worker)
+        self.start_timeout_s = float(start_timeout_s)
+        self.jvm_options = list(jvm_options)
+        self.replace_after_stopped_threads = bool(replace_after_stopped_threads)
+        self.sandbox_level = globals()["sandbox"].probe(sandbox)
+        default_hide = [self.benchmark_root, Path.cwd()]
+        self.hide = [Path(h).resolve() for h in (default_hide if hide is None else hide)]
+        self.worker_dir = compile_worker(javac, self.jars)
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._sources: dict[tuple[str, str], tuple[str, str, str]] = {}
+        #: Counters: requests sent, workers started, workers replaced, re-runs on a fresh worker.
+        self.stats = collections.Counter()
+        for _ in range(workers):
+            self._idle.put(self._spawn())
+
+    # -- pool ------------------------------------------------------------------------------
+
+    def _spawn(self) -> _Worker:
+        self.stats["workers_started"] += 1
+        return _Worker(self)
+
+    def _checkout(self) -> _Worker:
+        if self._closed:
+            raise EngineError("engine is closed")
+        w = self._idle.get()
+        try:
+            w.wait_ready(self.start_timeout_s)
+        except EngineError:
+            # One retry with a new worker: a start-up failure twice is a harness fault.
+            w = self._spawn()
+            w.wait_ready(self.start_timeout_s)
+        return w
+
+    def _retire(self, w: _Worker) -> None:
+        """Kill ``w`` and put a new (warming) worker in its place."""
+        self.stats["workers_replaced"] += 1
+        w.kill()
+        if not self._closed:
+            self._idle.put(self._spawn())
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                w = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            w.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def warm_up(self) -> None:
+        """Wait until every idle worker is ready (e.g. before timing)."""
+        ws = []
+        while True:
+            try:
+                ws.append(self._idle.get_nowait())
+            except queue.Empty:
+                break
+        for w in ws:
+            w.wait_ready(self.start_timeout_s)
+        for w in ws:
+            self._idle.put(w)
+
+    # -- validation ------------------------------------------------------------------------
+
+    def _bug_sources(self, bug: Bug) -> tuple[str, str, str]:
+        key = (str(self.benchmark_root), bug.bug_id)
+        with self._lock:
+            if key not in self._sources:
+                buggy = (self.benchmark_root / bug.buggy_class).read_text(encoding="utf-8")
+                test_rel = TEST_DIR.parent / (bug.test_class.replace(".", "/") + ".java")
+                test = (self.benchmark_root / test_rel).read_text(encoding="utf-8")
+                self._sources[key] = (buggy, str(test_rel), test)
+            return self._sources[key]
+
+    def request_for(self, bug: Bug, function: str) -> dict[str, Any]:
+        buggy, test_rel, test_src = self._bug_sources(bug)
+        class_name = "humaneval.buggy." + Path(bug.buggy_class).stem
+        pkg = _package_of(buggy)
+        if pkg is not None:
+            class_name = f"{pkg}.{Path(bug.buggy_class).stem}"
+        return {
+            "id": secrets.token_hex(12),
+            "class_name": class_name,
+            "class_path": bug.buggy_class,
+            "source": splice(buggy, bug.method_start, bug.method_end, function),
+            "test_class": bug.test_class,
+            "test_path": test_rel,
+            "test_source": test_src,
+            "test_key": hashlib.sha256(test_src.encode("utf-8", "surrogatepass")).hexdigest(),
+            "timeout_ms": int(self.per_candidate_timeout_s * 1000),
+        }
+
+    def validate(self, bug: Bug, function: str) -> Verdict:
+        if function is None or not str(function).strip():
+            return Verdict(Status.UNCOMPILABLE, message="empty candidate")
+        payload = self.request_for(bug, str(function))
+        w = self._checkout()
+        verdict, reusable = self._run(w, payload)
+        if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1:
+            # Confirm on a brand-new worker: the verdict must not depend on earlier candidates.
+            self.stats["reruns"] += 1
+            if reusable:
+                self._idle.put(w)
+            fresh = self._spawn()
+            fresh.wait_ready(self.start_timeout_s)
+            payload = dict(payload, id=secrets.token_hex(12))
+            verdict, reusable = self._run(fresh, payload)
+            if reusable:  # keep the pool at K workers: the retired one was already replaced
+                fresh.close()
+            return verdict
+        if reusable:
+            self._idle.put(w)
+        return verdict
+
+    def _run(self, w: _Worker, payload: dict[str, Any]) -> tuple[Verdict, bool]:
+        """Run one request on ``w``; (verdict, whether ``w`` may serve again). A worker that
+        may not serve again is already retired (and replaced)."""
+        self.stats["requests"] += 1
+        limit = self.per_candidate_timeout_s + self.compile_grace_s
+        t0 = time.monotonic()
+        outcome, msg = w.request(payload, limit)
+        wall = time.monotonic() - t0
+        if outcome == "timeout":
+            self._retire(w)
+            return Verdict(Status.TIMEOUT, message=f"worker exceeded the hard limit of {limit:g} s and was killed", test_s=wall), False
+        if outcome == "dead":
+            code = w.proc.wait()
+            err = w.stderr_text()
+            self._retire(w)
+            return Verdict(Status.CRASH, message=_death_message(code, err), test_s=wall), False
+        assert msg is not None
+        if outcome == "error":
+            err = str(msg.get("message"))
+            self._retire(w)
+            return Verdict(Status.CRASH, message=f"validation worker fault: {err}", test_s=wall), False
+        verdict = Verdict(
+            Status(msg["status"]),
+            failing_test=msg.get("failing_test"),
+            message=msg.get("message"),
+            compile_s=float(msg.get("compile_ms") or 0) / 1000,
+            test_s=float(msg.get("test_ms") or 0) / 1000,
+        )
+        stopped = int(msg.get("stopped_threads") or 0)
+        self.stats["stopped_threads"] += stopped
+        strict_taint = self.replace_after_stopped_threads and stopped > 0
+        if msg.get("tainted") or strict_taint or w.served >= self.max_candidates_per_worker:
+            self.stats["tainted" if (msg.get("tainted") or strict_taint) else "recycled"] += 1
+            self._retire(w)
+            return verdict, False
+        return verdict, True
+
+
+def _package_of(source: str) -> str | None:
+    import re
+
+    m = re.search(r"^\s*package\s+([\w.]+)\s*;", source, re.M)
+    return m.group(1) if m else None
+
+
+def _death_message(code: int, stderr: str) -> str:
+    if code == 3 or "OutOfMemoryError" in stderr:
+        return "worker JVM ran out of memory (ExitOnOutOfMemoryError) during the candidate"
+    if code < 0:
+        reason = f"was killed by signal {-code}"
+    else:
+        reason = f"exited with code {code} (System.exit/Runtime.halt in the candidate?)"
+    tail = stderr[-300:]
+    return f"worker JVM {reason} without a result" + (f": {tail}" if tail else "")

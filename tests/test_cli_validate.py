@@ -1,0 +1,139 @@
+"""``fimrepair validate``: re-scoring a candidates file, and kill + resume without validating a
+candidate twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_validate import _fn, _write_benchmark
+
+from fimrepair.benchmark import extract_bugs
+from fimrepair.cli import normalise_rows
+
+JUNIT = Path("/usr/share/java/junit4.jar")
+HAVE_JAVA = shutil.which("javac") is not None and shutil.which("java") is not None and JUNIT.is_file()
+needs_java = pytest.mark.skipif(not HAVE_JAVA, reason="needs javac/java on PATH and /usr/share/java/junit4.jar (Debian junit4)")
+
+
+def _cli(*args: str, **kw) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "fimrepair.cli", "validate", "--quiet", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+def _stats(stderr: str) -> tuple[int, int]:
+    m = re.search(r"\((\d+) distinct: (\d+) cached, (\d+) validated\)", stderr)
+    assert m, stderr
+    return int(m.group(2)), int(m.group(3))
+
+
+def _read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_normalise_rows_defaults() -> None:
+    rows = normalise_rows([{"bug_id": "ADD", "candidates": ["a", {"function": "b", "rank": 7}, {"function": None}]}], "tool", "bench")
+    assert rows == [
+        {"bug_id": "ADD", "model": "tool", "benchmark": "bench", "candidates": [{"function": "a", "rank": 0}, {"function": "b", "rank": 7}, {"function": "", "rank": 2}]}
+    ]
+    with pytest.raises(ValueError, match="row 1"):
+        normalise_rows([{"candidates": []}], "t", "b")
+
+
+@needs_java
+def test_validate_a_foreign_candidates_file(tmp_path: Path) -> None:
+    root = _write_benchmark(tmp_path / "bench")
+    bugs = {b.bug_id: b for b in extract_bugs(root, "humaneval-java")}
+    cands = tmp_path / "othertool.jsonl"
+    cands.write_text(
+        json.dumps({"bug_id": "ADD", "candidates": [bugs["ADD"].fixed_function, bugs["ADD"].buggy_function, "int broken("]}) + "\n"
+        + json.dumps({"bug_id": "NEG", "model": "m2", "candidates": [{"rank": 3, "function": bugs["NEG"].fixed_function}]}) + "\n"
+    )
+    out = tmp_path / "out" / "verdicts.jsonl"
+    proc = _cli("--benchmark-root", str(root), "--candidates", str(cands), "--out", str(out), "--cache", str(tmp_path / "cache"))
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    rows = _read(out)
+    assert [(r["model"], r["bug_id"], r["rank"], r["status"]) for r in rows] == [
+        ("othertool", "ADD", 0, "plausible"), ("othertool", "ADD", 1, "failing"), ("othertool", "ADD", 2, "uncompilable"), ("m2", "NEG", 3, "plausible"),
+    ]  # fmt: skip
+    assert rows[0]["exact_match"] and rows[0]["ast_match"] and not rows[1]["exact_match"]
+    assert _stats(err) == (0, 4)
+    # Same file, fresh engine: same verdicts.
+    out2 = tmp_path / "fresh.jsonl"
+    proc = _cli("--benchmark-root", str(root), "--candidates", str(cands), "--out", str(out2), "--engine", "fresh")
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert [r["status"] for r in _read(out2)] == [r["status"] for r in rows]
+
+
+@needs_java
+def test_unknown_bug_is_an_error(tmp_path: Path) -> None:
+    root = _write_benchmark(tmp_path / "bench")
+    cands = tmp_path / "c.jsonl"
+    cands.write_text(json.dumps({"bug_id": "NOPE", "candidates": ["x"]}) + "\n")
+    proc = _cli("--benchmark-root", str(root), "--candidates", str(cands), "--out", str(tmp_path / "o.jsonl"))
+    _, err = proc.communicate(timeout=300)
+    # NOPE is filtered out of the bugs to load, then named by the driver.
+    assert proc.returncode == 2 and "NOPE" in err
+
+
+@needs_java
+def test_kill_and_resume(tmp_path: Path) -> None:
+    """SIGKILL the command mid-run, run it again: nothing decided is validated again, and the
+    result equals an uninterrupted run (all columns but the measured timings; a third run, all
+    from the cache, is byte-identical to the resumed one)."""
+    root = _write_benchmark(tmp_path / "bench")
+    bugs = {b.bug_id: b for b in extract_bugs(root, "humaneval-java")}
+    spin = bugs["SPIN"]
+    # 12 distinct SPIN candidates that each spin into their 500 ms JUnit timeout, plus quick ones.
+    slow = [_fn(spin, f"        int r = {k};\n        for (int i = 0; i < 2; i = i * 1) r += x;\n        return r;") for k in range(12)]
+    rows = [
+        {"bug_id": "SPIN", "candidates": slow + [spin.fixed_function]},
+        {"bug_id": "ADD", "candidates": [bugs["ADD"].fixed_function, bugs["ADD"].buggy_function, bugs["ADD"].fixed_function]},
+    ]
+    cands = tmp_path / "cands.jsonl"
+    cands.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    total = 15  # distinct candidates
+
+    cache = tmp_path / "cache"
+    out = tmp_path / "resumed.jsonl"
+    args = ["--benchmark-root", str(root), "--candidates", str(cands), "--out", str(out), "--cache", str(cache), "--workers", "1"]
+    proc = _cli(*args, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while len(list(cache.glob("*/*.json"))) < 3:
+        assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert not out.exists()
+    done = len(list(cache.glob("*/*.json")))
+    assert 3 <= done < total
+
+    proc = _cli(*args)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    cached, validated = _stats(err)
+    assert cached >= done and cached + validated == total  # nothing validated twice
+    resumed = out.read_text()
+
+    proc = _cli(*args)
+    _, err = proc.communicate(timeout=300)
+    assert _stats(err) == (total, 0)
+    assert out.read_text() == resumed
+
+    straight = tmp_path / "straight.jsonl"
+    proc = _cli("--benchmark-root", str(root), "--candidates", str(cands), "--out", str(straight), "--cache", str(tmp_path / "cache2"))
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("compile_s", "test_s")} for r in rs]  # noqa: E731
+    assert strip(_read(straight)) == strip(_read(out))
+    statuses = [r["status"] for r in _read(out)]
+    assert statuses.count("failing") == 13 and statuses.count("plausible") == 3

@@ -1,0 +1,167 @@
+"""The persistent validation engine on the tiny hand-written benchmark of test_validate: same
+verdicts as the fresh validator, the test-bytes cache, the result cache and resumability."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from test_validate import _fn, _write_benchmark
+
+from fimrepair.benchmark import Bug, extract_bugs
+from fimrepair.validate import Engine, Status, Validator, VerdictCache, validate_candidates
+from fimrepair.validate.cache import bug_version, cache_key
+
+JUNIT = Path("/usr/share/java/junit4.jar")
+HAVE_JAVA = shutil.which("javac") is not None and shutil.which("java") is not None and JUNIT.is_file()
+pytestmark = pytest.mark.skipif(not HAVE_JAVA, reason="needs javac/java on PATH and /usr/share/java/junit4.jar (Debian junit4)")
+
+
+@pytest.fixture(scope="module")
+def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Bug]]:
+    root = _write_benchmark(tmp_path_factory.mktemp("tiny-engine"))
+    return root, {b.bug_id: b for b in extract_bugs(root, "tiny")}
+
+
+@pytest.fixture(scope="module")
+def engine(bench):
+    with Engine(bench[0], workers=2, per_candidate_timeout_s=10, compile_grace_s=30) as eng:
+        yield eng
+
+
+def test_oracle_plausible_identity_not(engine: Engine, bench) -> None:
+    _, bugs = bench
+    assert isinstance(engine, Validator)
+    for bug in bugs.values():
+        ok = engine.validate(bug, bug.fixed_function)
+        assert ok.status is Status.PLAUSIBLE, (bug.bug_id, ok)
+        assert ok.compile_s > 0 and ok.test_s > 0
+        bad = engine.validate(bug, bug.buggy_function)
+        assert bad.status is Status.FAILING, (bug.bug_id, bad)
+        assert bad.failing_test and bad.failing_test.startswith(f"TEST_{bug.bug_id}.")
+
+
+def test_first_failure_in_name_order(engine: Engine, bench) -> None:
+    _, bugs = bench
+    v = engine.validate(bugs["CLAMP"], _fn(bugs["CLAMP"], "        return x;"))
+    assert v.status is Status.FAILING and v.failing_test == "TEST_CLAMP.test_a"
+    v = engine.validate(bugs["CLAMP"], bugs["CLAMP"].buggy_function)
+    assert v.status is Status.FAILING and v.failing_test == "TEST_CLAMP.test_b"
+    assert "expected:<5> but was:<7>" in (v.message or "")
+
+
+def test_compile_errors_name_the_file(engine: Engine, bench) -> None:
+    _, bugs = bench
+    add = bugs["ADD"]
+    for _ in range(2):  # first with the combined compile, then with cached test bytes
+        v = engine.validate(add, _fn(add, "        return x + ;"))
+        assert v.status is Status.UNCOMPILABLE and "ADD.java" in (v.message or "") and "error:" in (v.message or "")
+        assert v.test_s == 0.0
+    assert engine.validate(add, _fn(add, '        return "x";')).status is Status.UNCOMPILABLE
+    assert engine.validate(add, "  ").status is Status.UNCOMPILABLE
+
+
+def test_signature_changes_recompile_the_test(engine: Engine, bench) -> None:
+    """Cached test bytes are keyed by the candidate's API: a renamed method, a widened
+    parameter, an added checked exception are judged as javac on both files would."""
+    _, bugs = bench
+    add = bugs["ADD"]
+    assert engine.validate(add, add.fixed_function).status is Status.PLAUSIBLE  # caches the test bytes
+    renamed = add.fixed_function.replace("add(", "plus(")
+    v = engine.validate(add, renamed)
+    assert v.status is Status.UNCOMPILABLE and "TEST_ADD.java" in (v.message or ""), v
+    widened = add.fixed_function.replace("int x, int y", "long x, long y").replace("return x + y;", "return (int) (x + y);")
+    assert engine.validate(add, widened).status is Status.PLAUSIBLE  # test recompiled: add(JJ)I
+    throwing = add.fixed_function.replace("int y)", "int y) throws java.io.IOException")
+    assert engine.validate(add, throwing).status is Status.PLAUSIBLE  # TEST methods declare throws Exception
+    helper = add.fixed_function.replace("return x + y;", "java.util.function.IntBinaryOperator f = (a, b) -> a + b;\n        return f.applyAsInt(x, y);")
+    assert engine.validate(add, helper).status is Status.PLAUSIBLE  # a lambda adds only synthetic members
+    assert engine.validate(add, add.fixed_function).status is Status.PLAUSIBLE
+
+
+def test_static_state_is_fresh_per_candidate(engine: Engine, bench) -> None:
+    _, bugs = bench
+    neg = bugs["NEG"]
+    # Passes only on its first call in a class loader: a shared loader would fail the second time.
+    once = "    static int calls = 0;\n" + neg.fixed_function.replace("return -x;", "return calls++ == 0 ? -x : 0;")
+    for _ in range(3):
+        assert engine.validate(neg, once).status is Status.PLAUSIBLE
+
+
+def test_concurrent_callers_share_the_pool(engine: Engine, bench) -> None:
+    _, bugs = bench
+    results: list[Status] = []
+    lock = threading.Lock()
+
+    def go(bug: Bug, fn: str) -> None:
+        v = engine.validate(bug, fn)
+        with lock:
+            results.append(v.status)
+
+    threads = [threading.Thread(target=go, args=(bugs[b], bugs[b].fixed_function)) for b in ("ADD", "NEG", "ABS", "CLAMP") * 2]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [Status.PLAUSIBLE] * 8
+
+
+def _rows(bugs: dict[str, Bug]) -> list[dict]:
+    rows = []
+    for b in bugs.values():
+        fns = [b.fixed_function, b.buggy_function, b.fixed_function + "\n// same\n", _fn(b, "        return ;")]
+        rows.append({"model": "m", "benchmark": b.benchmark, "bug_id": b.bug_id, "candidates": [{"rank": i, "function": f} for i, f in enumerate(fns)]})
+    return rows
+
+
+def test_cache_resume_is_identical_and_validates_nothing_twice(engine: Engine, bench, tmp_path: Path) -> None:
+    root, bugs = bench
+    rows = _rows({k: v for k, v in bugs.items() if k != "SPIN"})
+    cache = VerdictCache(tmp_path / "cache")
+
+    class Interrupting:
+        """Validates 4 candidates, then dies like a killed job."""
+
+        benchmark_root = root
+
+        def __init__(self) -> None:
+            self.n = 0
+            self.lock = threading.Lock()
+
+        def validate(self, bug: Bug, function: str):
+            with self.lock:
+                self.n += 1
+                if self.n > 4:
+                    raise KeyboardInterrupt
+            return engine.validate(bug, function)
+
+    with pytest.raises((KeyboardInterrupt, RuntimeError)):
+        validate_candidates(list(bugs.values()), rows, Interrupting(), workers=1, progress=False, cache=cache)
+    assert len(cache) == 4
+    stats: dict[str, int] = {}
+    resumed = validate_candidates(list(bugs.values()), rows, engine, workers=2, progress=False, cache=cache, stats=stats)
+    assert stats == {"tasks": 12, "cached": 4, "validated": 8}
+    stats2: dict[str, int] = {}
+    again = validate_candidates(list(bugs.values()), rows, engine, workers=2, progress=False, cache=cache, stats=stats2)
+    assert stats2 == {"tasks": 12, "cached": 12, "validated": 0}
+    assert again == resumed  # byte-identical rows, timings included (read from the cache)
+
+    fresh_run = validate_candidates(list(bugs.values()), rows, engine, workers=2, progress=False)
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("compile_s", "test_s")} for r in rs]  # noqa: E731
+    assert strip(fresh_run) == strip(resumed)  # an uninterrupted run: same verdicts, only timings differ
+    assert [r["duplicate_of"] for r in resumed if r["bug_id"] == "ADD"] == [None, None, 0, None]
+
+
+def test_cache_key_depends_on_benchmark_version(bench, tmp_path: Path) -> None:
+    root, bugs = bench
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    add = bugs["ADD"]
+    v1 = bug_version(root, add)
+    assert bug_version(copy, add) == v1
+    test = copy / "src/test/java/humaneval/TEST_ADD.java"
+    test.write_text(test.read_text() + "\n// changed\n")
+    assert bug_version(copy, add) != v1
+    assert cache_key(v1, "ADD", "a") != cache_key(v1, "ADD", "b") != cache_key(v1, "NEG", "b")
