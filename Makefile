@@ -15,7 +15,7 @@ PIP_TORCH_ARGS ?=
 SYSTEM_PACKAGES ?= openjdk-17-jdk-headless junit4 libhamcrest-java libjaxb-api-java librhino-java \
 	latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern
 
-.PHONY: setup system tiny test lint clean
+.PHONY: setup system tiny test lint bench clean
 
 setup: system $(VENV)/.installed
 
@@ -46,6 +46,11 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/snakemake --lint --configfile config.tiny.yaml
+
+# Performance targets: each script prints a ratio/figure against a baseline measured in the same run.
+bench: setup
+	OMP_NUM_THREADS=1 $(VENV)/bin/python bench/validate_throughput.py
+	OMP_NUM_THREADS=1 $(VENV)/bin/python bench/data_scale.py
 
 clean:
 	rm -rf results logs benchmarks resources .snakemake
