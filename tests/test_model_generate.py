@@ -51,8 +51,7 @@ def test_recipe_rejects_unknown_keys_and_bad_rates():
         Recipe(name="x", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=2.0)
 
 
-@pytest.fixture(scope="module")
-def trained(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+def train_tiny(model_dir: Path, out: Path):
     from fimrepair.finetune import train_lora
 
     rows = bug_rows() * 16
@@ -61,9 +60,27 @@ def trained(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     pairs = [training_pair(r, "fim", DS, seed=1, fim_rate=0.9, spm_rate=0.5) for r in rows]
     recipe = Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5,
                     train=TrainSpec(backend="hf", learning_rate=5e-3, max_steps=12, batch_size=8, gradient_accumulation=1, logging_steps=3, max_length=256, eval_rows=8))
-    out = tmp_path_factory.mktemp("ft")
-    curve, counts = train_lora(tiny_model_dir, pairs, pairs[:8], recipe, out)
+    curve, counts = train_lora(model_dir, pairs, pairs[:8], recipe, out)
     return out, curve, counts
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    return train_tiny(tiny_model_dir, tmp_path_factory.mktemp("ft"))
+
+
+def test_training_is_reproducible(tiny_model_dir: Path, trained, tmp_path: Path):
+    """Same recipe, same seed: the same loss curve and adapter, whatever ran before in the
+    process (the LoRA initialisation once drew from an unseeded generator)."""
+    import torch
+    from safetensors.torch import load_file
+
+    torch.rand(7)  # move the global generator
+    out, curve, _ = train_tiny(tiny_model_dir, tmp_path / "again")
+    assert curve == trained[1]
+    a = load_file(trained[0] / "adapter" / "adapter_model.safetensors")
+    b = load_file(out / "adapter" / "adapter_model.safetensors")
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_lora_training_lowers_the_loss_and_saves_an_adapter(trained):

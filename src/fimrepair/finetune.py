@@ -58,6 +58,7 @@ def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
         target_modules=list(recipe.lora.target_modules),
         task_type="CAUSAL_LM",
     )
+    torch.manual_seed(recipe.seed)  # get_peft_model initialises the LoRA A matrices at random
     return get_peft_model(model, lora), tokenizer
 
 
