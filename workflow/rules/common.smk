@@ -20,6 +20,14 @@ RECIPES = config["train"]
 BENCH = config["benchmark"]["name"]
 HAVE_LATEXMK = shutil.which("latexmk") is not None
 
+# Loading Megadiff from the hub downloads: keep it on the submit node (compute nodes may have
+# no internet).
+if config["data"]["source"] in ("hub", "hub_full"):
+
+    localrules:
+        data_prepare,
+
+
 
 wildcard_constraints:
     recipe="|".join(config["recipes"]) or "NONE",
