@@ -10,10 +10,16 @@ the same number of workers and no result cache; the LAST line printed is one JSO
 
 ``ratio`` = engine_cps / baseline_cps; ``verdicts_agree`` is true when both engines give the
 same plausible / not-plausible verdict for every candidate. The engine's time includes starting
-its workers. Usage::
+its workers.
+
+Baselines (``--baseline``), both a fresh javac + JVM per candidate on the same worker count:
+``junitcore`` (default, the issue's definition and what peers' harnesses amount to): plain
+``javac`` and ``java org.junit.runner.JUnitCore`` running every test; ``failfast``: the
+project's tuned fresh validator (C1-only javac, a fail-fast runner that stops at the first
+failure and halts at once after a JUnit timeout), a much stronger baseline. Usage::
 
     python bench/validate_throughput.py [--benchmark-root DIR] [--workers 2] [--bugs N]
-                                        [--skip-baseline]
+                                        [--baseline junitcore|failfast] [--skip-baseline]
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bugs", type=int, default=None, help="only the first N bugs (quick runs)")
     ap.add_argument("--per-candidate-timeout", type=float, default=60)
     ap.add_argument("--skip-baseline", action="store_true", help="engine only (no ratio)")
+    ap.add_argument("--baseline", choices=("junitcore", "failfast"), default="junitcore", help="which fresh-process baseline")
     args = ap.parse_args(argv)
 
     root: Path = args.benchmark_root
@@ -49,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from fimrepair.benchmark import extract_bugs
     from fimrepair.validate import Engine, FreshValidator, validate_candidates
+    from fimrepair.validate.fresh import JUnitCoreValidator
     from fimrepair.validate.sandbox import describe
 
     bugs = extract_bugs(root, "humaneval-java")
@@ -85,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"engine: {n} candidates in {engine_s:.1f} s ({n / engine_s:.2f}/s), statuses {_count(engine_out)}", file=sys.stderr)
 
     if not args.skip_baseline:
-        fresh = FreshValidator(root, per_candidate_timeout_s=args.per_candidate_timeout)
+        baseline_class = JUnitCoreValidator if args.baseline == "junitcore" else FreshValidator
+        fresh = baseline_class(root, per_candidate_timeout_s=args.per_candidate_timeout)
         fresh.runner_dir()
         t0 = time.monotonic()
         base_out = validate_candidates(bugs, rows, fresh, workers=args.workers, progress=False)
@@ -93,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
         base_p = plausible(base_out)
         disagree = sorted(f"{m}:{b}" for (m, b), v in engine_p.items() if base_p.get((m, b)) != v)
         result.update(
+            baseline=args.baseline,
             baseline_s=round(base_s, 2),
             baseline_cps=round(n / base_s, 3),
             ratio=round((n / engine_s) / (n / base_s), 2),

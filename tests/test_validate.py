@@ -422,3 +422,18 @@ def test_driver_with_real_engine_validates_layout_variants_once(validator: Fresh
     assert counting.n == 1
     assert [r["status"] for r in out] == ["plausible", "plausible"]
     assert out[1]["duplicate_of"] == 0 and out[0]["duplicate_of"] is None
+
+
+@needs_java
+def test_junitcore_baseline_agrees_on_plausibility(bench) -> None:
+    """The plain javac + JUnitCore baseline of the throughput benchmark: correct -> plausible,
+    buggy -> failing with the failing test named, broken -> uncompilable."""
+    from fimrepair.validate.fresh import JUnitCoreValidator
+
+    root, bugs = bench
+    validator = JUnitCoreValidator(root, per_candidate_timeout_s=30)
+    bug = bugs["CLAMP"]
+    assert validator.validate(bug, bug.fixed_function).status is Status.PLAUSIBLE
+    failing = validator.validate(bug, bug.buggy_function)
+    assert failing.status is Status.FAILING and failing.failing_test and failing.failing_test.startswith("TEST_CLAMP.")
+    assert validator.validate(bug, bug.fixed_function.replace(";", "", 1)).status is Status.UNCOMPILABLE

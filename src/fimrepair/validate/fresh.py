@@ -22,6 +22,8 @@ protocol beside it.
 
 from __future__ import annotations
 
+import dataclasses
+
 import hashlib
 import json
 import os
@@ -241,10 +243,11 @@ class FreshValidator:
         test_src = (self.benchmark_root / test_rel).read_text(encoding="utf-8")
         return patched, buggy_rel, test_src, test_rel
 
+    javac_options: tuple[str, ...] = JAVAC_OPTIONS
+
     def validate(self, bug: Bug, function: str) -> Verdict:
         if function is None or not str(function).strip():
             return Verdict(Status.UNCOMPILABLE, message="empty candidate")
-        runner_dir = self.runner_dir()
         patched, buggy_rel, test_src, test_rel = self._sources(bug, function)
         with tempfile.TemporaryDirectory(prefix=f"fimrepair-{bug.bug_id}-", ignore_cleanup_errors=True) as tmp:
             work = Path(tmp)
@@ -252,12 +255,7 @@ class FreshValidator:
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
                 (work / rel).write_text(text, encoding="utf-8")
             (work / "out").mkdir()
-            jar_cp = [str(j) for j in self.jars]
-
-            compile_cmd = [self.javac, *JAVAC_OPTIONS, "-d", "out"]
-            if jar_cp:
-                compile_cmd += ["-cp", os.pathsep.join(jar_cp)]
-            compile_cmd += [str(buggy_rel), str(test_rel)]
+            compile_cmd = [self.javac, *self.javac_options, "-d", "out", "-cp", os.pathsep.join(map(str, self.jars)), str(buggy_rel), str(test_rel)]
             t0 = time.monotonic()
             code = _run_limited(compile_cmd, work, work / "javac.out", work / "javac.err", self.compile_timeout_s)
             compile_s = time.monotonic() - t0
@@ -266,12 +264,8 @@ class FreshValidator:
             if code != 0:
                 output = _read_capped(work / "javac.out", 1 << 16) + _read_capped(work / "javac.err", 1 << 16)
                 return Verdict(Status.UNCOMPILABLE, message=first_error(output) or f"javac exit code {code}", compile_s=compile_s)
-
-            result = work / "result.json"
-            classpath = os.pathsep.join([str(work / "out"), *jar_cp, str(runner_dir)])
-            run_cmd = [self.java, *JVM_OPTIONS, "-cp", classpath, RUNNER_CLASS, str(result), bug.test_class]
             t0 = time.monotonic()
-            code = _run_limited(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
+            code = self._run_tests(work, bug)
             test_s = time.monotonic() - t0
             if code is None:
                 return Verdict(
@@ -280,18 +274,50 @@ class FreshValidator:
                     compile_s=compile_s,
                     test_s=test_s,
                 )
-            payload = None
-            if code == 0 and result.is_file():
-                try:
-                    payload = json.loads(result.read_text(encoding="utf-8"))
-                except (OSError, ValueError):
-                    payload = None
-            if payload is None or payload.get("status") not in (Status.PLAUSIBLE.value, Status.FAILING.value):
-                return Verdict(Status.CRASH, message=_crash_message(code, work), compile_s=compile_s, test_s=test_s)
-            return Verdict(
-                Status(payload["status"]),
-                failing_test=payload.get("failing_test"),
-                message=payload.get("message"),
-                compile_s=compile_s,
-                test_s=test_s,
-            )
+            return dataclasses.replace(self._verdict(work, code), compile_s=compile_s, test_s=test_s)
+
+    def _run_tests(self, work: Path, bug: Bug) -> int | None:
+        """Run the bug's tests on the compiled classes in ``work/out``: the JVM's exit code, or
+        None when the hard limit expired."""
+        classpath = os.pathsep.join([str(work / "out"), *map(str, self.jars), str(self.runner_dir())])
+        run_cmd = [self.java, *JVM_OPTIONS, "-cp", classpath, RUNNER_CLASS, str(work / "result.json"), bug.test_class]
+        return _run_limited(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
+
+    def _verdict(self, work: Path, code: int) -> Verdict:
+        """The verdict from FailFastRunner's result file (never from the candidate's output)."""
+        result = work / "result.json"
+        payload = None
+        if code == 0 and result.is_file():
+            try:
+                payload = json.loads(result.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                payload = None
+        if payload is None or payload.get("status") not in (Status.PLAUSIBLE.value, Status.FAILING.value):
+            return Verdict(Status.CRASH, message=_crash_message(code, work))
+        return Verdict(Status(payload["status"]), failing_test=payload.get("failing_test"), message=payload.get("message"))
+
+
+_JUNITCORE_FAILURE = re.compile(r"^1\) (\S+)\((\S+)\)", re.M)
+
+
+class JUnitCoreValidator(FreshValidator):
+    """The plain fresh-process baseline that peers' harnesses amount to: ``javac`` with
+    default settings, then ``java org.junit.runner.JUnitCore <test>`` running EVERY test, the
+    verdict read from the exit code (0: all passed). Used by ``bench/validate_throughput.py``
+    as the baseline; the pipeline uses the engine."""
+
+    javac_options = ("-nowarn", "-encoding", "UTF-8")
+
+    def _run_tests(self, work: Path, bug: Bug) -> int | None:
+        classpath = os.pathsep.join([str(work / "out"), *map(str, self.jars)])
+        run_cmd = [self.java, "-Xmx512m", "-cp", classpath, "org.junit.runner.JUnitCore", bug.test_class]
+        return _run_limited(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
+
+    def _verdict(self, work: Path, code: int) -> Verdict:
+        out = _read_capped(work / "stdout.txt", 1 << 20)
+        if code == 0 and "\nOK (" in out:
+            return Verdict(Status.PLAUSIBLE)
+        found = _JUNITCORE_FAILURE.search(out)
+        if code == 1 and found:
+            return Verdict(Status.FAILING, failing_test=f"{found.group(2).rsplit('.', 1)[-1]}.{found.group(1)}")
+        return Verdict(Status.CRASH, message=f"JUnitCore exited with code {code}")
