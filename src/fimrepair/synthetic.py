@@ -884,10 +884,14 @@ def _body(method: str) -> tuple[list[str], range]:
 
 
 def _regex_edits(
-    method: str, pattern: re.Pattern[str], make: Callable[[re.Match[str], str], str | None]
+    method: str,
+    pattern: re.Pattern[str],
+    make: Callable[[re.Match[str], str], str | None],
+    quoted_in_code: bool = False,
 ) -> list[_Edit]:
     """Edits for every in-code match of ``pattern`` on a body line; ``make`` gives the
-    replacement text (or None to skip)."""
+    replacement text (or None to skip). With ``quoted_in_code``, a match that is itself a
+    quoted literal counts as code (literals are masked, so the mask cannot tell)."""
     lines, body = _body(method)
     edits: list[_Edit] = []
     for li in body:
@@ -896,7 +900,8 @@ def _regex_edits(
             continue
         mask = _code_mask(line)
         for m in pattern.finditer(line):
-            if not _in_code(mask, m.start(), m.end()):
+            quoted = quoted_in_code and m.group(0)[0] in "'\""
+            if not quoted and not _in_code(mask, m.start(), m.end()):
                 continue
             repl = make(m, line)
             if repl is not None and repl != m.group(0):
@@ -1089,34 +1094,23 @@ _STRING_POOL = ('""', '" "', '","', '"0"', '"none"', '"-"')
 
 def inject_wrong_literal(method: str, rng: random.Random) -> str | None:
     """Replace a literal by a different constant (not an off-by-one of an int)."""
-    lines, body = _body(method)
-    edits: list[_Edit] = []
-    for li in body:
-        line = lines[li]
-        if line.lstrip().startswith("//"):
-            continue
-        mask = _code_mask(line)
-        for m in _LITERAL_RE.finditer(line):
-            tok = m.group(0)
-            is_quoted = tok[0] in "'\""
-            # literals themselves are masked, so check the characters around them
-            if not is_quoted and not _in_code(mask, m.start(), m.end()):
-                continue
-            if tok == "true":
-                new = "false"
-            elif tok == "false":
-                new = "true"
-            elif tok[0] == "'":
-                new = rng.choice([c for c in _CHAR_POOL if c != tok])
-            elif tok[0] == '"':
-                new = rng.choice([s for s in _STRING_POOL if s != tok])
-            elif "." in tok:
-                new = rng.choice([d for d in ("0.0", "0.5", "1.0", "2.0", "10.0") if d != tok])
-            else:
-                v = int(tok)
-                new = str(rng.choice([c for c in (0, 1, 2, 10, 100, v * 2) if abs(c - v) > 1]))
-            edits.append(_Edit(li, m.start(), m.end(), new))
-    return _pick(method, edits, rng)
+
+    def make(m: re.Match[str], _line: str) -> str:
+        tok = m.group(0)
+        if tok == "true":
+            return "false"
+        if tok == "false":
+            return "true"
+        if tok[0] == "'":
+            return rng.choice([c for c in _CHAR_POOL if c != tok])
+        if tok[0] == '"':
+            return rng.choice([s for s in _STRING_POOL if s != tok])
+        if "." in tok:
+            return rng.choice([d for d in ("0.0", "0.5", "1.0", "2.0", "10.0") if d != tok])
+        v = int(tok)
+        return str(rng.choice([c for c in (0, 1, 2, 10, 100, v * 2) if abs(c - v) > 1]))
+
+    return _pick(method, _regex_edits(method, _LITERAL_RE, make, quoted_in_code=True), rng)
 
 
 _CALL_SWAPS: tuple[tuple[str, str], ...] = (
