@@ -17,8 +17,12 @@ HUMANEVAL = SHARED / "humaneval-java"
 REPAIRLLAMA_PROMPTS = SHARED / "repairllama-humaneval-prompts"
 
 
+JUNIT = Path("/usr/share/java/junit4.jar")
+JAVA_SKIP_REASON = "needs javac/java on PATH and /usr/share/java/junit4.jar (Debian junit4)"
+
+
 def java_available() -> bool:
-    return shutil.which("javac") is not None and Path("/usr/share/java/junit4.jar").exists()
+    return shutil.which("javac") is not None and shutil.which("java") is not None and JUNIT.is_file()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,14 +13,13 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import JAVA_SKIP_REASON, java_available
 from test_validate import _fn, _write_benchmark
 
 from fimrepair.benchmark import extract_bugs
 from fimrepair.cli import normalise_rows
 
-JUNIT = Path("/usr/share/java/junit4.jar")
-HAVE_JAVA = shutil.which("javac") is not None and shutil.which("java") is not None and JUNIT.is_file()
-needs_java = pytest.mark.skipif(not HAVE_JAVA, reason="needs javac/java on PATH and /usr/share/java/junit4.jar (Debian junit4)")
+needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
 
 def _cli(*args: str, **kw) -> subprocess.Popen:

@@ -8,15 +8,14 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import JAVA_SKIP_REASON, java_available
 from test_validate import _fn, _write_benchmark
 
 from fimrepair.benchmark import Bug, extract_bugs
 from fimrepair.validate import Engine, Status, Validator, VerdictCache, validate_candidates
 from fimrepair.validate.cache import bug_version, cache_key
 
-JUNIT = Path("/usr/share/java/junit4.jar")
-HAVE_JAVA = shutil.which("javac") is not None and shutil.which("java") is not None and JUNIT.is_file()
-pytestmark = pytest.mark.skipif(not HAVE_JAVA, reason="needs javac/java on PATH and /usr/share/java/junit4.jar (Debian junit4)")
+pytestmark = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
 
 @pytest.fixture(scope="module")

@@ -3,12 +3,12 @@ the HumanEval-Java layout, grading, and the dedup/parallel driver."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from conftest import JAVA_SKIP_REASON, java_available
 
 from fimrepair.benchmark import Bug, extract_bugs
 from fimrepair.validate import (
@@ -23,12 +23,7 @@ from fimrepair.validate import (
 )
 from fimrepair.validate.fresh import first_error
 
-JUNIT = Path("/usr/share/java/junit4.jar")
-HAVE_JAVA = shutil.which("javac") is not None and shutil.which("java") is not None
-needs_java = pytest.mark.skipif(
-    not (HAVE_JAVA and JUNIT.is_file()),
-    reason="needs javac/java on PATH and /usr/share/java/junit4.jar (Debian junit4)",
-)
+needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
 # --- a tiny benchmark in the HumanEval-Java layout --------------------------------------------
 
@@ -142,8 +137,8 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Bug
 
 @pytest.fixture(scope="module")
 def validator(bench: tuple[Path, dict[str, Bug]]) -> FreshValidator:
-    if not (HAVE_JAVA and JUNIT.is_file()):
-        pytest.skip("needs javac/java on PATH and /usr/share/java/junit4.jar (Debian junit4)")
+    if not java_available():
+        pytest.skip(JAVA_SKIP_REASON)
     return FreshValidator(bench[0], per_candidate_timeout_s=30)
 
 
