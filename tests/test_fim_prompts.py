@@ -65,9 +65,9 @@ def test_candidate_function_puts_the_middle_in_place():
 
 
 def test_tokenize_pair_marks_bos_and_eos(tiny_model_dir):
-    from transformers import AutoTokenizer
+    from fimrepair.tokenizer import load_tokenizer
 
-    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tok = load_tokenizer(tiny_model_dir, DS)
     prompt, completion = training_pair(row(), "fim", DS, seed=1, fim_rate=1.0, spm_rate=0.0)["prompt"], "        return a + 1;\n"
     p_ids, c_ids = tokenize_pair(tok, prompt, completion)
     assert p_ids[0] == tok.bos_token_id and c_ids[-1] == tok.eos_token_id
@@ -81,11 +81,11 @@ def test_seams_psm_joint_equals_parts_and_spm_plain_measured(tiny_model_dir):
     """PSM: the prompt ends with a sentinel, so tokenising the parts equals tokenising the
     joined text. SPM and plain end with code; the parts are tokenised separately (as trained
     and as inferred), and this measures how often that differs from the joint text."""
-    from transformers import AutoTokenizer
+    from fimrepair.tokenizer import load_tokenizer
 
     from fimrepair.synthetic import generate_megadiff_rows
 
-    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tok = load_tokenizer(tiny_model_dir, DS)
     rows = [r for r in generate_megadiff_rows(200, seed=11) if r["fixed_function"] and r["buggy_function"] != r["fixed_function"]]
     differs = {m: 0 for m in Mode}
     n = 0

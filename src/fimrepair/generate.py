@@ -7,7 +7,7 @@ module is the reference path, used on CPU and GPU alike.)
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,13 +41,16 @@ def clean_middle(text: str, st: Sentinels) -> str:
     return middle
 
 
-def load_model(model_dir: Path, adapter_dir: Path | None) -> tuple[Any, Any]:
-    """The base model (with its LoRA adapter, when given) and its tokenizer, in eval mode."""
+def load_model(model_dir: Path, adapter_dir: Path | None, st: Sentinels, token_ids: Mapping[str, int] | None = None) -> tuple[Any, Any]:
+    """The base model (with its LoRA adapter, when given) and its tokenizer (loaded and checked
+    by :func:`fimrepair.tokenizer.load_tokenizer`), in eval mode."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
+
+    from fimrepair.tokenizer import load_tokenizer
 
     dtype = torch.bfloat16 if torch.cuda.is_available() else torch.float32
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokenizer = load_tokenizer(model_dir, st, token_ids)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
     if adapter_dir is not None:
         from peft import PeftModel
