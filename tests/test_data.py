@@ -107,12 +107,12 @@ def test_huge_row_is_kept_by_the_filters_and_dropped_by_the_length_filter(tmp_pa
     if len(test[test["buggy_function"].str.len() > 10000]):  # the huge row landed in the test split
         pd.concat([train, test]).to_parquet(tmp_path / "train.parquet")
     steps.write_recipe(tmp_path / "recipe.json", name="nofim", recipe={"kind": "nofim"}, lora={}, training={"max_length": 256}, sentinels="deepseek-coder", seed=1)
-    funnel = steps.make_training_pairs(
-        tmp_path / "train.parquet", tmp_path / "test.parquet", tmp_path / "recipe.json", tmp_path / "tr.jsonl", tmp_path / "ev.jsonl", model_dir=tiny_model_dir, out_funnel=tmp_path / "f.tsv"
+    funnel = steps.training_pairs(
+        tmp_path / "train.parquet", tmp_path / "test.parquet", [tmp_path / "recipe.json"], [tmp_path / "nofim"], model_dir=tiny_model_dir
     )
     length = [r for r in funnel if r["step"] == "length" and "(train)" in r["dataset"]][0]
     assert length["rows_in"] - length["rows_out"] >= 1
-    assert all("a = a + 3999" not in line for line in (tmp_path / "tr.jsonl").read_text().splitlines())
+    assert all("a = a + 3999" not in line for line in (tmp_path / "nofim" / "train.jsonl").read_text().splitlines())
 
 
 def test_hub_full_needs_is_single_function_and_rows_without_it_are_counted():

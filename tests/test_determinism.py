@@ -14,8 +14,8 @@ def run_data(tmp: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str, str
     steps.make_synthetic_data(tmp / "rows.parquet", 300, seed=5)
     steps.prepare_data(tmp / "train.parquet", tmp / "test.parquet", tmp / "funnel.tsv", dataset="synthetic", source="local", test_size=30, seed=seed, path=str(tmp / "rows.parquet"))
     steps.write_recipe(tmp / "recipe.json", name="fim", recipe={"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}, lora={}, training={}, sentinels="deepseek-coder", seed=seed)
-    steps.make_training_pairs(tmp / "train.parquet", tmp / "test.parquet", tmp / "recipe.json", tmp / "pairs.jsonl", tmp / "eval.jsonl")
-    return pd.read_parquet(tmp / "train.parquet"), pd.read_parquet(tmp / "test.parquet"), (tmp / "funnel.tsv").read_text(), (tmp / "pairs.jsonl").read_text()
+    steps.training_pairs(tmp / "train.parquet", tmp / "test.parquet", [tmp / "recipe.json"], [tmp / "fim"])
+    return pd.read_parquet(tmp / "train.parquet"), pd.read_parquet(tmp / "test.parquet"), (tmp / "funnel.tsv").read_text(), (tmp / "fim" / "train.jsonl").read_text()
 
 
 def test_same_seed_same_data_and_prompts(tmp_path: Path):

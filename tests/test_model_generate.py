@@ -29,9 +29,9 @@ def bug_rows() -> list[dict[str, object]]:
 
 
 def test_tiny_model_has_single_token_specials(tiny_model_dir: Path):
-    from transformers import AutoTokenizer
+    from fimrepair.tokenizer import load_tokenizer
 
-    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tok = load_tokenizer(tiny_model_dir, DS)
     for s in DS.all_special():
         assert len(tok(s, add_special_tokens=False)["input_ids"]) == 1, s
     assert tok("int x;")["input_ids"][0] == tok.bos_token_id
@@ -93,11 +93,11 @@ def test_lora_training_lowers_the_loss_and_saves_an_adapter(trained):
 
 
 def test_too_long_examples_are_dropped_not_truncated(tiny_model_dir: Path):
-    from transformers import AutoTokenizer
+    from fimrepair.tokenizer import load_tokenizer
 
     from fimrepair.finetune import tokenize_examples
 
-    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tok = load_tokenizer(tiny_model_dir, DS)
     pairs = [{"prompt": "int a;", "completion": "int b;\n"}, {"prompt": "int a = 1;\n" * 200, "completion": "x\n"}]
     rows, dropped = tokenize_examples(tok, pairs, max_length=64)
     assert dropped == 1 and len(rows) == 1
@@ -107,7 +107,7 @@ def test_too_long_examples_are_dropped_not_truncated(tiny_model_dir: Path):
 
 def test_beam_search_gives_n_candidates_as_full_methods(tiny_model_dir: Path, trained):
     out, _, _ = trained
-    model, tok = load_model(tiny_model_dir, out / "adapter")
+    model, tok = load_model(tiny_model_dir, out / "adapter", DS)
     spec = DecodingSpec(num_beams=4, num_return_sequences=4, max_new_tokens=12)
     rows = generate_candidates(model, tok, bug_rows(), "fim_ir4", DS, spec, "fim", progress=False)
     assert [r["bug_id"] for r in rows] == ["B0", "B1"]

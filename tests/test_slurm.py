@@ -204,7 +204,7 @@ def test_tiny_configuration_completes_through_slurm(slurm_run):
     assert (work / "results/paper/main.pdf").is_file() or (work / "results/paper/SKIPPED.txt").is_file()
     rules = {j["rule"] for j in jobs}
     # every non-local rule of the tiny run went through sbatch and completed
-    assert {"data_prepare", "model_tiny", "representations_train", "finetune", "generate", "validate", "analysis"} <= rules, rules
+    assert {"data_prepare", "model_tiny", "training_pairs", "finetune", "generate", "validate", "analysis"} <= rules, rules
     assert all(j["JobState"] == "COMPLETED" for j in jobs), [(j["JobId"], j["rule"], j["JobState"]) for j in jobs]
     # local rules (Snakefile `localrules:`) never became Slurm jobs
     assert not rules & {"all", "data_synthetic", "benchmark_tiny", "benchmark_bugs", "recipe", "generate_reference"}

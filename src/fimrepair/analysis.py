@@ -577,3 +577,44 @@ def table_pairwise(pairs: pd.DataFrame) -> str:
         body = [[r"\multicolumn{8}{c}{fewer than two models to compare}"]]
     return _tabular("llrrrrrr", ["A", "B", "Both", "Only A", "Only B", "Neither", "$p$",
                                  r"$p_\mathrm{Holm}$"], body)
+
+
+def table_recipes(counts: Sequence[Mapping[str, Any]]) -> str:
+    """Training set of each recipe (``counts.json``): rows, optimiser steps, and loss-bearing
+    tokens of one epoch, all of them and those that write the fix, with the rows per layout.
+    Every recipe trains on the same rows (``fimrepair.training_pairs``)."""
+    body = []
+    for c in counts:
+        modes = c.get("by_mode", {})
+        layout = ", ".join(f"{latex_escape(m)} {fmt_int(v['rows'])}" for m, v in sorted(modes.items())) or "--"
+        fix = fmt_int(c["fix_tokens"]) if "fix_tokens" in c else "--"
+        body.append([latex_escape(c["recipe"]), fmt_int(c["train"]), fmt_int(c["optimizer_steps"]), fmt_int(c["loss_tokens"]), fix, layout])
+    if not body:
+        body = [[r"\multicolumn{6}{c}{no fine-tuned recipe in this configuration}"]]
+    header = ["Recipe", "Rows", "Steps", "Loss tokens", "Fix tokens", "Rows per layout"]
+    note = (r"Loss tokens: every token with a loss (completion + EOS; for \texttt{plain} rows the fixed lines and the rest "
+            r"of the function). Fix tokens: those of the fixed lines (+ EOS where the completion ends there). One epoch.")
+    return _tabular("lrrrrl", header, body, note=note)
+
+
+def table_reproduction(summary: pd.DataFrame, model: str | None, label: str, plausible: int | None, exact: int | None, published_bugs: int = 162) -> str:
+    """The reproduction arm beside the published system it reproduces (same benchmark only)."""
+    rows = summary.set_index("model")
+    body = [[latex_escape(label) + " (published)", "--" if plausible is None else fmt_int(plausible), "--" if exact is None else fmt_int(exact), fmt_int(published_bugs)]]
+    note = None
+    if model is not None and model in rows.index:
+        r = rows.loc[model]
+        body.append([latex_escape(model) + " (this pipeline)", fmt_int(r["plausible"]), fmt_int(r["exact"]), fmt_int(r["bugs"])])
+        if int(r["bugs"]) != published_bugs:
+            note = f"Not comparable: this configuration evaluates {int(r['bugs'])} bugs, the published result {published_bugs}."
+    else:
+        note = "The reproduction arm is not evaluated in this configuration."
+    return _tabular("lrrr", ["System", "Plausible", "Exact", "Bugs"], body, note=note)
+
+
+def text_skipped(reasons: Mapping[str, str]) -> str:
+    """A sentence per planned model that this configuration does not evaluate (empty if none)."""
+    if not reasons:
+        return "% every configured model was evaluated\n"
+    items = "; ".join(rf"\texttt{{{latex_escape(m)}}}: {latex_escape(r)}" for m, r in sorted(reasons.items()))
+    return rf"\paragraph{{Models not evaluated here.}} {items}." + "\n"

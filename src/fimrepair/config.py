@@ -36,6 +36,8 @@ def check(config: Mapping[str, Any], workdir: Path = Path(".")) -> list[str]:
             recipe = model.get("recipe")
             if recipe not in config["train"]:
                 raise ConfigError(f"models.{name}.recipe: {recipe!r} must be one of the trained recipes {config['train']}")
+        if model.get("skip") and config["analysis"].get("reference_model") == name:
+            raise ConfigError(f"models.{name}.skip: the reference model (analysis.reference_model) cannot be skipped")
         if model["adapter"] == "hub" and not model.get("hub_id"):
             raise ConfigError(f"models.{name}.hub_id: required when adapter is 'hub'")
     gen = config["generation"]
@@ -45,6 +47,10 @@ def check(config: Mapping[str, Any], workdir: Path = Path(".")) -> list[str]:
     if base["source"] == "local":
         if not base.get("path") or not (workdir / base["path"]).is_dir():
             raise ConfigError(f"base_model.path: {base.get('path')!r} is not a directory (base_model.source is 'local')")
+    elif base["source"] == "scratch":
+        tok = base.get("tokenizer")
+        if not tok or not (workdir / tok / "tokenizer.json").is_file():
+            raise ConfigError(f"base_model.tokenizer: {tok!r} has no tokenizer.json (base_model.source is 'scratch')")
     elif base["source"] == "hub" and not _SHA.match(base["revision"]):
         warnings.append(f"base_model.revision {base['revision']!r} is not a commit sha: the resolved commit is recorded, but pin it for a paper run")
     data = config["data"]

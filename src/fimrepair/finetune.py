@@ -17,8 +17,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from fimrepair.fim import sentinels
 from fimrepair.prompts import tokenize_pair
 from fimrepair.recipe import Recipe
+from fimrepair.tokenizer import load_tokenizer
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,12 @@ def tokenize_examples(tokenizer: Any, pairs: Sequence[dict[str, str]], max_lengt
     rows, too_long = [], []
     for pair in pairs:
         prompt_ids, completion_ids = tokenize_pair(tokenizer, pair["prompt"], pair["completion"])
+        if "tokens" in pair and (pair["tokens"], pair["loss_tokens"]) != (len(prompt_ids) + len(completion_ids), len(completion_ids)):
+            raise ValueError(
+                f"row {pair.get('row_id', '?')} of recipe {pair.get('recipe', '?')}: the training tokenizer gives "
+                f"{len(prompt_ids) + len(completion_ids)} tokens ({len(completion_ids)} with loss), the length filter counted "
+                f"{pair['tokens']} ({pair['loss_tokens']}); both stages must load the same tokenizer (fimrepair.tokenizer)"
+            )
         if len(prompt_ids) + len(completion_ids) > max_length:
             too_long.append(str(pair.get("row_id", "?")))
             continue
@@ -43,12 +51,27 @@ def tokenize_examples(tokenizer: Any, pairs: Sequence[dict[str, str]], max_lengt
     return rows, len(too_long)
 
 
+def loss_token_counts(rows: Sequence[dict[str, list[int]]], pairs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Loss-bearing tokens of the training rows (one epoch): the labels that are not -100, i.e.
+    the completion mask's ones. Where every pair was trained on and carries its counts
+    (``fimrepair.training_pairs``), also the fix tokens and the split by FIM mode."""
+    out: dict[str, Any] = {"loss_tokens": sum(sum(r["completion_mask"]) for r in rows)}
+    if len(rows) == len(pairs) and all("fix_tokens" in p for p in pairs):
+        from fimrepair.training_pairs import totals
+
+        t = totals(pairs)
+        if t["loss_tokens"] != out["loss_tokens"]:
+            raise ValueError(f"loss tokens counted by the length filter ({t['loss_tokens']}) differ from the trained rows ({out['loss_tokens']})")
+        out.update({"fix_tokens": t["fix_tokens"], "by_mode": t["by_mode"]})
+    return out
+
+
 def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     import torch
     from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM
 
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
+    tokenizer = load_tokenizer(model_dir, sentinels(recipe.sentinels), recipe.token_ids)
     dtype = torch.bfloat16 if recipe.train.bf16 else torch.float32
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
     lora = LoraConfig(
@@ -78,7 +101,10 @@ def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:  # pragma
         target_modules=list(recipe.lora.target_modules),
         random_state=recipe.seed,
     )
-    return model, tokenizer
+    # Unsloth repairs its own copy of the tokenizer; the length filter and generation use the
+    # project's loader, so training must too (the ids are compared on the training pairs in
+    # train_lora, and rows are tokenised with this one).
+    return model, load_tokenizer(model_dir, sentinels(recipe.sentinels), recipe.token_ids)
 
 
 def train_lora(
@@ -87,11 +113,13 @@ def train_lora(
     eval_pairs: Sequence[dict[str, str]],
     recipe: Recipe,
     out_dir: Path,
-) -> tuple[list[dict[str, Any]], dict[str, int]]:
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``out_dir``.
 
-    Returns the loss curve rows ``{recipe, step, epoch, loss, split}`` and counts
-    ``{train, eval, dropped_too_long}``.
+    Returns the loss curve rows ``{recipe, step, epoch, loss, split}`` and the counts of
+    ``counts.json``: rows (``train``, ``eval``, ``dropped_too_long``), ``optimizer_steps`` taken,
+    ``examples_per_step``, ``epochs``, and the loss-bearing tokens of one epoch
+    (``loss_tokens``, ``fix_tokens``, ``by_mode``; see :mod:`fimrepair.training_pairs`).
     """
     import torch
     from datasets import Dataset
@@ -122,7 +150,12 @@ def train_lora(
         output_dir=str(out_dir / "checkpoints"),
         learning_rate=recipe.train.learning_rate,
         lr_scheduler_type=recipe.train.lr_scheduler,
-        warmup_steps=recipe.train.warmup_ratio,
+        warmup_steps=recipe.train.warmup_steps,
+        weight_decay=recipe.train.weight_decay,
+        max_grad_norm=recipe.train.max_grad_norm,
+        optim=recipe.train.optim,
+        gradient_checkpointing=recipe.train.gradient_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if recipe.train.gradient_checkpointing else None,
         num_train_epochs=recipe.train.epochs,
         max_steps=recipe.train.max_steps,
         per_device_train_batch_size=recipe.train.batch_size,
@@ -130,7 +163,7 @@ def train_lora(
         gradient_accumulation_steps=recipe.train.gradient_accumulation,
         logging_steps=recipe.train.logging_steps,
         eval_strategy="steps" if eval_rows else "no",
-        eval_steps=recipe.train.logging_steps,
+        eval_steps=recipe.train.eval_steps,
         save_strategy="no",
         report_to=[],
         seed=recipe.seed,
@@ -155,6 +188,14 @@ def train_lora(
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir / "adapter")
     tokenizer.save_pretrained(out_dir / "adapter")
-    counts = {"train": len(train_rows), "eval": len(eval_rows), "dropped_too_long": dropped_train + dropped_eval}
+    counts = {
+        "train": len(train_rows),
+        "eval": len(eval_rows),
+        "dropped_too_long": dropped_train + dropped_eval,
+        "optimizer_steps": int(trainer.state.global_step),
+        "examples_per_step": recipe.train.examples_per_step,
+        "epochs": float(trainer.state.epoch or 0.0),
+        **loss_token_counts(train_rows, list(train_pairs)),
+    }
     log.info("recipe %s: %s", recipe.name, counts)
     return curve, counts

@@ -209,13 +209,19 @@ def write_paper_inputs(out_dir: str | Path, summary: pd.DataFrame, pairs: pd.Dat
                        verdicts: pd.DataFrame,
                        extra: Mapping[str, str | int | float],
                        reference: tuple[str, float] | None = None,
-                       contrast: tuple[str, str] | None = None) -> dict[str, Path]:
+                       contrast: tuple[str, str] | None = None,
+                       recipe_counts: Sequence[Mapping[str, Any]] = (),
+                       reproduction: Mapping[str, Any] | None = None,
+                       skipped: Mapping[str, str] | None = None) -> dict[str, Path]:
     """Write every generated input of ``paper/main.tex`` under ``out_dir``
     (``paper/generated``) and return them by name.
 
     ``extra`` must define ``ConfigName`` (the paper states which configuration produced
     it). ``reference`` is the optional published line of :func:`analysis.fig_fixed`;
-    ``contrast`` the headline pair of :func:`numbers_tex`.
+    ``contrast`` the headline pair of :func:`numbers_tex`. ``recipe_counts`` are the recipes'
+    ``counts.json``; ``reproduction`` has the keys of :func:`analysis.table_reproduction`
+    (``model``, ``label``, ``plausible``, ``exact``); ``skipped`` maps a planned but
+    unevaluated model to the reason.
     """
     if "ConfigName" not in extra:
         raise PaperError("extra must define ConfigName: the paper states its configuration")
@@ -233,6 +239,10 @@ def write_paper_inputs(out_dir: str | Path, summary: pd.DataFrame, pairs: pd.Dat
     text("table_results", "tables/results.tex", analysis.table_results(summary))
     text("table_funnel", "tables/funnel.tex", analysis.table_funnel(funnel))
     text("table_pairwise", "tables/pairwise.tex", analysis.table_pairwise(pairs))
+    text("table_recipes", "tables/recipes.tex", analysis.table_recipes(recipe_counts))
+    repro = dict(reproduction or {"model": None, "label": "published", "plausible": None, "exact": None})
+    text("table_reproduction", "tables/reproduction.tex", analysis.table_reproduction(summary, **repro))
+    text("skipped", "skipped.tex", analysis.text_skipped(skipped or {}))
     for name, paths in (
         ("outcomes", analysis.fig_outcomes(verdicts, out / "figures" / "outcomes.pdf")),
         ("fixed", analysis.fig_fixed(summary, out / "figures" / "fixed.pdf", reference)),

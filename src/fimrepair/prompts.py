@@ -9,10 +9,17 @@ Recipes (training):
   indentation is not in the prefix). Per example, seeded: PSM, SPM or plain text (see
   :mod:`fimrepair.fim`); plain = prompt IR4-prefix, completion middle + suffix.
 
+- ``ir4_psm``: the reproduction of RepairLLaMA's DeepSeek-Coder LoRA run: IR4 with
+  ``<FILL_ME>`` replaced by the hole sentinel and wrapped in PSM, on every example (FIM rate
+  1.0); completion = OR2 (+ EOS). The hole line's indentation stays in the prefix and its
+  newline starts the suffix, exactly as in that run, so the prompt is byte-for-byte
+  RepairLLaMA's IR4 prompt around the sentinel.
+
 Prompt styles (inference; the completion is the new middle, ended by EOS):
 - ``ir4``: the IR4 text (for ``nofim`` models).
 - ``fim_ir4``: PSM of the IR4 prefix and suffix (for FIM models; DeepSeek infers in PSM).
 - ``fim_ir3``: PSM of the bare prefix and suffix, no buggy lines (zero-shot base model).
+- ``ir4_psm``: the ``ir4_psm`` recipe's prompt (the reproduction arm).
 """
 
 from __future__ import annotations
@@ -22,10 +29,10 @@ from typing import Any
 
 from fimrepair.fim import Mode, Sentinels, choose_mode, fim_example, psm_prompt
 from fimrepair.region import Split
-from fimrepair.representations import ir4, ir4_prefix, or2
+from fimrepair.representations import hole_line, ir4, ir4_prefix, or2
 
-PROMPT_STYLES = ("ir4", "fim_ir4", "fim_ir3")
-RECIPE_KINDS = ("nofim", "fim")
+PROMPT_STYLES = ("ir4", "fim_ir4", "fim_ir3", "ir4_psm")
+RECIPE_KINDS = ("nofim", "fim", "ir4_psm")
 
 
 def split_of(row: Mapping[str, Any]) -> Split:
@@ -34,6 +41,14 @@ def split_of(row: Mapping[str, Any]) -> Split:
     return Split(
         str(row["prefix"]), str(row["buggy_chunk"]), str(row["fixed_chunk"]), str(row["suffix"]), None if hole is None else str(hole)
     )
+
+
+def ir4_psm_prompt(s: Split, st: Sentinels) -> str:
+    """RepairLLaMA's DeepSeek-Coder layout: IR4 with ``<FILL_ME>`` replaced by the hole
+    sentinel, in PSM (see the module docstring)."""
+    before = ir4_prefix(s) + s.hole
+    after = hole_line(s)[len(s.hole) + len("<FILL_ME>") :] + s.suffix
+    return psm_prompt(before, after, st)
 
 
 def training_pair(
@@ -47,6 +62,8 @@ def training_pair(
         mode = choose_mode(seed, str(row["row_id"]), fim_rate, spm_rate)
         prompt, completion = fim_example(ir4_prefix(s), s.fixed_chunk, s.suffix, mode, st)
         return {"prompt": prompt, "completion": completion, "mode": mode.value}
+    if kind == "ir4_psm":
+        return {"prompt": ir4_psm_prompt(s, st), "completion": or2(s), "mode": Mode.PSM.value}
     raise ValueError(f"unknown recipe kind {kind!r}; known: {RECIPE_KINDS}")
 
 
@@ -59,6 +76,8 @@ def inference_prompt(row: Mapping[str, Any], style: str, st: Sentinels) -> str:
         return psm_prompt(ir4_prefix(s), s.suffix, st)
     if style == "fim_ir3":
         return psm_prompt(s.prefix, s.suffix, st)
+    if style == "ir4_psm":
+        return ir4_psm_prompt(s, st)
     raise ValueError(f"unknown prompt style {style!r}; known: {PROMPT_STYLES}")
 
 
@@ -98,6 +117,7 @@ __all__ = [
     "RECIPE_KINDS",
     "candidate_function",
     "inference_prompt",
+    "ir4_psm_prompt",
     "pair_lengths",
     "split_of",
     "tokenize_pair",

@@ -25,19 +25,30 @@ class LoraSpec:
 
 @dataclass(frozen=True)
 class TrainSpec:
+    """``training`` in the config (RepairLLaMA's DeepSeek-Coder LoRA run by default)."""
+
     backend: str = "hf"  # "hf" (transformers + peft + trl) or "unsloth" (GPU only)
     learning_rate: float = 5e-4
     lr_scheduler: str = "cosine"
-    warmup_ratio: float = 0.0  # fraction of the steps (transformers warmup_steps < 1)
+    warmup_steps: int = 10  # optimiser steps of linear warm-up (a count, not a ratio)
+    weight_decay: float = 0.1
+    max_grad_norm: float = 1.0
+    optim: str = "adamw_torch"
     epochs: float = 2.0
     max_steps: int = -1  # > 0 overrides epochs
-    batch_size: int = 16
-    gradient_accumulation: int = 4
+    batch_size: int = 4
+    gradient_accumulation: int = 4  # examples per optimiser step = batch_size x this
+    gradient_checkpointing: bool = False
     max_length: int = 1024
-    logging_steps: int = 10
+    logging_steps: int = 1
+    eval_steps: int = 250
     eval_rows: int = 200
-    bf16: bool = False
+    bf16: bool = True  # on GPU; CPU runs train in float32
     load_in_4bit: bool = False
+
+    @property
+    def examples_per_step(self) -> int:
+        return self.batch_size * self.gradient_accumulation
 
 
 @dataclass(frozen=True)
@@ -50,6 +61,8 @@ class Recipe:
     seed: int
     fim_rate: float = 0.0
     spm_rate: float = 0.0
+    # Ids the tokenizer's special strings must have (``base_model.token_ids``); None = unchecked.
+    token_ids: dict[str, int] | None = None
     lora: LoraSpec = field(default_factory=LoraSpec)
     train: TrainSpec = field(default_factory=TrainSpec)
 
@@ -60,6 +73,8 @@ class Recipe:
             value = getattr(self, key)
             if not 0.0 <= value <= 1.0:
                 raise RecipeError(f"recipe {self.name}: {key} must lie in [0, 1], got {value}")
+        if self.kind == "ir4_psm" and (self.fim_rate, self.spm_rate) != (1.0, 0.0):
+            raise RecipeError(f"recipe {self.name}: kind ir4_psm is PSM on every example (fim_rate 1, spm_rate 0), got {self.fim_rate}, {self.spm_rate}")
         if self.train.backend not in ("hf", "unsloth"):
             raise RecipeError(f"recipe {self.name}: train.backend must be 'hf' or 'unsloth', got {self.train.backend!r}")
 

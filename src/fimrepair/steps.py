@@ -180,6 +180,30 @@ def build_tiny_model(train_parquet: str | Path, out_dir: str | Path, out_loss: s
     write_tsv(out_loss, curve)
 
 
+def build_scratch_model(
+    train_parquet: str | Path,
+    out_dir: str | Path,
+    out_loss: str | Path,
+    *,
+    tokenizer_dir: str | Path,
+    spec: Mapping[str, Any],
+    sentinels: str,
+    seed: int,
+    token_ids: Mapping[str, int] | None = None,
+) -> None:
+    """The paper-shaped run's model: small, of the paper model's family, around the real
+    tokenizer, pre-trained briefly on the fixed functions of the TRAINING split only."""
+    import pandas as pd
+
+    from fimrepair.fim import sentinels as get_sentinels
+    from fimrepair.tinymodel import TinyModelSpec
+    from fimrepair.tinymodel import build_scratch_model as build
+
+    corpus = sorted(set(pd.read_parquet(train_parquet)["fixed_function"]))
+    curve = build(Path(tokenizer_dir), corpus, get_sentinels(sentinels), TinyModelSpec(**spec), seed, Path(out_dir), token_ids)
+    write_tsv(out_loss, curve)
+
+
 def download_hub(out_dir: str | Path, *, repo_id: str, revision: str, repo_type: str = "model") -> None:
     """Download a hub snapshot at ``revision`` and record the commit it resolved to."""
     from huggingface_hub import HfApi, snapshot_download
@@ -193,16 +217,29 @@ def download_hub(out_dir: str | Path, *, repo_id: str, revision: str, repo_type:
 # --- representations and fine-tuning ------------------------------------------------------
 
 
-def write_recipe(out: str | Path, *, name: str, recipe: Mapping[str, Any], lora: Mapping[str, Any], training: Mapping[str, Any], sentinels: str, seed: int) -> None:
+def write_recipe(
+    out: str | Path,
+    *,
+    name: str,
+    recipe: Mapping[str, Any],
+    lora: Mapping[str, Any],
+    training: Mapping[str, Any],
+    sentinels: str,
+    seed: int,
+    token_ids: Mapping[str, int] | None = None,
+) -> None:
     from fimrepair.recipe import Recipe
 
-    fim = recipe["kind"] == "fim"
+    kind = recipe["kind"]
+    # Only kind fim draws modes; ir4_psm is PSM on every example by definition.
+    rates = {"fim": (recipe.get("fim_rate", 0.0), recipe.get("spm_rate", 0.0)), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
     r = Recipe.from_dict(
         {
             "name": name,
-            "kind": recipe["kind"],
-            "fim_rate": recipe.get("fim_rate", 0.0) if fim else 0.0,
-            "spm_rate": recipe.get("spm_rate", 0.0) if fim else 0.0,
+            "kind": kind,
+            "fim_rate": rates[0],
+            "spm_rate": rates[1],
+            "token_ids": dict(token_ids) if token_ids else None,
             "sentinels": sentinels,
             "seed": seed,
             "lora": dict(lora),
@@ -213,58 +250,81 @@ def write_recipe(out: str | Path, *, name: str, recipe: Mapping[str, Any], lora:
     r.save(Path(out))
 
 
-def make_training_pairs(
+def training_pairs(
     train_parquet: str | Path,
     test_parquet: str | Path,
-    recipe_json: str | Path,
-    out_train: str | Path,
-    out_eval: str | Path,
+    recipe_jsons: Sequence[str | Path],
+    out_dirs: Sequence[str | Path],
     *,
     model_dir: str | Path | None = None,
-    out_funnel: str | Path | None = None,
+    out_matched: str | Path | None = None,
 ) -> list[dict[str, Any]]:
-    """Prompt/completion pairs of a recipe for the train split and the eval (test) split.
+    """Prompt/completion pairs of every recipe, train and eval (test) split, on matched rows.
 
-    With ``model_dir`` (the base model, i.e. the TARGET tokenizer), pairs whose prompt +
-    completion + EOS exceed the recipe's ``max_length`` tokens are dropped (never truncated)
-    and counted in the recipe's funnel table ``out_funnel``. Returns the funnel rows.
+    Writes ``train.jsonl``, ``eval.jsonl`` and ``funnel.tsv`` into each recipe's ``out_dir``.
+    With ``model_dir`` (the base model, i.e. the TARGET tokenizer, loaded and checked by
+    :func:`fimrepair.tokenizer.load_tokenizer`), each pair's token counts are stored with it and
+    a row is kept only if it fits ``max_length`` under EVERY recipe (see
+    :mod:`fimrepair.training_pairs`); both steps are counted in each recipe's funnel and, per
+    recipe and split, in ``out_matched``. Returns the funnel rows of all recipes.
     """
     import pandas as pd
 
     from fimrepair.fim import sentinels
-    from fimrepair.prompts import pair_lengths, training_pair
     from fimrepair.recipe import Recipe
+    from fimrepair.tokenizer import load_tokenizer
+    from fimrepair.training_pairs import count_tokens, matched_row_ids, recipe_pairs
 
-    recipe = Recipe.load(Path(recipe_json))
-    st = sentinels(recipe.sentinels)
-    tokenizer = None
-    if model_dir is not None:
-        from transformers import AutoTokenizer
-
-        tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
-    max_length = recipe.train.max_length
-    funnel: list[dict[str, Any]] = []
-    for split_name, src, out in (("train", train_parquet, out_train), ("eval", test_parquet, out_eval)):
+    if len(recipe_jsons) != len(out_dirs) or not recipe_jsons:
+        raise ValueError(f"need one output folder per recipe, got {len(recipe_jsons)} recipes and {len(out_dirs)} folders")
+    recipes = [Recipe.load(Path(r)) for r in recipe_jsons]
+    families = {r.sentinels for r in recipes}
+    if len(families) != 1:
+        raise ValueError(f"recipes use different sentinel families {sorted(families)}; they share one base model")
+    st = sentinels(recipes[0].sentinels)
+    tokenizer = load_tokenizer(model_dir, st, recipes[0].token_ids) if model_dir is not None else None
+    funnels: dict[str, list[dict[str, Any]]] = {r.name: [] for r in recipes}
+    matched_rows: list[dict[str, Any]] = []
+    kept: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for split_name, src in (("train", train_parquet), ("eval", test_parquet)):
         rows = pd.read_parquet(src).to_dict("records")
-        pairs = [
-            {"recipe": recipe.name, "row_id": row["row_id"], **training_pair(row, recipe.kind, st, seed=recipe.seed, fim_rate=recipe.fim_rate, spm_rate=recipe.spm_rate)}
-            for row in rows
-        ]
-        dataset = f"recipe {recipe.name} ({split_name})"
-        funnel.append({"dataset": dataset, "step": "input", "rows_in": len(pairs), "rows_out": len(pairs), "reason": f"{split_name} split rows"})
-        if tokenizer is not None:
-            lengths = pair_lengths(tokenizer, [p["prompt"] for p in pairs], [p["completion"] for p in pairs])
-            kept = [p for p, n in zip(pairs, lengths, strict=True) if n <= max_length]
-            reason = f"prompt + completion + EOS > {max_length} tokens (target tokenizer; dropped, not truncated)"
-            funnel.append({"dataset": dataset, "step": "length", "rows_in": len(pairs), "rows_out": len(kept), "reason": reason})
-            pairs = kept
-        if split_name == "train" and not pairs:
-            raise ValueError(f"recipe {recipe.name}: no training pair fits max_length={max_length}")
-        n = write_jsonl(out, pairs)
-        log.info("recipe %s: %d %s pairs -> %s", recipe.name, n, split_name, out)
-    if out_funnel is not None:
-        write_tsv(out_funnel, funnel)
-    return funnel
+        pairs = {r.name: recipe_pairs(rows, r, st) for r in recipes}
+        for r in recipes:
+            funnels[r.name].append(_funnel_row(r.name, split_name, "input", len(rows), len(rows), f"{split_name} split rows"))
+        if tokenizer is None:
+            for r in recipes:
+                kept[(r.name, split_name)] = pairs[r.name]
+            continue
+        for r in recipes:
+            count_tokens(tokenizer, pairs[r.name])
+        lengths = {name: {p["row_id"]: p["tokens"] for p in ps} for name, ps in pairs.items()}
+        limits = {r.name: r.train.max_length for r in recipes}
+        matched = matched_row_ids(lengths, limits)
+        for r in recipes:
+            alone = sum(n <= limits[r.name] for n in lengths[r.name].values())
+            reason = f"prompt + completion + EOS > {limits[r.name]} tokens in this recipe (target tokenizer; dropped, not truncated)"
+            funnels[r.name].append(_funnel_row(r.name, split_name, "length", len(rows), alone, reason))
+            others = ", ".join(x.name for x in recipes if x.name != r.name) or "none"
+            funnels[r.name].append(_funnel_row(r.name, split_name, "matched", alone, len(matched), f"too long in another recipe ({others}): every recipe trains on the same rows"))
+            kept[(r.name, split_name)] = [p for p in pairs[r.name] if p["row_id"] in matched]
+            matched_rows.append({"recipe": r.name, "split": split_name, "rows": len(rows), "fit": alone, "matched": len(matched)})
+    for r, out_dir in zip(recipes, out_dirs, strict=True):
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if not kept[(r.name, "train")]:
+            raise ValueError(f"recipe {r.name}: no training pair fits max_length={r.train.max_length} under every recipe")
+        for split_name in ("train", "eval"):
+            rows_out = [{k: v for k, v in p.items() if k != "fixed"} for p in kept[(r.name, split_name)]]
+            n = write_jsonl(out_dir / f"{split_name}.jsonl", rows_out)
+            log.info("recipe %s: %d %s pairs -> %s", r.name, n, split_name, out_dir)
+        write_tsv(out_dir / "funnel.tsv", funnels[r.name])
+    if out_matched is not None:
+        write_tsv(out_matched, matched_rows, columns=["recipe", "split", "rows", "fit", "matched"])
+    return [row for r in recipes for row in funnels[r.name]]
+
+
+def _funnel_row(recipe: str, split_name: str, step: str, rows_in: int, rows_out: int, reason: str) -> dict[str, Any]:
+    return {"dataset": f"recipe {recipe} ({split_name})", "step": step, "rows_in": rows_in, "rows_out": rows_out, "reason": reason}
 
 
 def finetune(model_dir: str | Path, recipe_json: str | Path, train_pairs: str | Path, eval_pairs: str | Path, out_dir: str | Path, out_loss: str | Path, out_counts: str | Path) -> None:
@@ -291,6 +351,7 @@ def generate(
     sentinels: str,
     decoding: Mapping[str, int],
     seed: int,
+    token_ids: Mapping[str, int] | None = None,
 ) -> None:
     import torch
 
@@ -298,9 +359,17 @@ def generate(
     from fimrepair.generate import DecodingSpec, generate_candidates, load_model
 
     torch.manual_seed(seed)
-    model, tokenizer = load_model(Path(model_dir), Path(adapter_dir) if adapter_dir else None)
-    rows = generate_candidates(model, tokenizer, read_jsonl(bugs_jsonl), prompt_style, get_sentinels(sentinels), DecodingSpec(**decoding), model_name)
+    st = get_sentinels(sentinels)
+    model, tokenizer = load_model(Path(model_dir), Path(adapter_dir) if adapter_dir else None, st, token_ids)
+    rows = generate_candidates(model, tokenizer, read_jsonl(bugs_jsonl), prompt_style, st, DecodingSpec(**decoding), model_name)
     write_jsonl(out, rows)
+
+
+def write_skipped(out: str | Path, *, model_name: str, reason: str) -> None:
+    """The note of a model that is planned but not generated (``models.<name>.skip``)."""
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_text(f"{model_name}: not evaluated in this configuration: {reason}\n", encoding="utf-8")
+    log.info("%s skipped: %s", model_name, reason)
 
 
 def generate_reference(bugs_jsonl: str | Path, out: str | Path, *, model_name: str) -> None:
@@ -359,6 +428,10 @@ def analyse(
     reference_plausible: int | None,
     reference_label: str,
     model_dir: str | Path | None = None,
+    counts_files: Sequence[str | Path] = (),
+    skipped_files: Sequence[str | Path] = (),
+    reference_exact: int | None = None,
+    reference_model: str | None = None,
 ) -> None:
     """Summaries, statistics, figures, tables and ``numbers.tex`` from all verdicts.
 
@@ -382,7 +455,13 @@ def analyse(
     revision_file = Path(model_dir, "REVISION") if model_dir else None
     revision = revision_file.read_text().strip() if revision_file and revision_file.is_file() else "tiny offline model"
     macros = {"ConfigName": config_name, "ModelRevision": revision, "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max())}
-    paper.write_paper_inputs(generated_dir, summary, pairs, funnel, loss, verdicts, macros, reference=reference)
+    recipe_counts = [json.loads(Path(f).read_text()) for f in counts_files]
+    skipped = {Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files}
+    reproduction = {"model": reference_model, "label": reference_label, "plausible": reference_plausible, "exact": reference_exact}
+    paper.write_paper_inputs(
+        generated_dir, summary, pairs, funnel, loss, verdicts, macros, reference=reference,
+        recipe_counts=recipe_counts, reproduction=reproduction, skipped=skipped,
+    )
     analysis.check_references(summary, verdicts)
     log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fimrepair.fim import Sentinels, psm_prompt
 
@@ -89,17 +90,62 @@ def build_tiny_model(corpus: Sequence[str], st: Sentinels, spec: TinyModelSpec, 
 
     Returns the pre-training loss curve (one row per step).
     """
+    if not corpus:
+        raise ValueError("the tiny model's pre-training corpus is empty")
+    tokenizer = train_tokenizer(corpus, st, spec.vocab_size)
+    return _build(tokenizer, len(tokenizer), corpus, st, spec, seed, out_dir, progress)
+
+
+def build_scratch_model(
+    tokenizer_dir: Path,
+    corpus: Sequence[str],
+    st: Sentinels,
+    spec: TinyModelSpec,
+    seed: int,
+    out_dir: Path,
+    token_ids: Mapping[str, int] | None = None,
+    progress: bool = True,
+) -> list[dict[str, float]]:
+    """A small model of the paper model's family (``LlamaForCausalLM``, as DeepSeek-Coder is)
+    around a REAL tokenizer: ``tokenizer_dir`` is loaded and checked by
+    :func:`fimrepair.tokenizer.load_tokenizer`, the embedding has ``spec.vocab_size`` rows (at
+    least the tokenizer's size; DeepSeek-Coder-6.7B has 32256), the sizes of ``spec`` are used,
+    and the model is pre-trained briefly on ``corpus`` with PSM FIM. The tokenizer files are
+    copied unchanged, so every later stage loads the real files, as it would the hub model's.
+    """
+    import shutil
+
+    from fimrepair.tokenizer import load_tokenizer
+
+    if not corpus:
+        raise ValueError("the scratch model's pre-training corpus is empty")
+    tokenizer = load_tokenizer(tokenizer_dir, st, token_ids)
+    curve = _build(tokenizer, max(spec.vocab_size, len(tokenizer)), corpus, st, spec, seed, out_dir, progress, save_tokenizer=False)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+        if (Path(tokenizer_dir) / name).is_file():
+            shutil.copy2(Path(tokenizer_dir) / name, out_dir / name)
+    return curve
+
+
+def _build(
+    tokenizer: Any,
+    vocab_rows: int,
+    corpus: Sequence[str],
+    st: Sentinels,
+    spec: TinyModelSpec,
+    seed: int,
+    out_dir: Path,
+    progress: bool,
+    save_tokenizer: bool = True,
+) -> list[dict[str, float]]:
     import torch
     from tqdm import tqdm
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    if not corpus:
-        raise ValueError("the tiny model's pre-training corpus is empty")
     torch.manual_seed(seed)
     rng = random.Random(seed)
-    tokenizer = train_tokenizer(corpus, st, spec.vocab_size)
     config = LlamaConfig(
-        vocab_size=len(tokenizer),
+        vocab_size=vocab_rows,
         hidden_size=spec.hidden_size,
         intermediate_size=spec.intermediate_size,
         num_hidden_layers=spec.num_layers,
@@ -144,5 +190,6 @@ def build_tiny_model(corpus: Sequence[str], st: Sentinels, spec: TinyModelSpec, 
     model.generation_config.bos_token_id = tokenizer.bos_token_id
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
-    tokenizer.save_pretrained(out_dir)
+    if save_tokenizer:
+        tokenizer.save_pretrained(out_dir)
     return curve

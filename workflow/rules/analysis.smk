@@ -7,13 +7,18 @@ rule analysis:
         verdicts=verdict_files(),
         bugs="results/benchmark/bugs.jsonl",
         losses=loss_files(),
+        counts=counts_files(),
+        skipped=skipped_files(),
         funnel=["results/data/funnel.tsv", *expand("results/representations/{recipe}/funnel.tsv", recipe=RECIPES)],
         model=base_model_dir(),
     output:
         summary=report("results/analysis/summary.tsv", caption="../report/summary.rst", category="Results"),
         pairwise=report("results/analysis/pairwise.tsv", caption="../report/pairwise.rst", category="Results"),
         numbers="results/paper/generated/numbers.tex",
-        tables=expand("results/paper/generated/tables/{table}.tex", table=["results", "funnel", "pairwise"]),
+        tables=expand(
+            "results/paper/generated/tables/{table}.tex", table=["results", "funnel", "pairwise", "recipes", "reproduction"]
+        ),
+        skipped="results/paper/generated/skipped.tex",
         fixed=report("results/paper/generated/figures/fixed.pdf", caption="../report/fixed.rst", category="Figures"),
         outcomes=report("results/paper/generated/figures/outcomes.pdf", caption="../report/outcomes.rst", category="Figures"),
         loss=report("results/paper/generated/figures/loss.pdf", caption="../report/loss.rst", category="Figures"),
@@ -24,6 +29,8 @@ rule analysis:
         config_name=config["name"],
         reference_plausible=config["analysis"]["reference_plausible"],
         reference_label=config["analysis"]["reference_label"],
+        reference_exact=config["analysis"]["reference_exact"],
+        reference_model=config["analysis"]["reference_model"],
     conda:
         "../../envs/analysis.yaml"
     script:

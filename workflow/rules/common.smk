@@ -13,9 +13,10 @@ try:
 except ConfigError as _err:
     raise WorkflowError(f"invalid configuration: {_err}") from None
 
-MODELS = models_to_evaluate(config)
 REFERENCE_MODELS = ["oracle", "identity"]
-GENERATED_MODELS = config["evaluate"]
+SKIPPED_MODELS = [m for m in config["evaluate"] if config["models"][m].get("skip")]
+GENERATED_MODELS = [m for m in config["evaluate"] if m not in SKIPPED_MODELS]
+MODELS = [m for m in models_to_evaluate(config) if m not in SKIPPED_MODELS]
 RECIPES = config["train"]
 BENCH = config["benchmark"]["name"]
 HAVE_LATEXMK = shutil.which("latexmk") is not None
@@ -31,7 +32,7 @@ if config["data"]["source"] in ("hub", "hub_full"):
 
 wildcard_constraints:
     recipe="|".join(config["recipes"]) or "NONE",
-    model="|".join(MODELS),
+    model="|".join(MODELS + SKIPPED_MODELS),
     hubmodel="[A-Za-z0-9_-]+",
 
 
@@ -42,6 +43,8 @@ def base_model_dir():
         return "resources/models/tiny"
     if source == "hub":
         return "resources/models/base"
+    if source == "scratch":
+        return "resources/models/scratch"
     return config["base_model"]["path"]
 
 
@@ -86,6 +89,14 @@ def hub_adapter(wildcards):
 
 def verdict_files(wildcards=None):
     return expand("results/validate/{model}/verdicts.jsonl", model=MODELS)
+
+
+def skipped_files(wildcards=None):
+    return expand("results/generate/{model}/SKIPPED.txt", model=SKIPPED_MODELS)
+
+
+def counts_files(wildcards=None):
+    return expand("results/finetune/{recipe}/counts.json", recipe=RECIPES)
 
 
 def loss_files(wildcards=None):

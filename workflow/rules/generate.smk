@@ -19,6 +19,7 @@ rule generate:
         sentinels=config["base_model"]["sentinels"],
         decoding=config["generation"],
         seed=config["seed"],
+        token_ids=config["base_model"]["token_ids"],
     threads: 1
     resources:
         gpu=1,
@@ -41,3 +42,21 @@ rule generate_reference:
         "../../envs/data.yaml"
     script:
         "../scripts/generate_reference.py"
+
+
+# A model whose configuration says `skip: <reason>` (e.g. a published adapter that needs hub
+# weights, in the paper-shaped CPU run) is planned but not generated: the reason is written
+# here and printed in the paper.
+rule generate_skipped:
+    output:
+        "results/generate/{model}/SKIPPED.txt",
+    log:
+        "logs/generate/{model}.skipped.log",
+    wildcard_constraints:
+        model="|".join(SKIPPED_MODELS) or "NONE",
+    params:
+        reason=lambda wildcards: config["models"][wildcards.model]["skip"],
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/generate_skipped.py"

@@ -46,3 +46,28 @@ rule adapter_download:
         "../../envs/ml.yaml"
     script:
         "../scripts/hub_download.py"
+
+
+# The paper-shaped CPU run: a small Llama-family model around the real tokenizer (a local
+# folder), briefly pre-trained offline on the training split's fixed functions.
+rule model_scratch:
+    input:
+        train="results/data/train.parquet",
+        tokenizer=config["base_model"]["tokenizer"] or [],
+    output:
+        model=directory("resources/models/scratch"),
+        loss="results/model/scratch_pretrain_loss.tsv",
+    log:
+        "logs/model/scratch.log",
+    benchmark:
+        "benchmarks/model/scratch.tsv"
+    params:
+        spec=config["base_model"]["tiny"],
+        sentinels=config["base_model"]["sentinels"],
+        token_ids=config["base_model"]["token_ids"],
+        seed=config["seed"],
+    threads: 1
+    conda:
+        "../../envs/ml.yaml"
+    script:
+        "../scripts/model_scratch.py"

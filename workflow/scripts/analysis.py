@@ -17,4 +17,8 @@ with logged(snakemake.log[0]):
         reference_plausible=p.reference_plausible,
         reference_label=p.reference_label,
         model_dir=i.model,
+        counts_files=i.counts,
+        skipped_files=i.skipped,
+        reference_exact=p.reference_exact,
+        reference_model=p.reference_model,
     )

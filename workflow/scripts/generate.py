@@ -12,4 +12,5 @@ with logged(snakemake.log[0], snakemake.threads):
         sentinels=p.sentinels,
         decoding=p.decoding,
         seed=p.seed,
+        token_ids=p.token_ids,
     )
