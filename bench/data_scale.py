@@ -55,17 +55,18 @@ def main() -> None:
         )
         t2 = time.perf_counter()
         print(f"filter + decontaminate + split: {t2 - t1:.1f} s ({args.rows / (t2 - t1):,.0f} rows/s)")
-        for name, kind, fim_rate, spm_rate in (("nofim", "nofim", 0.0, 0.0), ("fim", "fim", 0.9, 0.5)):
+        recipes = (("nofim", "nofim", 0.0, 0.0), ("fim", "fim", 0.9, 0.5))
+        for name, kind, fim_rate, spm_rate in recipes:
             steps.write_recipe(
                 work / name / "recipe.json", name=name, recipe={"kind": kind, "fim_rate": fim_rate, "spm_rate": spm_rate},
                 lora={}, training={"max_length": args.max_length}, sentinels="deepseek-coder", seed=args.seed,
             )
-            funnel += steps.make_training_pairs(
-                work / "train.parquet", work / "test.parquet", work / name / "recipe.json", work / name / "train.jsonl", work / name / "eval.jsonl",
-                model_dir=work / "tokenizer", out_funnel=work / name / "funnel.tsv",
-            )
+        funnel += steps.training_pairs(
+            work / "train.parquet", work / "test.parquet", [work / r[0] / "recipe.json" for r in recipes], [work / r[0] for r in recipes],
+            model_dir=work / "tokenizer", out_matched=work / "matched.tsv",
+        )
         t3 = time.perf_counter()
-        print(f"training pairs + length filter (2 recipes, tiny tokenizer): {t3 - t2:.1f} s")
+        print(f"training pairs + length filter + matching (2 recipes, tiny tokenizer): {t3 - t2:.1f} s")
         total = t3 - t1
         print(f"data stage total: {total:.1f} s for {args.rows:,} rows = {args.rows / total:,.0f} rows/s (setup excluded: {setup:.1f} s)")
         print("\nfunnel:")

@@ -41,12 +41,12 @@ def test_reference_models_are_the_sanity_check(tiny_run: Path):
     assert n_bugs >= 8
     assert summary.loc["oracle", "plausible"] == n_bugs and summary.loc["oracle", "exact"] == n_bugs
     assert summary.loc["identity", "plausible"] == 0 and summary.loc["identity", "compilable"] == n_bugs
-    assert set(summary.index) == {"base", "nofim", "fim", "fim_psm", "oracle", "identity"}
+    assert set(summary.index) == {"base", "repro", "nofim", "fim", "fim_psm", "oracle", "identity"}
 
 
 def test_every_model_has_ten_candidates_per_bug_with_a_verdict(tiny_run: Path):
     bugs = [json.loads(line)["bug_id"] for line in (tiny_run / "results/benchmark/bugs.jsonl").read_text().splitlines()]
-    for model in ("base", "nofim", "fim", "fim_psm"):
+    for model in ("base", "repro", "nofim", "fim", "fim_psm"):
         rows = [json.loads(line) for line in (tiny_run / f"results/validate/{model}/verdicts.jsonl").read_text().splitlines()]
         assert sorted({r["bug_id"] for r in rows}) == sorted(bugs)
         assert all(r["model"] == model and r["benchmark"] == "tiny" for r in rows)
@@ -55,7 +55,7 @@ def test_every_model_has_ten_candidates_per_bug_with_a_verdict(tiny_run: Path):
 
 
 def test_fine_tuning_lowers_the_loss(tiny_run: Path):
-    for recipe in ("fim", "fim_psm", "nofim"):
+    for recipe in ("fim", "fim_psm", "nofim", "repro"):
         loss = pd.read_csv(tiny_run / f"results/finetune/{recipe}/loss.tsv", sep="\t")
         train = loss[loss["split"] == "train"]["loss"].tolist()
         assert len(train) >= 3 and train[-1] < train[0], (recipe, train)
