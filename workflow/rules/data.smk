@@ -8,6 +8,7 @@ rule data_synthetic:
         "logs/data/synthetic.log",
     params:
         n_rows=config["data"]["synthetic_rows"],
+        generated_share=config["data"]["synthetic_generated"],
         seed=config["seed"],
     conda:
         "../../envs/data.yaml"
