@@ -195,3 +195,18 @@ def test_no_overlap_with_synthetic_corpus() -> None:
     for bug in TINY_BUGS.values():
         assert bug.buggy not in corpus and bug.correct not in corpus
         assert bug.method_name.replace("_", "") not in corpus_names
+
+
+def test_injected_bugs_cover_every_fault_family_of_the_training_data() -> None:
+    from collections import Counter
+
+    from fimrepair.synthetic import INJECTORS
+    from fimrepair.tinybench import injected_bugs
+
+    bugs = injected_bugs()
+    assert len(bugs) == 28 and {b.bug_id for b in bugs} <= set(TINY_BUGS)
+    assert Counter(b.kind for b in bugs) == {kind: 4 for kind in INJECTORS}
+    for bug in bugs:
+        changed = [d for d in difflib.ndiff(bug.buggy.splitlines(), bug.correct.splitlines()) if d[:1] in "+-"]
+        assert 1 <= len(changed) <= 2, bug.bug_id  # one line changed, or one statement missing
+        assert bug.correct.startswith(f"    public static {bug.return_type} {bug.method_name}(")

@@ -8,12 +8,20 @@
     root/src/main/java/humaneval/humaneval_loc.txt    "NAME START-END" (1-based, END exclusive)
     root/humaneval-java-sf.json                       {BUG: {buggy, fix, begin, end}}
 
-The problems, their classes and tests are original (not taken from HumanEval) and are
-kept in domains (calendar, money, physics, geometry, fees...) away from the synthetic
-training corpus of :mod:`fimrepair.synthetic`. The buggy class differs from the correct
-one only in the package line and inside its one buggy method; every buggy version
-compiles and fails at least one test. :data:`BUG_KINDS` says what each bug exercises
-(pure insertion, two hunks, infinite loop, multi-line fix, ...).
+The problems, their classes and tests are original (not taken from HumanEval). Two parts:
+
+- 12 hand-written bugs (below) in domains (calendar, money, physics, geometry, fees...) away
+  from the synthetic training corpus of :mod:`fimrepair.synthetic`, each exercising a case
+  the pipeline must handle: pure insertion, two hunks, infinite loop, multi-line fix, helper;
+- 28 injected-fault bugs (:func:`injected_bugs`, the package resource
+  ``data/tinybench_injected.yaml``): methods that never occur in the training data, each
+  with one fault made by an injector of :data:`fimrepair.synthetic.INJECTORS`, four per
+  family. They make the tiny study a miniature of the real one: the model is fine-tuned on the
+  fault families it is tested on, in code it has never seen (decontamination still runs).
+
+The buggy class differs from the correct one only in the package line and inside its one
+buggy method; every buggy version compiles and fails at least one test. :data:`BUG_KINDS`
+says what each bug exercises.
 
 For a pure insertion (the fix only adds lines) the loc range is empty, ``START-START``,
 where START is the buggy-file line before which the fix lines go.
@@ -24,9 +32,11 @@ from __future__ import annotations
 import difflib
 import json
 import pathlib
+import textwrap
 from dataclasses import dataclass
+from importlib import resources
 
-__all__ = ["TinyBug", "TINY_BUGS", "BUG_KINDS", "write_tiny_benchmark", "buggy_region"]
+__all__ = ["TinyBug", "TINY_BUGS", "BUG_KINDS", "INJECTED_RESOURCE", "injected_bugs", "write_tiny_benchmark", "buggy_region"]
 
 
 @dataclass(frozen=True)
@@ -535,8 +545,35 @@ _BUGS: list[TinyBug] = [
     ),
 ]
 
-TINY_BUGS: dict[str, TinyBug] = {b.bug_id: b for b in sorted(_BUGS, key=lambda b: b.bug_id)}
-"""The bugs by id."""
+INJECTED_RESOURCE = "tinybench_injected.yaml"
+"""The package resource (``fimrepair/data/``) with the injected-fault bugs."""
+
+
+def injected_bugs() -> list[TinyBug]:
+    """The bugs of :data:`INJECTED_RESOURCE`: methods that never occur in the training data,
+    each with one fault of a family of :data:`fimrepair.synthetic.INJECTORS` (``kind``)."""
+    import yaml
+
+    text = resources.files("fimrepair").joinpath("data", INJECTED_RESOURCE).read_text(encoding="utf-8")
+    out = []
+    for entry in yaml.safe_load(text):
+        out.append(
+            TinyBug(
+                bug_id=entry["bug_id"],
+                method_name=entry["method_name"],
+                return_type=entry["return_type"],
+                description=entry["description"],
+                correct=textwrap.indent(entry["correct"], "    "),
+                buggy=textwrap.indent(entry["buggy"], "    "),
+                tests=tuple((str(args), str(expected)) for args, expected in entry["tests"]),
+                kind=entry["kind"],
+            )
+        )
+    return out
+
+
+TINY_BUGS: dict[str, TinyBug] = {b.bug_id: b for b in sorted(_BUGS + injected_bugs(), key=lambda b: b.bug_id)}
+"""The bugs by id: the hand-written edge cases above and the injected-fault bugs."""
 
 BUG_KINDS: dict[str, str] = {b.bug_id: b.kind for b in TINY_BUGS.values()}
 """What each bug exercises; includes ``pure_insertion``, ``two_hunks``,
