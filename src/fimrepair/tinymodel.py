@@ -35,6 +35,7 @@ class TinyModelSpec:
     pretrain_seq_len: int = 256
     pretrain_lr: float = 3e-3
     fim_rate: float = 0.5
+    repeat_rate: float = 0.0
 
 
 def train_tokenizer(corpus: Sequence[str], st: Sentinels, vocab_size: int):  # -> PreTrainedTokenizerFast
@@ -73,9 +74,19 @@ def train_tokenizer(corpus: Sequence[str], st: Sentinels, vocab_size: int):  # -
     return fast
 
 
-def _pretraining_text(function: str, rng: random.Random, st: Sentinels, fim_rate: float) -> str:
+def _pretraining_text(function: str, rng: random.Random, st: Sentinels, fim_rate: float, repeat_rate: float = 0.0) -> str:
     """A function as left-to-right text, or (with probability ``fim_rate``) in PSM FIM layout
-    with a random line span as the middle, as code models are pre-trained."""
+    with a random line span as the middle, as code models are pre-trained.
+
+    With probability ``repeat_rate`` the document is the function followed by a renamed copy of
+    it (:func:`fimrepair.synthetic.vary_method`), as real source files repeat themselves
+    (overloads, copy-paste); this is where a small model learns to copy from its context, which
+    a large code model brings from pre-training. No draw is made when the rate is 0.
+    """
+    if repeat_rate > 0 and rng.random() < repeat_rate:
+        from fimrepair.synthetic import vary_method
+
+        function = function + "\n" + vary_method(function, rng)
     lines = function.splitlines(keepends=True)
     if len(lines) < 3 or rng.random() >= fim_rate:
         return function
@@ -167,7 +178,7 @@ def _build(
     model.train()
     eos = tokenizer.eos_token_id
     for step in tqdm(range(steps), desc="pre-training tiny model", disable=not progress, mininterval=2):
-        texts = [_pretraining_text(rng.choice(corpus), rng, st, spec.fim_rate) for _ in range(spec.pretrain_batch_size)]
+        texts = [_pretraining_text(rng.choice(corpus), rng, st, spec.fim_rate, spec.repeat_rate) for _ in range(spec.pretrain_batch_size)]
         batch = [tokenizer(t)["input_ids"][: spec.pretrain_seq_len - 1] + [eos] for t in texts]
         width = max(len(ids) for ids in batch)
         input_ids = torch.full((len(batch), width), tokenizer.pad_token_id)
