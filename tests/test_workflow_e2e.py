@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from conftest import REPO, java_available
 
@@ -90,3 +91,117 @@ def test_every_rule_logged(tiny_run: Path):
     logs = list((tiny_run / "logs").rglob("*.log"))
     assert len(logs) >= 20
     assert any("pre-training tiny model" in p.read_text() for p in logs)  # tqdm progress reaches the log
+
+
+# --- fine-tuning must teach repair (issue 12, NOT YET ACHIEVED) ----------------------------
+#
+# Issue 12 asks for a tiny configuration in which fine-tuning measurably teaches repair: its
+# benchmark's 28 injected bugs come from the training data's fault families, in methods the
+# training data never contains. The two tests below state the acceptance: every fine-tuned
+# recipe beats the zero-shot base by a clear margin, and breaking one stage of a recipe's
+# training (test-only switches) lowers its count. config.tiny.yaml does not meet it yet (every
+# model fixes 0-1 of 40; the best settings tried, with data.synthetic_generated 0.8 and
+# base_model.tiny.repeat_rate 0.5, reached 3-4 of 40 against the base's 1 and ran too long), so
+# both are strict xfails: they run in CI, and an XPASS fails the run so the marker is removed
+# when the configuration gets there.
+NOT_YET = pytest.mark.xfail(strict=True, reason="issue 12 open: the tiny configuration does not yet make fine-tuning repair a quarter of the bugs")
+
+FINE_TUNED = ("repro", "nofim", "fim", "fim_psm")
+# A fine-tuned recipe must fix at least this many bugs more than the base model, AND beat it
+# in the exact McNemar test on paired per-bug outcomes (p < ALPHA, two-sided, from the
+# pipeline's own pairwise.tsv). The run is seeded, so there is no run-to-run noise on one
+# machine; the McNemar test answers the other question, whether the difference could be
+# chance on 40 bugs: with 7 bugs fixed only by the recipe and none only by the base, p = 0.016.
+MARGIN = 6
+ALPHA = 0.05
+
+
+@NOT_YET
+def test_fine_tuned_recipes_repair_clearly_more_than_the_base(tiny_run: Path):
+    summary = pd.read_csv(tiny_run / "results/analysis/summary.tsv", sep="\t").set_index("model")
+    pairwise = pd.read_csv(tiny_run / "results/analysis/pairwise.tsv", sep="\t")
+    n_bugs = len((tiny_run / "results/benchmark/bugs.jsonl").read_text().splitlines())
+    base = int(summary.loc["base", "plausible"])
+    for recipe in FINE_TUNED:
+        fixed = int(summary.loc[recipe, "plausible"])
+        assert fixed >= n_bugs / 4, f"{recipe} fixes {fixed} of {n_bugs} bugs, fewer than a quarter"
+        assert fixed >= base + MARGIN, f"{recipe} fixes {fixed}, the base {base}: less than {MARGIN} more"
+        pair = pairwise[(pairwise["model_a"] + "|" + pairwise["model_b"]).isin([f"{recipe}|base", f"base|{recipe}"])]
+        assert len(pair) == 1 and float(pair["p_value"].iloc[0]) < ALPHA, (recipe, pair.to_dict("records"))
+
+
+BROKEN = "repro"  # the recipe whose training is broken below (its inference prompt style: ir4_psm)
+BREAK_DROP = 4  # each break must cost at least this many of the intact recipe's fixed bugs
+
+
+def _merged_config(work: Path) -> dict:
+    from snakemake.utils import update_config
+
+    config: dict = {}
+    for name in ("config.yaml", "config.tiny.yaml"):
+        update_config(config, yaml.safe_load((work / name).read_text()))
+    return config
+
+
+def _plausible_after_training(work: Path, pairs: list[dict], out: Path) -> int:
+    """Train BROKEN's adapter on ``pairs`` exactly as the pipeline does (same recipe file, base
+    model, seed), generate with BROKEN's inference prompt, validate, and count fixed bugs."""
+    from fimrepair import steps
+    from fimrepair.finetune import train_lora
+    from fimrepair.recipe import Recipe
+
+    config = _merged_config(work)
+    recipe = Recipe.load(work / f"results/finetune/{BROKEN}/recipe.json")
+    model_dir = work / "resources/models/tiny"
+    train_lora(model_dir, pairs, [], recipe, out)
+    bugs = work / "results/benchmark/bugs.jsonl"
+    steps.generate(model_dir, out / "adapter", bugs, out / "candidates.jsonl", model_name=BROKEN, prompt_style=config["models"][BROKEN]["prompt"],
+                   sentinels=config["base_model"]["sentinels"], decoding=config["generation"], seed=config["seed"])
+    steps.validate(bugs, out / "candidates.jsonl", work / f"resources/benchmarks/{config['benchmark']['name']}", out / "verdicts.jsonl",
+                   per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"], workers=2)
+    verdicts = [json.loads(line) for line in (out / "verdicts.jsonl").read_text().splitlines()]
+    return len({v["bug_id"] for v in verdicts if v["status"] == "plausible"})
+
+
+def _pipeline_pairs(work: Path) -> list[dict]:
+    rows = [json.loads(line) for line in (work / f"results/representations/{BROKEN}/train.jsonl").read_text().splitlines()]
+    # the token counts of the length filter belong to the unbroken pairs: drop them
+    return [{k: v for k, v in r.items() if k not in ("tokens", "loss_tokens", "fix_tokens")} for r in rows]
+
+
+@NOT_YET
+def test_breaking_a_training_stage_lowers_the_count(tiny_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Two test-only breaks of the BROKEN recipe's training, each against the pipeline's own
+    count for that recipe: (1) training prompts built in another recipe's inference style
+    (nofim's IR4) while inference keeps BROKEN's own; (2) the loss on the prompt instead of the
+    completion."""
+    from fimrepair import finetune
+    from fimrepair.fim import sentinels
+    from fimrepair.prompts import inference_prompt
+
+    summary = pd.read_csv(tiny_run / "results/analysis/summary.tsv", sep="\t").set_index("model")
+    intact = int(summary.loc[BROKEN, "plausible"])
+    config = _merged_config(tiny_run)
+    st = sentinels(config["base_model"]["sentinels"])
+
+    rows = {r["row_id"]: r for r in pd.read_parquet(tiny_run / "results/data/train.parquet").to_dict("records")}
+    pairs = _pipeline_pairs(tiny_run)
+    other_style = config["models"]["nofim"]["prompt"]
+    assert other_style != config["models"][BROKEN]["prompt"]
+    mismatched = [{**p, "prompt": inference_prompt(rows[p["row_id"]], other_style, st)} for p in pairs]
+    assert all(m["prompt"] != p["prompt"] for m, p in zip(mismatched, pairs))
+    count_mismatched = _plausible_after_training(tiny_run, mismatched, tmp_path / "mismatched")
+
+    real = finetune.tokenize_examples
+
+    def loss_on_prompt(tokenizer, pairs, max_length):
+        rows, dropped = real(tokenizer, pairs, max_length)
+        return [{**r, "completion_mask": [1 - m for m in r["completion_mask"]]} for r in rows], dropped
+
+    monkeypatch.setattr(finetune, "tokenize_examples", loss_on_prompt)
+    count_prompt_loss = _plausible_after_training(tiny_run, pairs, tmp_path / "prompt_loss")
+    monkeypatch.undo()
+
+    print(f"{BROKEN}: intact {intact}, prompts in {other_style} style {count_mismatched}, loss on the prompt {count_prompt_loss}")
+    assert count_mismatched <= intact - BREAK_DROP, (intact, count_mismatched)
+    assert count_prompt_loss <= intact - BREAK_DROP, (intact, count_prompt_loss)
