@@ -139,11 +139,18 @@ def strip_blank_lines(code: str) -> str:
 
 
 _WS = re.compile(r"\s+")
+# A literal (text block, string, char; an unterminated one runs to the end of its line/text)
+# or a run of whitespace outside literals. Comments are stripped before this is applied, so a
+# quote here opens a literal.
+_LITERAL_OR_WS = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?|(\s+)')
 
 
 def normalize(code: str) -> str:
-    """Comment-free, whitespace-collapsed text: the form compared for an exact match."""
-    return collapse_whitespace(strip_comments(code))
+    """Comment-free text with every run of whitespace OUTSIDE string, char and text-block
+    literals one space, stripped: the form compared for an exact match and the identity of a
+    candidate for deduplication and the verdict cache. Whitespace inside a literal is part of
+    the program (``"a  b"`` and ``"a b"`` are different candidates) and is kept verbatim."""
+    return _LITERAL_OR_WS.sub(lambda m: " " if m.group(1) is not None else m.group(0), strip_comments(code)).strip()
 
 
 def collapse_whitespace(code: str) -> str:

@@ -45,12 +45,12 @@ from typing import Any
 
 from fimrepair.benchmark import TEST_DIR, Bug, splice
 from fimrepair.validate import sandbox
-from fimrepair.validate.fresh import compile_java_class, default_jars
-from fimrepair.validate.verdict import Status, Verdict
+from fimrepair.validate.fresh import compile_java_class, default_jars, jars_digest, jdk_version
+from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 WORKER_CLASS = "ValidationWorker"
-#: Bumped whenever the worker's semantics change (part of the result-cache key).
-ENGINE_VERSION = "engine-1"
+#: Bumped whenever the worker's semantics change (part of the result-cache key: :meth:`Engine.verdict_settings`).
+ENGINE_VERSION = "engine-2"
 STDERR_TAIL = 4096
 #: C1 only: a worker lives for a few hundred compilations, and C2 compiling javac's hot code
 #: costs more CPU than it saves (measured: half the CPU per candidate on HumanEval-Java). The
@@ -249,8 +249,9 @@ class Engine:
     invisible to workers under ``namespaces`` (default: the benchmark root and the current
     directory). Leftover candidate threads are interrupted and, where the JDK still allows it
     (<= 19), stopped; a worker whose threads all died keeps serving unless
-    ``replace_after_stopped_threads`` (a thread that survives always taints the worker). Use as
-    a context manager, or call :meth:`close`.
+    ``replace_after_stopped_threads`` (a thread that survives always taints the worker).
+    ``java_level``: the Java release candidates and tests are compiled at (``javac --release``);
+    None = the installed JDK's default. Use as a context manager, or call :meth:`close`.
     """
 
     def __init__(
@@ -270,6 +271,7 @@ class Engine:
         start_timeout_s: float = 120,
         jvm_options: Sequence[str] = DEFAULT_JVM_OPTIONS,
         replace_after_stopped_threads: bool = False,
+        java_level: int | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
@@ -291,6 +293,7 @@ class Engine:
         self.start_timeout_s = float(start_timeout_s)
         self.jvm_options = list(jvm_options)
         self.replace_after_stopped_threads = bool(replace_after_stopped_threads)
+        self.java_level = None if java_level is None else int(java_level)
         self.sandbox_level = globals()["sandbox"].probe(sandbox)
         default_hide = [self.benchmark_root, Path.cwd()]
         self.hide = [Path(h).resolve() for h in (default_hide if hide is None else hide)]
@@ -385,6 +388,24 @@ class Engine:
             "test_source": test_src,
             "test_key": hashlib.sha256(test_src.encode("utf-8", "surrogatepass")).hexdigest(),
             "timeout_ms": int(self.per_candidate_timeout_s * 1000),
+            "release": self.java_level,
+        }
+
+    def verdict_settings(self) -> dict[str, Any]:
+        """Everything besides the bug and the candidate that can change a verdict (part of the
+        result-cache key): the engine's version, its limits, JVM options and heap, the Java
+        level, the JDK, the jars and the sandbox level (network access changes verdicts).
+        Worker recycling and thread policies are not here: by design they never change one."""
+        return {
+            "engine": ENGINE_VERSION,
+            "per_candidate_timeout_s": self.per_candidate_timeout_s,
+            "compile_grace_s": self.compile_grace_s,
+            "heap_mb": self.heap_mb,
+            "jvm_options": list(self.jvm_options),
+            "java_level": self.java_level,
+            "jdk": jdk_version(self.java, self.javac),
+            "jars": jars_digest(self.jars),
+            "sandbox": self.sandbox_level,
         }
 
     def validate(self, bug: Bug, function: str) -> Verdict:
@@ -430,10 +451,11 @@ class Engine:
             err = str(msg.get("message"))
             self._retire(w)
             return Verdict(Status.CRASH, message=f"validation worker fault: {err}", test_s=wall), False
+        status, failing_test, message = report_outcome(msg)
         verdict = Verdict(
-            Status(msg["status"]),
-            failing_test=msg.get("failing_test"),
-            message=msg.get("message"),
+            status,
+            failing_test=failing_test,
+            message=message,
             compile_s=float(msg.get("compile_ms") or 0) / 1000,
             test_s=float(msg.get("test_ms") or 0) / 1000,
         )

@@ -23,7 +23,7 @@ protocol beside it.
 from __future__ import annotations
 
 import dataclasses
-
+import functools
 import hashlib
 import json
 import os
@@ -37,9 +37,14 @@ import time
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from fimrepair.benchmark import Bug, splice
-from fimrepair.validate.verdict import Status, Verdict
+from fimrepair.validate.verdict import Status, Verdict, report_outcome
+
+#: Bumped whenever this validator's semantics change (part of the result-cache key:
+#: :meth:`FreshValidator.verdict_settings`).
+FRESH_VERSION = "fresh-2"
 
 SHARE_JAVA = Path("/usr/share/java")
 #: Jars a HumanEval-Java test run needs on Java 17: JUnit 4 + Hamcrest, JAXB (STRING_TO_MD5)
@@ -60,6 +65,31 @@ OUTPUT_READ_CAP = 8192
 def default_jars() -> list[Path]:
     """The default jars (:data:`DEFAULT_JAR_NAMES` under /usr/share/java) that exist here."""
     return [SHARE_JAVA / name for name in DEFAULT_JAR_NAMES if (SHARE_JAVA / name).is_file()]
+
+
+@functools.cache
+def jdk_version(java: str, javac: str) -> str:
+    """``java -version`` and ``javac -version`` as they print them: the JDK that decides verdicts."""
+    out = []
+    for cmd in ([java, "-version"], [javac, "-version"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        out.append((proc.stdout + proc.stderr).strip())
+    return "\n".join(out)
+
+
+@functools.cache
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def jars_digest(jars: Sequence[Path]) -> list[list[str]]:
+    """``[name, sha256]`` of each jar on the test classpath, in order (hashed once per file
+    version): another JUnit or Rhino can change a verdict."""
+    out = []
+    for jar in jars:
+        st = Path(jar).stat()
+        out.append([Path(jar).name, _file_digest(str(jar), st.st_size, st.st_mtime_ns)])
+    return out
 
 
 def runner_source() -> str:
@@ -201,7 +231,9 @@ class FreshValidator:
 
     ``per_candidate_timeout_s`` bounds the test run (and, separately, the compilation); it
     should exceed the JUnit timeouts of one failing test (3 s in HumanEval-Java), as the runner
-    stops at the first failure. Thread-safe: every call uses its own temporary directory.
+    stops at the first failure. ``java_level``: the Java release to compile at (``javac
+    --release``); None = the installed JDK's default. Thread-safe: every call uses its own
+    temporary directory.
     """
 
     def __init__(
@@ -212,6 +244,7 @@ class FreshValidator:
         java: str = "java",
         javac: str = "javac",
         compile_timeout_s: float | None = None,
+        java_level: int | None = None,
     ) -> None:
         self.benchmark_root = Path(benchmark_root)
         self.jars = [Path(j) for j in (default_jars() if jars is None else jars)]
@@ -225,6 +258,7 @@ class FreshValidator:
                 raise FileNotFoundError(f"FreshValidator: {tool!r} not found on PATH")
         self.java = java
         self.javac = javac
+        self.java_level = None if java_level is None else int(java_level)
         self._runner_dir: Path | None = None
         self._lock = threading.Lock()
 
@@ -245,6 +279,21 @@ class FreshValidator:
 
     javac_options: tuple[str, ...] = JAVAC_OPTIONS
 
+    def verdict_settings(self) -> dict[str, Any]:
+        """Everything besides the bug and the candidate that can change a verdict (part of the
+        result-cache key): this validator's version, its limits, javac and JVM options, the Java
+        level, the JDK and the jars."""
+        return {
+            "engine": f"{FRESH_VERSION}:{type(self).__name__}",
+            "per_candidate_timeout_s": self.per_candidate_timeout_s,
+            "compile_timeout_s": self.compile_timeout_s,
+            "javac_options": list(self.javac_options),
+            "jvm_options": list(JVM_OPTIONS),
+            "java_level": self.java_level,
+            "jdk": jdk_version(self.java, self.javac),
+            "jars": jars_digest(self.jars),
+        }
+
     def validate(self, bug: Bug, function: str) -> Verdict:
         if function is None or not str(function).strip():
             return Verdict(Status.UNCOMPILABLE, message="empty candidate")
@@ -255,7 +304,8 @@ class FreshValidator:
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
                 (work / rel).write_text(text, encoding="utf-8")
             (work / "out").mkdir()
-            compile_cmd = [self.javac, *self.javac_options, "-d", "out", "-cp", os.pathsep.join(map(str, self.jars)), str(buggy_rel), str(test_rel)]
+            release = [] if self.java_level is None else ["--release", str(self.java_level)]
+            compile_cmd = [self.javac, *self.javac_options, *release, "-d", "out", "-cp", os.pathsep.join(map(str, self.jars)), str(buggy_rel), str(test_rel)]
             t0 = time.monotonic()
             code = _run_limited(compile_cmd, work, work / "javac.out", work / "javac.err", self.compile_timeout_s)
             compile_s = time.monotonic() - t0
@@ -294,7 +344,8 @@ class FreshValidator:
                 payload = None
         if payload is None or payload.get("status") not in (Status.PLAUSIBLE.value, Status.FAILING.value):
             return Verdict(Status.CRASH, message=_crash_message(code, work))
-        return Verdict(Status(payload["status"]), failing_test=payload.get("failing_test"), message=payload.get("message"))
+        status, failing_test, message = report_outcome(payload)
+        return Verdict(status, failing_test=failing_test, message=message)
 
 
 _JUNITCORE_FAILURE = re.compile(r"^1\) (\S+)\((\S+)\)", re.M)
