@@ -39,6 +39,11 @@ class TrainSpec:
     bf16: bool = False
     load_in_4bit: bool = False
 
+    # Checkpoints (resumable fine-tuning): every save_steps optimiser steps (0 = never), the
+    # last keep_checkpoints kept. Not part of the checkpoint fingerprint.
+    save_steps: int = 100
+    keep_checkpoints: int = 2
+
 
 @dataclass(frozen=True)
 class Recipe:
