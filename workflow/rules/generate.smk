@@ -19,11 +19,12 @@ rule generate:
         sentinels=config["base_model"]["sentinels"],
         decoding=config["generation"],
         seed=config["seed"],
+        allow_cpu=config["compute"]["allow_cpu"],
     threads: 1
     resources:
         gpu=1,
     conda:
-        "../../envs/ml.yaml"
+        "../../envs/gpu.yaml"
     script:
         "../scripts/generate.py"
 

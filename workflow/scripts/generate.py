@@ -12,4 +12,5 @@ with logged(snakemake.log[0], snakemake.threads):
         sentinels=p.sentinels,
         decoding=p.decoding,
         seed=p.seed,
+        allow_cpu=p.allow_cpu,
     )
