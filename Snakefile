@@ -22,7 +22,8 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/paper.smk"
 
 
-# Cheap or network-bound rules run where Snakemake runs (compute nodes may lack internet).
+# Cheap or network-bound rules run where Snakemake runs (compute nodes may lack internet):
+# the downloads fetch everything the cluster jobs need, which then run offline.
 localrules:
     all,
     models,
@@ -31,6 +32,7 @@ localrules:
     data_synthetic,
     benchmark_tiny,
     benchmark_download,
+    data_download,
     benchmark_bugs,
     model_download,
     adapter_download,

@@ -90,3 +90,24 @@ def test_every_rule_logged(tiny_run: Path):
     logs = list((tiny_run / "logs").rglob("*.log"))
     assert len(logs) >= 20
     assert any("pre-training tiny model" in p.read_text() for p in logs)  # tqdm progress reaches the log
+
+
+def test_gpu_stages_keep_checkpoints_and_refuse_the_cpu_unless_configured(tiny_run: Path):
+    """LAST in this module: it reruns (and fails) a fine-tune in the finished run."""
+    for recipe in ("nofim", "fim", "fim_psm"):
+        kept = sorted(p.name for p in (tiny_run / "results/checkpoints" / recipe).glob("checkpoint-*"))
+        assert kept == ["checkpoint-30", "checkpoint-40"], (recipe, kept)  # save_steps 10, last two of 40 steps
+    assert not list((tiny_run / "results/generate").rglob("*.partial"))
+    train_log = (tiny_run / "logs/finetune/nofim/train.log").read_text()
+    assert "running on the CPU on purpose (compute.allow_cpu is true)" in train_log and "torch " in train_log
+
+    gpu_only = tiny_run / "gpu-only.yaml"
+    gpu_only.write_text("compute:\n  allow_cpu: false\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config.tiny.yaml", str(gpu_only), "--forcerun", "finetune", "--", "results/finetune/nofim/adapter"],
+        cwd=tiny_run, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode != 0
+    refused = (tiny_run / "logs/finetune/nofim/train.log").read_text()
+    assert "finetune nofim: CUDA is not usable" in refused and "compute.allow_cpu: true" in refused
+    assert "RESUMING" not in refused and "training from step 0" not in refused  # stopped before training

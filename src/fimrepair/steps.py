@@ -7,6 +7,7 @@ The scripts in ``workflow/scripts/`` only unpack Snakemake's object and call one
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io as _io
 import json
 import logging
@@ -25,14 +26,20 @@ log = logging.getLogger("fimrepair")
 
 
 @contextlib.contextmanager
-def logged(log_path: str | Path, threads: int = 1) -> Iterator[None]:
+def logged(log_path: str | Path, threads: int = 1, offline: bool = True) -> Iterator[None]:
     """Send logging, warnings, stdout and stderr (tqdm progress included) to ``log_path``.
 
     ``threads`` caps the math libraries (torch reads OMP_NUM_THREADS when it is imported, which
-    happens inside the step); a value already in the environment wins.
+    happens inside the step); a value already in the environment wins. ``offline`` (every rule
+    but the downloads, which run on the submit host) sets the hub libraries' offline variables:
+    a job on a compute node without internet uses only what the download rules fetched.
     """
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, threads)))
+    if offline:
+        from fimrepair.compute import go_offline
+
+        go_offline()
     with open(log_path, "w", encoding="utf-8", buffering=1) as fh:
         handler = logging.StreamHandler(fh)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -205,11 +212,18 @@ def build_scratch_model(
 
 
 def download_hub(out_dir: str | Path, *, repo_id: str, revision: str, repo_type: str = "model") -> None:
-    """Download a hub snapshot at ``revision`` and record the commit it resolved to."""
+    """Download the files the pipeline reads (:mod:`fimrepair.hub`) of a hub repository at
+    ``revision``, and record the commit it resolved to."""
     from huggingface_hub import HfApi, snapshot_download
 
-    info = HfApi().repo_info(repo_id, revision=revision, repo_type=repo_type)
-    snapshot_download(repo_id, revision=info.sha, repo_type=repo_type, local_dir=str(out_dir))
+    from fimrepair.hub import dataset_files, model_files
+
+    api = HfApi()
+    info = api.repo_info(repo_id, revision=revision, repo_type=repo_type)
+    names = api.list_repo_files(repo_id, revision=info.sha, repo_type=repo_type)
+    wanted = dataset_files(names) if repo_type == "dataset" else model_files(names)
+    log.info("%s@%s: fetching %d of %d files: %s", repo_id, info.sha, len(wanted), len(names), ", ".join(wanted))
+    snapshot_download(repo_id, revision=info.sha, repo_type=repo_type, local_dir=str(out_dir), allow_patterns=wanted)
     Path(out_dir, "REVISION").write_text(f"{repo_id}@{info.sha}\n")
     log.info("%s@%s resolved to %s", repo_id, revision, info.sha)
 
@@ -327,12 +341,28 @@ def _funnel_row(recipe: str, split_name: str, step: str, rows_in: int, rows_out:
     return {"dataset": f"recipe {recipe} ({split_name})", "step": step, "rows_in": rows_in, "rows_out": rows_out, "reason": reason}
 
 
-def finetune(model_dir: str | Path, recipe_json: str | Path, train_pairs: str | Path, eval_pairs: str | Path, out_dir: str | Path, out_loss: str | Path, out_counts: str | Path) -> None:
-    from fimrepair.finetune import train_lora
+def finetune(
+    model_dir: str | Path,
+    recipe_json: str | Path,
+    train_pairs: str | Path,
+    eval_pairs: str | Path,
+    out_dir: str | Path,
+    out_loss: str | Path,
+    out_counts: str | Path,
+    *,
+    checkpoint_dir: str | Path,
+    allow_cpu: bool = False,
+) -> None:
+    """Fine-tune one recipe on the GPU (the CPU only with ``allow_cpu``), resuming from a
+    matching checkpoint in ``checkpoint_dir``."""
+    from fimrepair.compute import require_device
     from fimrepair.recipe import Recipe
 
     recipe = Recipe.load(Path(recipe_json))
-    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_dir))
+    require_device(allow_cpu, f"finetune {recipe.name}")  # imports torch only: Unsloth can still come first
+    from fimrepair.finetune import train_lora
+
+    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_dir), checkpoint_dir=Path(checkpoint_dir))
     write_tsv(out_loss, curve, columns=["recipe", "step", "epoch", "loss", "split"])
     Path(out_counts).write_text(json.dumps({"recipe": recipe.name, **counts}, indent=2) + "\n")
 
@@ -352,17 +382,42 @@ def generate(
     decoding: Mapping[str, int],
     seed: int,
     token_ids: Mapping[str, int] | None = None,
+    allow_cpu: bool = False,
 ) -> None:
+    """Candidates of every bug on the GPU (the CPU only with ``allow_cpu``). Finished bugs go
+    to ``<out>.partial`` at once; a rerun resumes from it, and it is removed at the end."""
+    from fimrepair.compute import require_device
+
+    require_device(allow_cpu, f"generate {model_name}")
     import torch
 
     from fimrepair.fim import sentinels as get_sentinels
     from fimrepair.generate import DecodingSpec, generate_candidates, load_model
+    from fimrepair.io import ResumableJsonl, dir_identity
 
-    torch.manual_seed(seed)
-    st = get_sentinels(sentinels)
-    model, tokenizer = load_model(Path(model_dir), Path(adapter_dir) if adapter_dir else None, st, token_ids)
-    rows = generate_candidates(model, tokenizer, read_jsonl(bugs_jsonl), prompt_style, st, DecodingSpec(**decoding), model_name)
+    identity = {
+        "model_name": model_name,
+        "prompt_style": prompt_style,
+        "sentinels": sentinels,
+        "decoding": dict(decoding),
+        "seed": seed,
+        "base_model": dir_identity(model_dir),
+        "adapter": dir_identity(adapter_dir, hash_all=True) if adapter_dir else None,
+    }
+    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    partial_path = Path(str(out) + ".partial")
+    partial = ResumableJsonl(partial_path, fingerprint)
+    if partial.discarded:
+        log.warning("generate %s: discarded %s (%s)", model_name, partial_path, partial.discarded)
+    try:
+        torch.manual_seed(seed)
+        st = get_sentinels(sentinels)
+        model, tokenizer = load_model(Path(model_dir), Path(adapter_dir) if adapter_dir else None, st, token_ids)
+        rows = generate_candidates(model, tokenizer, read_jsonl(bugs_jsonl), prompt_style, st, DecodingSpec(**decoding), model_name, partial=partial)
+    finally:
+        partial.close()
     write_jsonl(out, rows)
+    partial_path.unlink()
 
 
 def write_skipped(out: str | Path, *, model_name: str, reason: str) -> None:

@@ -21,15 +21,6 @@ RECIPES = config["train"]
 BENCH = config["benchmark"]["name"]
 HAVE_LATEXMK = shutil.which("latexmk") is not None
 
-# Loading Megadiff from the hub downloads: keep it on the submit node (compute nodes may have
-# no internet).
-if config["data"]["source"] in ("hub", "hub_full"):
-
-    localrules:
-        data_prepare,
-
-
-
 wildcard_constraints:
     recipe="|".join(config["recipes"]) or "NONE",
     model="|".join(MODELS + SKIPPED_MODELS),
@@ -61,7 +52,13 @@ def training_data_file():
         return "resources/data/synthetic.parquet"
     if source == "local":
         return config["data"]["path"]
-    return []  # hub: loaded through `datasets` inside the rule
+    return "resources/data/megadiff"  # hub, hub_full: the train files, downloaded (data_download)
+
+
+def checkpoint_dir(wildcards):
+    """Fine-tuning checkpoints: outside the rule's outputs, which Snakemake deletes when a job
+    fails, so that a rerun resumes."""
+    return f"results/checkpoints/{wildcards.recipe}"
 
 
 def recipe_config(wildcards):

@@ -20,11 +20,12 @@ rule generate:
         decoding=config["generation"],
         seed=config["seed"],
         token_ids=config["base_model"]["token_ids"],
+        allow_cpu=config["compute"]["allow_cpu"],
     threads: 1
     resources:
         gpu=1,
     conda:
-        "../../envs/ml.yaml"
+        "../../envs/gpu.yaml"
     script:
         "../scripts/generate.py"
 
