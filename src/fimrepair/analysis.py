@@ -552,8 +552,10 @@ def table_results(summary: pd.DataFrame) -> str:
 
 
 def table_funnel(funnel: pd.DataFrame | Iterable[Mapping[str, Any]]) -> str:
-    """Data funnel table: rows in and out of every preparation step, with the reason."""
+    """Data funnel table: rows in and out of every preparation step, with the reason. The
+    recipes' eval-split funnels (``<recipe> (eval)``) stay in the TSV files, not in the paper."""
     df = funnel_frame(funnel)
+    df = df[~df["dataset"].astype(str).str.endswith("(eval)")]
     body, groups, last = [], [], None
     for i, (_, r) in enumerate(df.iterrows()):
         if last is not None and r["dataset"] != last:
@@ -592,9 +594,7 @@ def table_recipes(counts: Sequence[Mapping[str, Any]]) -> str:
     if not body:
         body = [[r"\multicolumn{6}{c}{no fine-tuned recipe in this configuration}"]]
     header = ["Recipe", "Rows", "Steps", "Loss tokens", "Fix tokens", "Rows per layout"]
-    note = (r"Loss tokens: every token with a loss (completion + EOS; for \texttt{plain} rows the fixed lines and the rest "
-            r"of the function). Fix tokens: those of the fixed lines (+ EOS where the completion ends there). One epoch.")
-    return _tabular("lrrrrl", header, body, note=note)
+    return _tabular("lrrrrl", header, body)
 
 
 def table_reproduction(summary: pd.DataFrame, model: str | None, label: str, plausible: int | None, exact: int | None, published_bugs: int = 162) -> str:

@@ -207,7 +207,11 @@ def build_scratch_model(
     from fimrepair.tinymodel import build_scratch_model as build
 
     corpus = sorted(set(pd.read_parquet(train_parquet)["fixed_function"]))
-    curve = build(Path(tokenizer_dir), corpus, get_sentinels(sentinels), TinyModelSpec(**spec), seed, Path(out_dir), token_ids)
+    model_spec = TinyModelSpec(**spec)
+    curve = build(Path(tokenizer_dir), corpus, get_sentinels(sentinels), model_spec, seed, Path(out_dir), token_ids)
+    Path(out_dir, "REVISION").write_text(
+        f"scratch Llama (hidden {model_spec.hidden_size}, {model_spec.num_layers} layers) around the tokenizer of {Path(tokenizer_dir).name}\n"
+    )
     write_tsv(out_loss, curve)
 
 
@@ -316,10 +320,10 @@ def training_pairs(
         matched = matched_row_ids(lengths, limits)
         for r in recipes:
             alone = sum(n <= limits[r.name] for n in lengths[r.name].values())
-            reason = f"prompt + completion + EOS > {limits[r.name]} tokens in this recipe (target tokenizer; dropped, not truncated)"
+            reason = f"longer than {limits[r.name]} tokens in this recipe (dropped, not truncated)"
             funnels[r.name].append(_funnel_row(r.name, split_name, "length", len(rows), alone, reason))
             others = ", ".join(x.name for x in recipes if x.name != r.name) or "none"
-            funnels[r.name].append(_funnel_row(r.name, split_name, "matched", alone, len(matched), f"too long in another recipe ({others}): every recipe trains on the same rows"))
+            funnels[r.name].append(_funnel_row(r.name, split_name, "matched", alone, len(matched), f"too long in another recipe ({others})"))
             kept[(r.name, split_name)] = [p for p in pairs[r.name] if p["row_id"] in matched]
             matched_rows.append({"recipe": r.name, "split": split_name, "rows": len(rows), "fit": alone, "matched": len(matched)})
     for r, out_dir in zip(recipes, out_dirs, strict=True):
@@ -487,6 +491,7 @@ def analyse(
     skipped_files: Sequence[str | Path] = (),
     reference_exact: int | None = None,
     reference_model: str | None = None,
+    generation: Mapping[str, int] | None = None,
 ) -> None:
     """Summaries, statistics, figures, tables and ``numbers.tex`` from all verdicts.
 
@@ -510,6 +515,8 @@ def analyse(
     revision_file = Path(model_dir, "REVISION") if model_dir else None
     revision = revision_file.read_text().strip() if revision_file and revision_file.is_file() else "tiny offline model"
     macros = {"ConfigName": config_name, "ModelRevision": revision, "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max())}
+    gen = {"num_beams": 10, "max_new_tokens": 256, **(generation or {})}
+    macros |= {"NumBeams": int(gen["num_beams"]), "MaxNewTokens": int(gen["max_new_tokens"])}
     recipe_counts = [json.loads(Path(f).read_text()) for f in counts_files]
     skipped = {Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files}
     reproduction = {"model": reference_model, "label": reference_label, "plausible": reference_plausible, "exact": reference_exact}

@@ -31,6 +31,7 @@ rule analysis:
         reference_label=config["analysis"]["reference_label"],
         reference_exact=config["analysis"]["reference_exact"],
         reference_model=config["analysis"]["reference_model"],
+        generation=config["generation"],
     conda:
         "../../envs/analysis.yaml"
     script:

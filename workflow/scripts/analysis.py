@@ -21,4 +21,5 @@ with logged(snakemake.log[0]):
         skipped_files=i.skipped,
         reference_exact=p.reference_exact,
         reference_model=p.reference_model,
+        generation=p.generation,
     )
