@@ -208,9 +208,9 @@ def test_tiny_configuration_completes_through_slurm(slurm_run):
     assert all(j["JobState"] == "COMPLETED" for j in jobs), [(j["JobId"], j["rule"], j["JobState"]) for j in jobs]
     # local rules (Snakefile `localrules:`) never became Slurm jobs
     assert not rules & {"all", "data_synthetic", "benchmark_tiny", "benchmark_bugs", "recipe", "generate_reference"}
-    assert len([j for j in jobs if j["rule"] == "finetune"]) == 3
-    assert len([j for j in jobs if j["rule"] == "generate"]) == 4
-    assert len([j for j in jobs if j["rule"] == "validate"]) == 6
+    assert len([j for j in jobs if j["rule"] == "finetune"]) == 4  # fim, fim_psm, nofim, repro
+    assert len([j for j in jobs if j["rule"] == "generate"]) == 5
+    assert len([j for j in jobs if j["rule"] == "validate"]) == 7
     assert "submitted with SLURM jobid" in result.stderr
 
 
@@ -232,7 +232,7 @@ def test_gpu_rules_requested_and_got_the_fake_gpus(slurm_run, cluster: SlurmClus
     # the real profile's sizes for the 6.7B model reached sbatch unchanged
     assert {mem_mb(j["MinMemoryNode"]) for j in finetune} == {96000} and {j["TimeLimit"] for j in finetune} == {"1-00:00:00"}
     assert {mem_mb(j["MinMemoryNode"]) for j in generate} == {64000} and {j["TimeLimit"] for j in generate} == {"08:00:00"}
-    assert {j["wildcards"] for j in finetune} == {"fim", "fim_psm", "nofim"}
+    assert {j["wildcards"] for j in finetune} == {"fim", "fim_psm", "nofim", "repro"}
 
 
 def mem_mb(value: str) -> int:
@@ -246,7 +246,7 @@ def _jsonl(path: Path) -> list[dict]:
 
 
 VERDICT_KEYS = ("bug_id", "rank", "status", "exact_match", "ast_match", "duplicate_of", "failing_test")
-RECIPES = ("nofim", "fim", "fim_psm")
+RECIPES = ("nofim", "fim", "fim_psm", "repro")
 UNTRAINED = ("base", "oracle", "identity")  # models whose candidates need no fine-tuning
 
 
