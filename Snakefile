@@ -20,6 +20,7 @@ include: "workflow/rules/generate.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/bundle.smk"
 
 
 # Cheap or network-bound rules run where Snakemake runs (compute nodes may lack internet):
@@ -29,6 +30,7 @@ localrules:
     models,
     results,
     paper,
+    bundle,
     data_synthetic,
     benchmark_tiny,
     benchmark_download,
@@ -38,6 +40,9 @@ localrules:
     adapter_download,
     recipe,
     generate_reference,
+    published_download,
+    published_tiny,
+    published_candidates,
 
 
 rule all:
@@ -58,3 +63,8 @@ rule results:
 rule paper:
     input:
         paper_targets(),
+
+
+rule bundle:
+    input:
+        bundle_targets(),

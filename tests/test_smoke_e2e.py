@@ -18,6 +18,8 @@ import yaml
 from conftest import HUMANEVAL, REPO, SHARED, java_available
 
 TOKENIZER = SHARED / "deepseek-coder-tokenizer"
+QUIXBUGS = SHARED / "quixbugs-java"
+PUBLISHED = SHARED / "published-patches/repairllama/evaluation_humanevaljava_repairllama_ir4_or2_martin.jsonl"
 COPY = ["Snakefile", "config.yaml", "config.smoke.yaml", "workflow", "envs", "paper", "slurm"]
 GENERATED = ["base", "repro", "nofim", "fim", "fim_psm"]
 RECIPES = ["fim", "fim_psm", "nofim", "repro"]
@@ -27,6 +29,8 @@ pytestmark = [
     pytest.mark.shared,
     pytest.mark.skipif(not (HUMANEVAL / "src").is_dir(), reason=f"../shared/humaneval-java is absent ({HUMANEVAL})"),
     pytest.mark.skipif(not (TOKENIZER / "tokenizer.json").is_file(), reason=f"../shared/deepseek-coder-tokenizer is absent ({TOKENIZER})"),
+    pytest.mark.skipif(not (QUIXBUGS / "java_programs").is_dir(), reason=f"../shared/quixbugs-java is absent ({QUIXBUGS})"),
+    pytest.mark.skipif(not PUBLISHED.is_file(), reason=f"../shared/published-patches is absent ({PUBLISHED})"),
 ]
 
 
@@ -39,7 +43,10 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
         src = REPO / name
         (shutil.copytree if src.is_dir() else shutil.copy2)(src, work / name)
     # config.smoke.yaml names ../shared relative to the checkout; this copy lives elsewhere.
-    paths = {"base_model": {"tokenizer": str(TOKENIZER)}, "benchmark": {"root": str(HUMANEVAL)}}
+    smoke = yaml.safe_load((REPO / "config.smoke.yaml").read_text())
+    extra = [dict(b, root=str(QUIXBUGS)) for b in smoke["extra_benchmarks"]]
+    published = [dict(p, path=str(PUBLISHED)) for p in smoke["published"]]
+    paths = {"base_model": {"tokenizer": str(TOKENIZER)}, "benchmark": {"root": str(HUMANEVAL)}, "extra_benchmarks": extra, "published": published}
     (work / "paths.yaml").write_text(yaml.safe_dump(paths))
     result = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config.smoke.yaml", "paths.yaml"],
@@ -56,10 +63,10 @@ def test_162_bugs_per_model_and_the_reference_models(smoke_run: Path):
     assert set(summary["bugs"]) == {162}
     assert summary.loc["oracle", "plausible"] == 162 and summary.loc["oracle", "exact"] == 162
     assert summary.loc["identity", "plausible"] == 0
-    bugs = [json.loads(line)["bug_id"] for line in (smoke_run / "results/benchmark/bugs.jsonl").read_text().splitlines()]
+    bugs = [json.loads(line)["bug_id"] for line in (smoke_run / "results/benchmark/humaneval-java/bugs.jsonl").read_text().splitlines()]
     assert len(bugs) == 162 and "FIND_MAX" not in bugs
     for model in GENERATED:
-        rows = [json.loads(line) for line in (smoke_run / f"results/validate/{model}/verdicts.jsonl").read_text().splitlines()]
+        rows = [json.loads(line) for line in (smoke_run / f"results/validate/humaneval-java/{model}/verdicts.jsonl").read_text().splitlines()]
         assert sorted({r["bug_id"] for r in rows}) == sorted(bugs)
         assert len(rows) == 10 * 162, model  # beam 10, 10 candidates a bug
 
@@ -88,12 +95,12 @@ def test_the_real_tokenizer_is_the_one_every_stage_used(smoke_run: Path):
     assert (model_dir / "tokenizer.json").read_bytes() == (TOKENIZER / "tokenizer.json").read_bytes()
     config = json.loads((model_dir / "config.json").read_text())
     assert config["vocab_size"] == 32256 and config["architectures"] == ["LlamaForCausalLM"]
-    prompt = json.loads((smoke_run / "results/generate/repro/candidates.jsonl").read_text().splitlines()[0])["prompt"]
+    prompt = json.loads((smoke_run / "results/generate/humaneval-java/repro/candidates.jsonl").read_text().splitlines()[0])["prompt"]
     assert prompt.startswith("<｜fim▁begin｜>") and "\n// buggy code\n" in prompt and prompt.endswith("<｜fim▁end｜>")
 
 
 def test_the_seed_adapter_is_planned_skipped_and_said_so_in_the_paper(smoke_run: Path):
-    reason = (smoke_run / "results/generate/seed_recipe/SKIPPED.txt").read_text()
+    reason = (smoke_run / "results/generate/humaneval-java/seed_recipe/SKIPPED.txt").read_text()
     assert "hub weights" in reason
     generated = smoke_run / "results/paper/generated"
     assert "seed" in (generated / "skipped.tex").read_text() and "hub weights" in (generated / "skipped.tex").read_text()
@@ -103,3 +110,20 @@ def test_the_seed_adapter_is_planned_skipped_and_said_so_in_the_paper(smoke_run:
     assert all(r.replace("_", r"\_") in recipes for r in RECIPES)
     if shutil.which("latexmk"):
         assert (smoke_run / "results/paper/main.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_quixbugs_is_evaluated_with_its_own_tables(smoke_run: Path):
+    summary = pd.read_csv(smoke_run / "results/analysis/quixbugs/summary.tsv", sep="\t").set_index("model")
+    assert set(summary["bugs"]) == {40}
+    assert summary.loc["oracle", "plausible"] == 40 and summary.loc["identity", "plausible"] == 0
+    assert set(GENERATED) <= set(summary.index)
+    section = (smoke_run / "results/paper/generated/benchmarks.tex").read_text()
+    assert "quixbugs" in section and "humaneval-java" in section and "Java level 8" in section
+
+
+def test_the_published_set_is_revalidated_beside_its_claims(smoke_run: Path):
+    row = pd.read_csv(smoke_run / "results/analysis/published.tsv", sep="\t").set_index("system").loc["repairllama_ir4_or2"]
+    assert (row["claimed_plausible"], row["claimed_exact"], row["claimed_candidates"]) == (118, 75, 1620)
+    assert (row["plausible"], row["plausible_jdk"], row["agree"], row["java_level"]) == (125, 125, 1509, 8)
+    summary = pd.read_csv(smoke_run / "results/analysis/humaneval-java/summary.tsv", sep="\t").set_index("model")
+    assert summary.loc["repairllama_ir4_or2", "plausible"] == 125

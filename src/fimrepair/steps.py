@@ -84,7 +84,7 @@ def prepare_data(
     hub_id: str | None = None,
     revision: str | None = None,
     path: str | None = None,
-    bugs_jsonl: str | Path | None = None,
+    bugs_jsonl: str | Path | Sequence[str | Path] | None = None,
     out_contaminated: str | Path | None = None,
     remove_blank_lines: bool = True,
     decontamination: Mapping[str, Any] | None = None,
@@ -103,7 +103,8 @@ def prepare_data(
     contaminated: list[dict[str, Any]] = []
     if bugs_jsonl is not None:
         settings = {"threshold": 0.8, "ngram": 5, **(decontamination or {})}
-        bugs = read_jsonl(bugs_jsonl)
+        bug_files = [bugs_jsonl] if isinstance(bugs_jsonl, (str, Path)) else list(bugs_jsonl)
+        bugs = [row for f in bug_files for row in read_jsonl(f)]
         examples, counts, contaminated = decontaminate(examples, bugs, threshold=float(settings["threshold"]), ngram=int(settings["ngram"]))
         funnel.add_step("decontaminate exact", f"{EXACT} ({len(bugs)} bugs)", counts[EXACT])
         funnel.add_step("decontaminate near", f"{NEAR} (token {settings['ngram']}-gram Jaccard >= {settings['threshold']})", counts[NEAR])
@@ -155,18 +156,35 @@ def extract_benchmark(
     exclude: Sequence[str],
     out_crosscheck: str | Path | None = None,
     remove_blank_lines: bool = False,
+    kind: str = "humaneval-java",
+    out_settings: str | Path | None = None,
+    java_level: int | str | None = "declared",
 ) -> None:
-    """Bug records of the configured subset, and the cross-check against the benchmark's own
-    metadata (``humaneval_loc.txt``, ``humaneval-java-sf.json``) where it has them."""
-    from fimrepair.benchmark import crosscheck, extract_bugs
+    """Bug records of the configured subset, the cross-check against the benchmark's own
+    metadata where it has any, and its settings (``settings.json``: the Java level candidates
+    compile at, declared and used, the validation heap and the tests' own timeout)."""
+    from fimrepair.benchmarks import open_benchmark
 
-    bugs = extract_bugs(Path(root), name, include, exclude, remove_blank_lines=remove_blank_lines)
+    bench = open_benchmark(kind, Path(root), name)
+    bugs = bench.extract_bugs(include, exclude, remove_blank_lines=remove_blank_lines)
     write_jsonl(out, (b.to_dict() for b in bugs))
     if out_crosscheck is not None:
-        rows = crosscheck(Path(root), bugs)
+        rows = bench.crosscheck(bugs)
         write_tsv(out_crosscheck, rows, columns=["bug_id", "check", "status", "detail"])
         unexpected = [r for r in rows if r["status"] == "unexpected"]
         log.info("%s: cross-check %d rows, %d known upstream errors, %d unexpected", name, len(rows), sum(r["status"] == "known-upstream-error" for r in rows), len(unexpected))
+    if out_settings is not None:
+        settings = {
+            "benchmark": name,
+            "kind": kind,
+            "bugs": len(bugs),
+            "java_level": bench.java_level(java_level),
+            "java_level_setting": java_level,
+            "declared_java_level": bench.declared_java_level(),
+            "heap_mb": bench.heap_mb,
+            "test_timeout_ms": bench.test_timeout_ms,
+        }
+        Path(out_settings).write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log.info("%s: %d bugs extracted from %s", name, len(bugs), root)
 
 
@@ -447,23 +465,32 @@ def validate(
     workers: int,
     cache_dir: str | Path | None = None,
     engine: str = "engine",
+    kind: str = "humaneval-java",
+    java_level: int | str | None = "declared",
 ) -> None:
     """Verdicts of every candidate: the persistent sandboxed engine (``engine="fresh"``: a fresh
     javac + java per candidate), deduplicated, with the on-disk verdict cache ``cache_dir`` (a
-    killed run resumes without validating anything twice)."""
+    killed run resumes without validating anything twice). The benchmark of ``kind`` gives the
+    support classes, the heap and (``java_level`` = ``"declared"``) the Java level."""
     from fimrepair.benchmark import Bug
+    from fimrepair.benchmarks import open_benchmark
     from fimrepair.validate import Engine, FreshValidator, VerdictCache
     from fimrepair.validate.run import validate_candidates
+
+    bench = open_benchmark(kind, Path(benchmark_root))
+    level = bench.java_level(java_level)
+    support = bench.support_sources()
+    log.info("validate: benchmark kind %s, Java level %s", kind, level if level is not None else "of the JDK")
 
     bugs = [Bug.from_dict(row) for row in read_jsonl(bugs_jsonl)]
     rows = read_jsonl(candidates_jsonl)
     cache = VerdictCache(cache_dir) if cache_dir else None
     stats: dict[str, int] = {}
     if engine == "fresh":
-        validator = FreshValidator(Path(benchmark_root), per_candidate_timeout_s=per_candidate_timeout_s)
+        validator = FreshValidator(Path(benchmark_root), per_candidate_timeout_s=per_candidate_timeout_s, java_level=level, support_sources=support)
         verdicts = validate_candidates(bugs, rows, validator, workers=workers, cache=cache, stats=stats)
     else:
-        with Engine(Path(benchmark_root), workers=workers, per_candidate_timeout_s=per_candidate_timeout_s) as eng:
+        with Engine(Path(benchmark_root), workers=workers, per_candidate_timeout_s=per_candidate_timeout_s, java_level=level, heap_mb=bench.heap_mb, support_sources=support) as eng:
             verdicts = validate_candidates(bugs, rows, eng, workers=workers, cache=cache, stats=stats)
             log.info("validation engine: sandbox %s, %s", eng.sandbox_level, dict(eng.stats))
     log.info("validate: %d candidate rows, %s", len(verdicts), stats)
@@ -492,8 +519,10 @@ def analyse(
     reference_exact: int | None = None,
     reference_model: str | None = None,
     generation: Mapping[str, int] | None = None,
+    settings_json: str | Path | None = None,
 ) -> None:
-    """Summaries, statistics, figures, tables and ``numbers.tex`` from all verdicts.
+    """Summaries, statistics, figures, tables and ``numbers.tex`` from all verdicts of the
+    primary benchmark (``settings_json``: its settings, for the Java level macro).
 
     Fails (after writing the tables) when the reference models are not at 100% / 0%.
     """
@@ -517,6 +546,8 @@ def analyse(
     macros = {"ConfigName": config_name, "ModelRevision": revision, "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max())}
     gen = {"num_beams": 10, "max_new_tokens": 256, **(generation or {})}
     macros |= {"NumBeams": int(gen["num_beams"]), "MaxNewTokens": int(gen["max_new_tokens"])}
+    if settings_json is not None:
+        macros["JavaLevel"] = analysis.java_level_text(json.loads(Path(settings_json).read_text())["java_level"])
     recipe_counts = [json.loads(Path(f).read_text()) for f in counts_files]
     skipped = {Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files}
     reproduction = {"model": reference_model, "label": reference_label, "plausible": reference_plausible, "exact": reference_exact}
@@ -526,6 +557,134 @@ def analyse(
     )
     analysis.check_references(summary, verdicts)
     log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
+
+
+def analyse_benchmark(
+    verdict_files: Sequence[str | Path],
+    bugs_jsonl: str | Path,
+    out_summary: str | Path,
+    out_pairwise: str | Path,
+    out_table: str | Path,
+    out_figure: str | Path,
+    *,
+    models: Sequence[str],
+) -> None:
+    """One benchmark's summary, pairwise tests, results table and figure (every evaluated
+    model and the published sets for it); fails when the reference models are off."""
+    import pandas as pd
+
+    from fimrepair import analysis
+
+    verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
+    n_bugs = len(read_jsonl(bugs_jsonl))
+    real = [m for m in models if m not in analysis.REFERENCE_MODELS]
+    summary = analysis.summarise(verdicts, n_bugs, models=real)
+    pairs = analysis.pairwise(verdicts, real, n_bugs)
+    summary.to_csv(out_summary, sep="\t", index=False)
+    pairs.to_csv(out_pairwise, sep="\t", index=False)
+    Path(out_table).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_table).write_text(analysis.table_benchmark(summary), encoding="utf-8")
+    analysis.fig_fixed(summary, out_figure)
+    analysis.check_references(summary, verdicts)
+    log.info("benchmark analysis: %d models on %d bugs", len(summary), n_bugs)
+
+
+def benchmarks_section(settings_files: Sequence[str | Path], tables: Sequence[str | Path], figures: Sequence[str | Path], out_tex: str | Path) -> None:
+    """The paper's per-benchmark section (:func:`fimrepair.analysis.text_benchmarks`); table and
+    figure paths are written relative to the paper's folder (the parent of ``generated/``)."""
+    from fimrepair import analysis
+
+    base = Path(out_tex).parent.parent
+    entries = []
+    for settings, table, figure in zip(settings_files, tables, figures, strict=True):
+        info = json.loads(Path(settings).read_text())
+        rel = lambda p: Path(p).resolve().relative_to(base.resolve()).as_posix()  # noqa: E731
+        entries.append({"name": info["benchmark"], "bugs": info["bugs"], "java_level": info["java_level"], "table": rel(table), "figure": rel(figure)})
+    Path(out_tex).write_text(analysis.text_benchmarks(entries), encoding="utf-8")
+
+
+def download_published(out: str | Path, url: str) -> None:
+    """Fetch a published patch file (a pinned URL) and record where it came from."""
+    log.info("downloading %s", url)
+    with urllib.request.urlopen(url, timeout=300) as response:  # noqa: S310 - configured URL
+        payload = response.read()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_bytes(payload)
+    Path(str(out) + ".source").write_text(f"{url}\nsha256 {hashlib.sha256(payload).hexdigest()}\n")
+
+
+def make_tiny_published(bugs_jsonl: str | Path, out: str | Path) -> None:
+    """A small published patch file in RepairLLaMA's format for the tiny configuration, made
+    from the benchmark's own bugs (:func:`fimrepair.published.tiny_published_rows`)."""
+    from fimrepair.published import tiny_published_rows
+
+    write_jsonl(out, tiny_published_rows(read_jsonl(bugs_jsonl)))
+
+
+def convert_published(published: str | Path, out: str | Path, *, system: str, benchmark: str) -> None:
+    """A published patch file to the candidates format (the authors' verdicts kept)."""
+    from fimrepair.published import convert
+
+    rows = convert(read_jsonl(published), system, benchmark, where=str(published))
+    write_jsonl(out, rows)
+    log.info("%s: %d bugs, %d candidates from %s", system, len(rows), sum(len(r["candidates"]) for r in rows), published)
+
+
+def analyse_published(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path, out_tex: str | Path) -> list[dict[str, Any]]:
+    """The published-patch table: per system (``name``, ``label``, ``benchmark``, ``candidates``,
+    ``verdicts``, ``verdicts_jdk``, ``bugs``, ``settings``: file paths) its authors' claims beside
+    this pipeline's verdicts (:func:`fimrepair.published.compare`)."""
+    from fimrepair import analysis
+    from fimrepair.published import compare
+
+    rows = []
+    for s in systems:
+        bugs = read_jsonl(s["bugs"])
+        level = json.loads(Path(s["settings"]).read_text())["java_level"]
+        res = compare(read_jsonl(s["candidates"]), read_jsonl(s["verdicts"]), read_jsonl(s["verdicts_jdk"]), {b["bug_id"]: b["method_name"] for b in bugs})
+        row = {
+            "system": s["name"], "label": s.get("label") or s["name"], "benchmark": s["benchmark"], "java_level": level,
+            **{f"claimed_{k}": res["claimed"][k] for k in ("plausible", "exact", "compilable", "candidates")},
+            "plausible": res["ours"]["plausible"], "exact": res["ours"]["exact"], "compilable": res["ours"]["compilable"],
+            "plausible_jdk": res["ours_jdk"]["plausible"], "candidates": res["compared"], "agree": res["agree"],
+            "compile_agree": res["compile_agree"], "level_changed": res["level_changed"], "unstable": res["unstable"],
+            **{f"dis_{k}": v for k, v in res["disagreements"].items()},
+        }
+        log.info("published %s: claimed %s, here %s (JDK level: %s), agreement %d/%d, disagreements %s, examples %s",
+                 s["name"], res["claimed"], res["ours"], res["ours_jdk"], res["agree"], res["compared"], res["disagreements"], res["examples"])
+        rows.append(row)
+    write_tsv(out_tsv, rows, columns=list(rows[0]) if rows else list(analysis.PUBLISHED_COLUMNS))
+    Path(out_tex).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_tex).write_text(analysis.table_published(rows), encoding="utf-8")
+    return rows
+
+
+def write_bundle(members: Mapping[str, str | Path], model_dir: str | Path, out: str | Path, *, config: Mapping[str, Any]) -> None:
+    """The reviewer bundle (:mod:`fimrepair.bundle`): ``members`` (name -> file of this run),
+    the base model's ``REVISION`` (or what the analysis says without one), the configuration
+    and the environment."""
+    from fimrepair.bundle import make_bundle
+
+    revision = Path(model_dir, "REVISION")
+    with tempfile.TemporaryDirectory() as tmp:
+        rev = Path(tmp) / "REVISION"
+        rev.write_text(revision.read_text() if revision.is_file() else "tiny offline model\n")
+        sums = make_bundle({**{k: Path(v) for k, v in members.items()}, "model/REVISION": rev}, out, config=dict(config))
+    log.info("bundle %s: %d files, sha256 %s", out, len(sums), hashlib.sha256(Path(out).read_bytes()).hexdigest())
+
+
+def open_bundle(archive: str | Path, out_dir: str | Path, *, config: Mapping[str, Any], sha256: str | None = None) -> None:
+    """Unpack and check a reviewer bundle; its run's configuration must equal this one (the
+    ``reproduce`` key aside), else the error names the keys that differ."""
+    from fimrepair.bundle import BundleError, config_differences, unpack_bundle
+
+    sums = unpack_bundle(archive, out_dir, sha256=sha256)
+    bundled = json.loads(Path(out_dir, "config.json").read_text())
+    differ = config_differences(bundled, config)
+    if differ:
+        raise BundleError(f"{archive} was made with another configuration: keys {', '.join(differ)} differ (run with the bundled run's configuration files)")
+    env = json.loads(Path(out_dir, "environment.json").read_text())
+    log.info("bundle %s: %d files checked; made with Python %s, %s", archive, len(sums), env.get("python"), env.get("packages"))
 
 
 def build_paper(tex_sources: Sequence[str | Path], generated_dir: str | Path, out_pdf: str | Path, log_path: str | Path) -> None:

@@ -31,7 +31,7 @@ rule data_download:
 rule data_prepare:
     input:
         rows=training_data_file(),
-        bugs="results/benchmark/bugs.jsonl",
+        bugs=bug_files(),
     output:
         train="results/data/train.parquet",
         test="results/data/test.parquet",

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fimrepair.benchmark import TEST_DIR, Bug
+from fimrepair.benchmark import Bug, test_source_path
 from fimrepair.validate.verdict import Verdict
 
 CACHE_FORMAT = "fimrepair-verdict-cache-2"
@@ -41,7 +41,7 @@ TIME_DIGITS = 4
 def bug_version(benchmark_root: Path, bug: Bug) -> str:
     """Hash of the buggy class, the test class and the spliced span of ``bug``."""
     root = Path(benchmark_root)
-    test_rel = TEST_DIR.parent / (bug.test_class.replace(".", "/") + ".java")
+    test_rel = test_source_path(bug)
     h = hashlib.sha256()
     for part in (
         (root / bug.buggy_class).read_bytes(),

@@ -39,12 +39,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fimrepair.benchmark import Bug, splice
+from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 #: Bumped whenever this validator's semantics change (part of the result-cache key:
 #: :meth:`FreshValidator.verdict_settings`).
-FRESH_VERSION = "fresh-2"
+FRESH_VERSION = "fresh-3"
 
 SHARE_JAVA = Path("/usr/share/java")
 #: Jars a HumanEval-Java test run needs on Java 17: JUnit 4 + Hamcrest, JAXB (STRING_TO_MD5)
@@ -149,6 +149,36 @@ def compile_java_class(class_name: str, source: str, javac: str, jars: Sequence[
     return target
 
 
+def sources_digest(sources: dict[str, str]) -> str | None:
+    """sha256 of (path, text) pairs in path order; None when there are none."""
+    if not sources:
+        return None
+    h = hashlib.sha256()
+    for rel in sorted(sources):
+        h.update(hashlib.sha256(f"{rel}\0{sources[rel]}".encode("utf-8", "surrogatepass")).digest())
+    return h.hexdigest()
+
+
+def compile_support(sources: dict[str, str], javac: str, jars: Sequence[Path], java_level: int | None = None) -> Path:
+    """A new temporary directory with ``sources`` (relative path -> Java text: the classes a
+    benchmark's bugs and tests need besides the bug's class) compiled in one ``javac`` call at
+    ``java_level``. The caller removes it."""
+    out = Path(tempfile.mkdtemp(prefix="fimrepair-support-"))
+    with tempfile.TemporaryDirectory(prefix="fimrepair-support-src-") as tmp:
+        files = []
+        for rel, text in sorted(sources.items()):
+            (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / rel).write_text(text, encoding="utf-8")
+            files.append(rel)
+        release = [] if java_level is None else ["--release", str(java_level)]
+        cmd = [javac, "-nowarn", "-encoding", "UTF-8", *release, "-cp", os.pathsep.join(map(str, jars)), "-d", str(out), *files]
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        shutil.rmtree(out, ignore_errors=True)
+        raise RuntimeError(f"cannot compile the benchmark's support classes {files}:\n{proc.stdout}{proc.stderr}")
+    return out
+
+
 def compile_runner(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
     """The directory holding ``FailFastRunner.class``, compiling it on first use."""
     return compile_java_class(RUNNER_CLASS, runner_source(), javac, jars, cache_root)
@@ -232,8 +262,9 @@ class FreshValidator:
     ``per_candidate_timeout_s`` bounds the test run (and, separately, the compilation); it
     should exceed the JUnit timeouts of one failing test (3 s in HumanEval-Java), as the runner
     stops at the first failure. ``java_level``: the Java release to compile at (``javac
-    --release``); None = the installed JDK's default. Thread-safe: every call uses its own
-    temporary directory.
+    --release``); None = the installed JDK's default. ``support_sources``: the benchmark's
+    other classes (relative path -> text), compiled with every candidate. Thread-safe: every
+    call uses its own temporary directory.
     """
 
     def __init__(
@@ -245,7 +276,9 @@ class FreshValidator:
         javac: str = "javac",
         compile_timeout_s: float | None = None,
         java_level: int | None = None,
+        support_sources: dict[str, str] | None = None,
     ) -> None:
+        self.support_sources = dict(support_sources or {})
         self.benchmark_root = Path(benchmark_root)
         self.jars = [Path(j) for j in (default_jars() if jars is None else jars)]
         missing = [str(j) for j in self.jars if not j.is_file()]
@@ -272,8 +305,8 @@ class FreshValidator:
         """(patched class text, its relative path, test text, its relative path)."""
         buggy_rel = Path(bug.buggy_class)
         buggy_src = (self.benchmark_root / buggy_rel).read_text(encoding="utf-8")
-        patched = splice(buggy_src, bug.method_start, bug.method_end, function)
-        test_rel = Path("src/test/java") / (bug.test_class.replace(".", "/") + ".java")
+        patched = place(buggy_src, bug, function)
+        test_rel = Path(test_source_path(bug))
         test_src = (self.benchmark_root / test_rel).read_text(encoding="utf-8")
         return patched, buggy_rel, test_src, test_rel
 
@@ -292,20 +325,25 @@ class FreshValidator:
             "java_level": self.java_level,
             "jdk": jdk_version(self.java, self.javac),
             "jars": jars_digest(self.jars),
+            "support": sources_digest(self.support_sources),
         }
 
     def validate(self, bug: Bug, function: str) -> Verdict:
         if function is None or not str(function).strip():
             return Verdict(Status.UNCOMPILABLE, message="empty candidate")
-        patched, buggy_rel, test_src, test_rel = self._sources(bug, function)
+        try:
+            patched, buggy_rel, test_src, test_rel = self._sources(bug, function)
+        except PlacementError as err:
+            return Verdict(Status.UNCOMPILABLE, message=str(err))
+        support = {Path(rel): text for rel, text in self.support_sources.items()}
         with tempfile.TemporaryDirectory(prefix=f"fimrepair-{bug.bug_id}-", ignore_cleanup_errors=True) as tmp:
             work = Path(tmp)
-            for rel, text in ((buggy_rel, patched), (test_rel, test_src)):
+            for rel, text in ((buggy_rel, patched), (test_rel, test_src), *support.items()):
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
                 (work / rel).write_text(text, encoding="utf-8")
             (work / "out").mkdir()
             release = [] if self.java_level is None else ["--release", str(self.java_level)]
-            compile_cmd = [self.javac, *self.javac_options, *release, "-d", "out", "-cp", os.pathsep.join(map(str, self.jars)), str(buggy_rel), str(test_rel)]
+            compile_cmd = [self.javac, *self.javac_options, *release, "-d", "out", "-cp", os.pathsep.join(map(str, self.jars)), str(buggy_rel), str(test_rel), *map(str, support)]
             t0 = time.monotonic()
             code = _run_limited(compile_cmd, work, work / "javac.out", work / "javac.err", self.compile_timeout_s)
             compile_s = time.monotonic() - t0
