@@ -324,7 +324,7 @@ def test_failed_job_fails_the_run_with_its_log_and_rerun_resumes(cluster: SlurmC
     t0 = time.monotonic()
     first = snakemake(work, ["--cores", "2", "--profile", str(profile), *targets], cluster.env, timeout=600)
     TIMINGS["failing run"] = time.monotonic() - t0
-    log = "logs/validate/identity.log"
+    log = "logs/validate/tiny/identity.log"
     assert first.returncode != 0, first.stderr[-3000:]
     assert "Error in rule validate" in first.stderr, first.stderr[-3000:]
     assert log in first.stderr, first.stderr[-3000:]  # the rule's log, beside Slurm's own
@@ -333,7 +333,8 @@ def test_failed_job_fails_the_run_with_its_log_and_rerun_resumes(cluster: SlurmC
     jobs = slurm_jobs_of(cluster, work)
     states = sorted((j["rule"], j["wildcards"], j["JobState"]) for j in jobs)
     # oracle completed; identity failed, and was retried once (profile: retries 1)
-    assert states == [("validate", "identity", "FAILED")] * 2 + [("validate", "oracle", "COMPLETED")], states
+    # (wildcards: benchmark and model, joined as the Slurm plugin writes them into the job comment)
+    assert states == [("validate", "tiny_identity", "FAILED")] * 2 + [("validate", "tiny_oracle", "COMPLETED")], states
     assert not (work / targets[1]).exists()
     done = work / targets[0]
     mtime = done.stat().st_mtime_ns
@@ -347,5 +348,5 @@ def test_failed_job_fails_the_run_with_its_log_and_rerun_resumes(cluster: SlurmC
     assert (work / targets[1]).is_file()
     assert done.stat().st_mtime_ns == mtime, "oracle's validation was redone"
     new = sorted((j["rule"], j["wildcards"], j["JobState"]) for j in slurm_jobs_of(cluster, work) if j["JobId"] not in first_ids)
-    assert new == [("validate", "identity", "COMPLETED")], new
+    assert new == [("validate", "tiny_identity", "COMPLETED")], new
     assert "localrule generate_reference:" in second.stderr
