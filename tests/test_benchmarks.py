@@ -81,5 +81,15 @@ def test_quixbugs_oracle_plausible_identity_not_through_the_engine() -> None:
     oracle = {r["bug_id"]: r["status"] for r in out if r["model"] == "oracle"}
     identity = {r["bug_id"]: r["status"] for r in out if r["model"] == "identity"}
     assert len(oracle) == len(identity) == 40
+    # QuixBugs' own tests carry 3 s JUnit limits; KNAPSACK's fix takes 1-2 s alone and has run
+    # past 3 s on a loaded 2-core machine. A developer fix that did not pass is validated once
+    # more, alone on one fresh worker; it must pass then (a wrong fix fails both times).
+    again = [b for b in bugs if oracle[b.bug_id] != "plausible"]
+    if again:
+        with Engine(QUIXBUGS, workers=1, per_candidate_timeout_s=60, heap_mb=bench.heap_mb, support_sources=bench.support_sources(),
+                    java_level=bench.java_level()) as engine:
+            retry = validate_candidates(again, [r for r in rows if r["model"] == "oracle" and r["bug_id"] in {b.bug_id for b in again}],
+                                        engine, workers=1, progress=False)
+        oracle.update({r["bug_id"]: r["status"] for r in retry})
     assert {b: s for b, s in oracle.items() if s != "plausible"} == {}
     assert {b: s for b, s in identity.items() if s == "plausible"} == {}
