@@ -15,7 +15,7 @@ PIP_TORCH_ARGS ?=
 SYSTEM_PACKAGES ?= openjdk-17-jdk-headless junit4 libhamcrest-java libjaxb-api-java librhino-java \
 	latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern
 
-.PHONY: setup system tiny test lint bench clean
+.PHONY: setup system tiny test lint bench mutants gpu-check clean
 
 setup: system $(VENV)/.installed
 
@@ -51,6 +51,17 @@ lint: setup
 bench: setup
 	OMP_NUM_THREADS=1 $(VENV)/bin/python bench/validate_throughput.py
 	OMP_NUM_THREADS=1 $(VENV)/bin/python bench/data_scale.py
+	OMP_NUM_THREADS=1 $(VENV)/bin/python bench/generate_batching.py
+
+# On one GPU node, before spending GPU hours (offline, < 10 minutes; needs the GPU extra:
+# pip install -e '.[gpu]'). Last line: one JSON object; exits non-zero without a usable GPU.
+gpu-check:
+	$(VENV)/bin/python bench/gpu_check.py
+
+# Mutation check: each edit that would break a claim of the paper must fail a fast test. Applies
+# every mutant to a scratch copy (never this tree); the last line is one JSON object.
+mutants: setup
+	OMP_NUM_THREADS=1 $(VENV)/bin/python bench/mutants.py
 
 clean:
 	rm -rf results logs benchmarks resources .snakemake

@@ -20,22 +20,29 @@ include: "workflow/rules/generate.smk"
 include: "workflow/rules/validate.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/paper.smk"
+include: "workflow/rules/bundle.smk"
 
 
-# Cheap or network-bound rules run where Snakemake runs (compute nodes may lack internet).
+# Cheap or network-bound rules run where Snakemake runs (compute nodes may lack internet):
+# the downloads fetch everything the cluster jobs need, which then run offline.
 localrules:
     all,
     models,
     results,
     paper,
+    bundle,
     data_synthetic,
     benchmark_tiny,
     benchmark_download,
+    data_download,
     benchmark_bugs,
     model_download,
     adapter_download,
     recipe,
     generate_reference,
+    published_download,
+    published_tiny,
+    published_candidates,
 
 
 rule all:
@@ -56,3 +63,8 @@ rule results:
 rule paper:
     input:
         paper_targets(),
+
+
+rule bundle:
+    input:
+        bundle_targets(),

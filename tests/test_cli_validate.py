@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import JAVA_SKIP_REASON, java_available
-from test_validate import _fn, _write_benchmark
+from test_validate import ASSUME_NONE, LITERAL_1, LITERAL_2, _fn, _write_benchmark
 
 from fimrepair.benchmark import extract_bugs
 from fimrepair.cli import normalise_rows
@@ -70,6 +70,29 @@ def test_validate_a_foreign_candidates_file(tmp_path: Path) -> None:
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     assert [r["status"] for r in _read(out2)] == [r["status"] for r in rows]
+
+
+@needs_java
+def test_literals_assumptions_and_limits_decide_verdicts(tmp_path: Path) -> None:
+    """Two candidates that differ only inside a string literal get their own verdicts; an
+    assumption-skipped candidate is not plausible; a verdict cached under a 1 s limit is not
+    reused under a 30 s one."""
+    root = _write_benchmark(tmp_path / "bench")
+    add = {b.bug_id: b for b in extract_bugs(root, "humaneval-java")}["ADD"]
+    sleepy = _fn(add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;")
+    cands = tmp_path / "c.jsonl"
+    cands.write_text(json.dumps({"bug_id": "ADD", "candidates": [_fn(add, LITERAL_2), _fn(add, LITERAL_1), _fn(add, ASSUME_NONE), sleepy]}) + "\n")
+    out = tmp_path / "v.jsonl"
+    args = ["--benchmark-root", str(root), "--candidates", str(cands), "--out", str(out), "--cache", str(tmp_path / "cache"), "--workers", "1"]
+    for limit, last in (("1", "timeout"), ("30", "plausible")):
+        proc = _cli(*args, "--per-candidate-timeout", limit)
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        rows = _read(out)
+        assert [r["status"] for r in rows] == ["plausible", "failing", "failing", last]
+        assert [r["duplicate_of"] for r in rows] == [None] * 4
+        assert rows[2]["failing_test"] == "TEST_ADD.test_0" and rows[2]["message"].startswith("skipped by a failed assumption")
+        assert _stats(err) == (0, 4)
 
 
 @needs_java

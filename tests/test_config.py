@@ -32,7 +32,8 @@ def test_paper_config_is_valid_and_complete():
     assert config["recipes"]["fim"] == {"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}
     assert config["recipes"]["fim_psm"]["spm_rate"] == 0.0
     assert (config["lora"]["r"], config["lora"]["alpha"], config["lora"]["dropout"]) == (8, 16, 0.05)
-    assert config["generation"] == {"num_beams": 10, "num_return_sequences": 10, "max_new_tokens": 256}
+    assert config["generation"] == {"num_beams": 10, "num_return_sequences": 10, "max_new_tokens": 256, "batch_size": 4}
+    assert config["compute"]["allow_cpu"] is False  # the GPU rules refuse the CPU
     warnings = check(config)
     assert any("base_model.revision" in w for w in warnings)  # unpinned revisions are flagged
 
@@ -42,6 +43,7 @@ def test_tiny_config_merges_over_the_paper_config():
     assert config["base_model"]["source"] == "tiny" and config["data"]["source"] == "synthetic"
     assert config["recipes"]["fim"]["fim_rate"] == 0.9  # inherited
     assert "seed_recipe" not in config["evaluate"]
+    assert config["compute"]["allow_cpu"] is True  # the tiny run is on the CPU on purpose
     assert check(config) == []
 
 
@@ -90,3 +92,45 @@ def test_missing_benchmark_root_stops_the_run(tmp_path):
     result = dry_run(tmp_path, {"benchmark": {"source": "local", "root": str(tmp_path / "absent")}})
     assert result.returncode != 0
     assert f"benchmark.root: {tmp_path / 'absent'} does not exist" in result.stdout + result.stderr
+
+
+def test_schema_defaults_match_the_dataclasses():
+    import dataclasses
+
+    from fimrepair.generate import DecodingSpec
+    from fimrepair.recipe import TrainSpec
+
+    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())["properties"]
+    for key in ("save_steps", "keep_checkpoints"):
+        assert schema["training"]["properties"][key]["default"] == getattr(TrainSpec(), key), key
+    for f in dataclasses.fields(DecodingSpec):
+        assert schema["generation"]["properties"][f.name]["default"] == f.default, f.name
+
+
+def test_paper_config_evaluates_both_benchmarks_and_the_published_sets():
+    from fimrepair.config import benchmark_specs
+
+    config = validated("config.yaml")
+    specs = benchmark_specs(config)
+    assert list(specs) == ["humaneval-java", "quixbugs"]
+    assert specs["quixbugs"]["kind"] == "quixbugs" and specs["quixbugs"]["commit"] == "4257f44b0ff1181dedaedee6a447e133219fcebf"
+    assert all(s["java_level"] == "declared" for s in specs.values())
+    urls = [p["url"] for p in config["published"]]
+    assert [u.rsplit("/", 1)[-1] for u in urls] == [f"evaluation_humanevaljava_{n}_martin.jsonl" for n in ("repairllama_ir4_or2", "deepseek_base", "deepseek_lora")]
+    assert all("ASSERT-KTH/repairllama/a4a5734ed7f80ba41900638b001962ffc79e30a0/results/3_martin/" in u for u in urls)
+    tiny = validated("config.yaml", "config.tiny.yaml")
+    assert list(benchmark_specs(tiny)) == ["tiny"] and [p["source"] for p in tiny["published"]] == ["tiny"]
+
+
+@pytest.mark.parametrize("change, match", [
+    (lambda c: c["published"].append(dict(c["published"][0])), "already a model or published set name"),
+    (lambda c: c["published"][0].update(benchmark="defects4j"), "not an evaluated benchmark"),
+    (lambda c: c["published"][0].update(url=None), r"published\[0\].url: required"),
+    (lambda c: c["extra_benchmarks"].append(dict(c["extra_benchmarks"][0])), "names must be distinct"),
+    (lambda c: c["extra_benchmarks"][0].update(source="local", root="/no/such/dir"), r"extra_benchmarks\[0\].root"),
+])
+def test_benchmark_and_published_cross_checks(change, match):
+    config = validated("config.yaml")
+    change(config)
+    with pytest.raises(ConfigError, match=match):
+        check(config)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pandas as pd
 import pytest
@@ -37,6 +38,34 @@ def test_near_duplicate_and_threshold():
     assert jaccard(shingles(long_fixed, 5), shingles(renamed, 5)) == pytest.approx(hit.score)
     with pytest.raises(ValueError, match="threshold"):
         Decontaminator(bugs, threshold=0.0)
+
+
+@pytest.mark.parametrize("bug_side", ["buggy_function", "fixed_function"])
+@pytest.mark.parametrize("row_side", ["buggy", "fixed"])
+def test_either_side_of_a_row_matches_either_side_of_a_bug(row_side: str, bug_side: str):
+    """A row is contaminated when its buggy OR its fixed function overlaps the bug's buggy OR
+    fixed function, exactly or as a near-duplicate."""
+    long_buggy = BUG_BUGGY.replace("return a - b;", "int c = a - b;\n        if (c > 100) { c = 100; }\n        if (c < -100) { c = -100; }\n        return c;")
+    bug = {"bug_id": "CLAMP", "buggy_function": long_buggy, "fixed_function": long_buggy.replace("a - b", "a + b")}
+    d = Decontaminator([bug], threshold=0.7)
+    text = bug[bug_side]
+    for overlap, reason in ((text, EXACT), (text.replace("add(", "sum("), NEAR)):
+        pair = (overlap, OTHER) if row_side == "buggy" else (OTHER, overlap)
+        hit = d.check(*pair)
+        assert hit is not None and hit.reason == reason and hit.bug_id == "CLAMP", (pair, hit)
+    assert d.check(OTHER, OTHER.replace("length()", "length() + 1")) is None
+
+
+def test_near_duplicate_threshold_is_inclusive():
+    """A row whose n-gram Jaccard similarity equals the threshold is dropped; just above it, kept."""
+    long_fixed = BUG_FIXED.replace("return a + b;", "int c = a + b;\n        if (c > 100) { c = 100; }\n        return c;")
+    bugs = [{"bug_id": "B", "buggy_function": BUG_BUGGY, "fixed_function": long_fixed}]
+    renamed = long_fixed.replace("add(", "sum(")
+    score = jaccard(shingles(long_fixed, 5), shingles(renamed, 5))
+    assert 0.5 < score < 1.0
+    at = Decontaminator(bugs, threshold=score).check(OTHER, renamed)
+    assert at is not None and at.reason == NEAR and at.score == score
+    assert Decontaminator(bugs, threshold=math.nextafter(score, 1.0)).check(OTHER, renamed) is None
 
 
 def test_decontaminate_drops_and_counts_with_bug_ids():

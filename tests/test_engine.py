@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from conftest import JAVA_SKIP_REASON, java_available
-from test_validate import _fn, _write_benchmark
+from test_validate import _fn, _write_benchmark, check_the_plausible_rule
 
 from fimrepair.benchmark import Bug, extract_bugs
-from fimrepair.validate import Engine, Status, Validator, VerdictCache, validate_candidates
+from fimrepair.validate import Engine, Status, VerdictCache, validate_candidates
+from fimrepair.validate import engine as engine_module
+from fimrepair.validate import sandbox
 from fimrepair.validate.cache import bug_version, cache_key
 
 pytestmark = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
@@ -32,7 +34,6 @@ def engine(bench):
 
 def test_oracle_plausible_identity_not(engine: Engine, bench) -> None:
     _, bugs = bench
-    assert isinstance(engine, Validator)
     for bug in bugs.values():
         ok = engine.validate(bug, bug.fixed_function)
         assert ok.status is Status.PLAUSIBLE, (bug.bug_id, ok)
@@ -124,6 +125,7 @@ def test_cache_resume_is_identical_and_validates_nothing_twice(engine: Engine, b
         """Validates 4 candidates, then dies like a killed job."""
 
         benchmark_root = root
+        verdict_settings = engine.verdict_settings
 
         def __init__(self) -> None:
             self.n = 0
@@ -154,13 +156,138 @@ def test_cache_resume_is_identical_and_validates_nothing_twice(engine: Engine, b
 
 
 def test_cache_key_depends_on_benchmark_version(bench, tmp_path: Path) -> None:
+    """The benchmark version covers the buggy class, the tests and their per-test limits."""
     root, bugs = bench
     copy = tmp_path / "copy"
     shutil.copytree(root, copy)
-    add = bugs["ADD"]
+    add, spin = bugs["ADD"], bugs["SPIN"]
     v1 = bug_version(root, add)
     assert bug_version(copy, add) == v1
     test = copy / "src/test/java/humaneval/TEST_ADD.java"
     test.write_text(test.read_text() + "\n// changed\n")
     assert bug_version(copy, add) != v1
-    assert cache_key(v1, "ADD", "a") != cache_key(v1, "ADD", "b") != cache_key(v1, "NEG", "b")
+    # The per-test limit: SPIN's @Test(timeout = 500) raised to 5000.
+    spin_test = copy / "src/test/java/humaneval/TEST_SPIN.java"
+    assert "timeout = 500)" in spin_test.read_text()
+    before = bug_version(copy, spin)
+    spin_test.write_text(spin_test.read_text().replace("timeout = 500)", "timeout = 5000)"))
+    assert bug_version(copy, spin) != before
+    buggy = copy / "src/main/java/humaneval/buggy/ADD.java"
+    changed = bug_version(copy, add)
+    buggy.write_text(buggy.read_text().replace("/* add two numbers */", "/* add */"))
+    assert bug_version(copy, add) != changed
+    settings = {"engine": "e"}
+    assert cache_key(v1, "ADD", "a", settings) != cache_key(v1, "ADD", "b", settings) != cache_key(v1, "NEG", "b", settings)
+    assert cache_key(v1, "ADD", "a", settings) != cache_key(v1, "ADD", "a", {"engine": "f"})
+
+
+class _Unstarted(Engine):
+    """An Engine whose workers are never started: only its verdict settings are looked at."""
+
+    def _spawn(self):  # type: ignore[override]
+        return None
+
+    def close(self) -> None:
+        self._closed = True
+
+
+BASE = {"per_candidate_timeout_s": 10.0, "compile_grace_s": 30.0}
+VARIANTS = {
+    "per_candidate_timeout_s": {"per_candidate_timeout_s": 30.0},
+    "compile_grace_s": {"compile_grace_s": 60.0},
+    "heap_mb": {"heap_mb": 256},
+    "jvm_options": {"jvm_options": ()},
+    "java_level": {"java_level": 11},
+    "jars": {"jars": [Path("/usr/share/java/junit4.jar")]},
+    "sandbox": {"sandbox": "none"},
+}
+
+
+@pytest.mark.parametrize("component", sorted(VARIANTS))
+def test_every_engine_setting_is_in_the_cache_key(bench, component: str) -> None:
+    root, _ = bench
+    if component == "sandbox" and sandbox.probe("auto") == "none":
+        pytest.skip("needs a sandbox level above 'none' here (root and util-linux unshare) to vary it")
+    a = _Unstarted(root, **BASE).verdict_settings()
+    b = _Unstarted(root, **{**BASE, **VARIANTS[component]}).verdict_settings()
+    assert {k for k in a if a[k] != b[k]} == {component}
+    assert cache_key("v", "ADD", "f", a) != cache_key("v", "ADD", "f", b)
+
+
+def test_engine_version_and_jdk_are_in_the_cache_key(bench, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = bench
+    a = _Unstarted(root, **BASE).verdict_settings()
+    monkeypatch.setattr(engine_module, "ENGINE_VERSION", "engine-next")
+    b = _Unstarted(root, **BASE).verdict_settings()
+    assert {k for k in a if a[k] != b[k]} == {"engine"} and b["engine"] == "engine-next"
+    monkeypatch.setattr(engine_module, "jdk_version", lambda java, javac: "openjdk 99")
+    c = _Unstarted(root, **BASE).verdict_settings()
+    assert {k for k in b if b[k] != c[k]} == {"jdk"}
+
+
+def test_cached_verdicts_are_not_reused_under_another_engine_version(engine: Engine, bench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, bugs = bench
+    add = bugs["ADD"]
+    rows = [{"model": "m", "benchmark": "tiny", "bug_id": "ADD", "candidates": [{"rank": 0, "function": add.fixed_function}]}]
+    cache = VerdictCache(tmp_path / "cache")
+    for expected in ({"tasks": 1, "cached": 0, "validated": 1}, {"tasks": 1, "cached": 1, "validated": 0}):
+        stats: dict[str, int] = {}
+        validate_candidates([add], rows, engine, workers=1, progress=False, cache=cache, stats=stats)
+        assert stats == expected
+    monkeypatch.setattr(engine_module, "ENGINE_VERSION", "engine-next")
+    stats = {}
+    validate_candidates([add], rows, engine, workers=1, progress=False, cache=cache, stats=stats)
+    assert stats == {"tasks": 1, "cached": 0, "validated": 1}
+
+
+def test_a_cache_needs_the_validators_settings(bench, tmp_path: Path) -> None:
+    root, bugs = bench
+
+    class NoSettings:
+        benchmark_root = root
+
+        def validate(self, bug: Bug, function: str):
+            raise AssertionError("not reached")
+
+    rows = [{"model": "m", "benchmark": "tiny", "bug_id": "ADD", "candidates": [{"rank": 0, "function": "x"}]}]
+    with pytest.raises(ValueError, match="verdict_settings"):
+        validate_candidates([bugs["ADD"]], rows, NoSettings(), workers=1, progress=False, cache=VerdictCache(tmp_path / "c"))
+
+
+def test_java_level_is_applied(bench) -> None:
+    """``java_level`` compiles at that release: ``var`` (Java 10) is an error at level 8."""
+    root, bugs = bench
+    add = bugs["ADD"]
+    with_var = _fn(add, "        var s = x + y;\n        return s;")
+    with Engine(root, workers=1, per_candidate_timeout_s=10, java_level=8) as old:
+        v = old.validate(add, with_var)
+        assert v.status is Status.UNCOMPILABLE and "var" in (v.message or ""), v
+        assert old.validate(add, add.fixed_function).status is Status.PLAUSIBLE
+
+
+# --- the verdict rule: at least one test ran, none skipped by an assumption -----------------------
+
+def test_assumption_skips_and_no_test_run_are_not_plausible(engine: Engine, bench) -> None:
+    root, bugs = bench
+    check_the_plausible_rule(engine, root, bugs["ADD"])
+
+
+# --- a crash or timeout on a used worker is re-run on a fresh one -------------------------------
+
+MARK = 'new java.io.File(System.getProperty("java.io.tmpdir"), "fimrepair-marker")'
+
+
+def test_a_crash_caused_by_an_earlier_candidate_is_rerun_on_a_fresh_worker(bench) -> None:
+    """Candidate A leaves a file in the worker's temp dir; candidate B exits the JVM when it
+    finds one. On the same worker B crashes; on a fresh worker it is plausible, and that is its
+    verdict: a verdict never depends on what an earlier candidate did to the worker."""
+    root, bugs = bench
+    add = bugs["ADD"]
+    a = _fn(add, f"        try {{ {MARK}.createNewFile(); }} catch (java.io.IOException e) {{ }}\n        return x + y;")
+    b = _fn(add, f"        if ({MARK}.exists()) System.exit(3);\n        return x + y;")
+    with Engine(root, workers=1, per_candidate_timeout_s=10) as one:
+        assert one.validate(add, a).status is Status.PLAUSIBLE
+        v = one.validate(add, b)
+        assert v.status is Status.PLAUSIBLE, v
+        assert one.stats["reruns"] == 1
+        assert one.validate(add, b).status is Status.PLAUSIBLE  # the pool's replacement worker is clean

@@ -98,7 +98,10 @@ def test_counts_json_reports_rows_steps_and_loss_tokens(matched, tiny_model_dir:
     recipe["train"].update({"max_steps": 2, "batch_size": 4, "gradient_accumulation": 2, "eval_rows": 0, "bf16": False})
     (tmp / "plain" / "recipe2.json").write_text(json.dumps(recipe))
     out = tmp / "plain" / "ft"
-    steps.finetune(tiny_model_dir, tmp / "plain" / "recipe2.json", tmp / "plain" / "train.jsonl", tmp / "plain" / "eval.jsonl", out, out / "loss.tsv", out / "counts.json")
+    steps.finetune(
+        tiny_model_dir, tmp / "plain" / "recipe2.json", tmp / "plain" / "train.jsonl", tmp / "plain" / "eval.jsonl", out, out / "loss.tsv", out / "counts.json",
+        checkpoint_dir=tmp / "plain" / "ckpt", allow_cpu=True,
+    )
     counts = json.loads((out / "counts.json").read_text())
     pairs = read_jsonl(tmp / "plain" / "train.jsonl")
     assert counts["train"] == len(pairs) and counts["optimizer_steps"] == 2 and counts["examples_per_step"] == 8

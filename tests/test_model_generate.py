@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from fimrepair.fim import sentinels
+from fimrepair.fim import SENTINELS, sentinels
 from fimrepair.generate import DecodingSpec, clean_middle, generate_candidates, load_model, reference_candidates
-from fimrepair.prompts import training_pair
+from fimrepair.prompts import tokenize_pair, training_pair
 from fimrepair.recipe import Recipe, RecipeError, TrainSpec
 from fimrepair.region import split
 
@@ -38,10 +38,23 @@ def test_tiny_model_has_single_token_specials(tiny_model_dir: Path):
     assert tok.eos_token == DS.eos and tok.pad_token == DS.pad
 
 
-def test_clean_middle_cuts_at_eos_and_sentinels():
-    assert clean_middle("        return a;" + DS.eos + "junk", DS) == "        return a;\n"
-    assert clean_middle("x = 1;\n" + DS.middle + "more", DS) == "x = 1;\n"
-    assert clean_middle(DS.eos, DS) == ""
+@pytest.mark.parametrize("family", sorted(SENTINELS))
+@pytest.mark.parametrize("marker", ["eos", "bos", "prefix", "suffix", "middle"])
+def test_clean_middle_cuts_at_eos_and_every_sentinel(family: str, marker: str):
+    st = SENTINELS[family]
+    text = getattr(st, marker)
+    assert clean_middle("        return a;" + text + "        junk;\n", st) == "        return a;\n"
+    assert clean_middle("x = 1;\n" + text + "more" + st.eos, st) == "x = 1;\n"
+    assert clean_middle(text + "x = 1;\n", st) == ""
+
+
+@pytest.mark.parametrize("family", sorted(SENTINELS))
+def test_clean_middle_drops_pad_and_ends_with_a_newline(family: str):
+    st = SENTINELS[family]
+    assert clean_middle("        return a;", st) == "        return a;\n"
+    assert clean_middle("", st) == ""
+    if st.pad not in (st.eos, st.bos):  # otherwise the pad is a cut marker: tested above
+        assert clean_middle(st.pad + "        return a;" + st.pad + st.pad + "\n" + st.eos, st) == "        return a;\n"
 
 
 def test_recipe_rejects_unknown_keys_and_bad_rates():
@@ -51,15 +64,19 @@ def test_recipe_rejects_unknown_keys_and_bad_rates():
         Recipe(name="x", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=2.0)
 
 
+def tiny_pairs() -> list[dict[str, str]]:
+    rows = [dict(r) for r in bug_rows() * 16]
+    for i, row in enumerate(rows):
+        row["row_id"] = f"r{i}"
+    return [training_pair(r, "fim", DS, seed=1, fim_rate=0.9, spm_rate=0.5) for r in rows]
+
+
 def train_tiny(model_dir: Path, out: Path):
     from fimrepair.finetune import train_lora
 
-    rows = bug_rows() * 16
-    for i, row in enumerate(rows):
-        row["row_id"] = f"r{i}"
-    pairs = [training_pair(r, "fim", DS, seed=1, fim_rate=0.9, spm_rate=0.5) for r in rows]
+    pairs = tiny_pairs()
     recipe = Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5,
-                    train=TrainSpec(backend="hf", learning_rate=5e-3, max_steps=12, batch_size=8, gradient_accumulation=1, logging_steps=3, max_length=256, eval_rows=8))
+                    train=TrainSpec(backend="hf", learning_rate=5e-3, max_steps=12, batch_size=8, gradient_accumulation=1, logging_steps=3, eval_steps=3, max_length=256, eval_rows=8))
     curve, counts = train_lora(model_dir, pairs, pairs[:8], recipe, out)
     return out, curve, counts
 
@@ -83,13 +100,39 @@ def test_training_is_reproducible(tiny_model_dir: Path, trained, tmp_path: Path)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_lora_training_lowers_the_loss_and_saves_an_adapter(trained):
+def _mean_token_loss(model, tok, pairs: list[dict[str, str]], completion_only: bool) -> float:
+    """Mean cross-entropy over the completion + EOS tokens (or over every predicted token)."""
+    import torch
+
+    total, count = 0.0, 0
+    for pair in pairs:
+        prompt_ids, completion_ids = tokenize_pair(tok, pair["prompt"], pair["completion"])
+        ids = torch.tensor([prompt_ids + completion_ids])
+        with torch.no_grad():
+            logits = model(input_ids=ids).logits[0, :-1].float()
+        losses = torch.nn.functional.cross_entropy(logits, ids[0, 1:], reduction="none")
+        scored = losses[len(prompt_ids) - 1 :] if completion_only else losses
+        total += float(scored.sum())
+        count += scored.numel()
+    return total / count
+
+
+def test_lora_training_lowers_the_loss_on_the_completion_only(tiny_model_dir: Path, trained):
+    """The logged loss goes down, and it is the completion-only loss: the last eval loss equals
+    the saved adapter's mean cross-entropy over the eval pairs' completion + EOS tokens (one
+    eval batch of 8), not the loss over the whole sequence."""
     out, curve, counts = trained
     train = [r["loss"] for r in curve if r["split"] == "train"]
     assert len(train) == 4 and train[-1] < train[0]
-    assert any(r["split"] == "eval" for r in curve)
+    evals = [r for r in curve if r["split"] == "eval"]
+    assert [r["step"] for r in evals] == [3, 6, 9, 12]
     assert counts["train"] == 32 and counts["dropped_too_long"] == 0
     assert (out / "adapter" / "adapter_config.json").is_file()
+    model, tok = load_model(tiny_model_dir, out / "adapter", DS)
+    completion = _mean_token_loss(model, tok, tiny_pairs()[:8], completion_only=True)
+    whole = _mean_token_loss(model, tok, tiny_pairs()[:8], completion_only=False)
+    assert abs(whole - completion) > 0.05 * completion  # the two measures are distinguishable here
+    assert evals[-1]["loss"] == pytest.approx(completion, rel=1e-3), (evals[-1]["loss"], completion, whole)
 
 
 def test_too_long_examples_are_dropped_not_truncated(tiny_model_dir: Path):

@@ -94,3 +94,15 @@ def test_ir3_and_ir4_reassemble_into_the_fixed_function():
         filled = text.replace(hole_indent(s) + FILL_ME + "\n", or2(s))
         filled = "".join(line for line in filled.splitlines(keepends=True) if not line.startswith("//"))
         assert filled == FIXED
+
+
+def test_replace_hunk_takes_the_hole_indent_from_the_buggy_line():
+    """A replace whose buggy and fixed lines are indented differently: the hole line is
+    indented like the first '-' line of the diff (the buggy one), as RepairLLaMA writes it."""
+    buggy = "    int f(int n) {\n      return n - 1;\n    }\n"
+    fixed = "    int f(int n) {\n            return n + 1;\n    }\n"
+    s = split(buggy, fixed)
+    assert (s.buggy_chunk, s.fixed_chunk, s.hole_indent) == ("      return n - 1;\n", "            return n + 1;\n", "      ")
+    assert ir4(s) == "    int f(int n) {\n// buggy code\n//       return n - 1;\n      <FILL_ME>\n    }\n"
+    assert ir3(s) == "    int f(int n) {\n      <FILL_ME>\n    }\n"
+    assert or2(s) == "            return n + 1;\n"

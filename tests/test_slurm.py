@@ -207,10 +207,11 @@ def test_tiny_configuration_completes_through_slurm(slurm_run):
     assert {"data_prepare", "model_tiny", "training_pairs", "finetune", "generate", "validate", "analysis"} <= rules, rules
     assert all(j["JobState"] == "COMPLETED" for j in jobs), [(j["JobId"], j["rule"], j["JobState"]) for j in jobs]
     # local rules (Snakefile `localrules:`) never became Slurm jobs
-    assert not rules & {"all", "data_synthetic", "benchmark_tiny", "benchmark_bugs", "recipe", "generate_reference"}
-    assert len([j for j in jobs if j["rule"] == "finetune"]) == 3
-    assert len([j for j in jobs if j["rule"] == "generate"]) == 4
-    assert len([j for j in jobs if j["rule"] == "validate"]) == 6
+    assert not rules & {"all", "data_synthetic", "benchmark_tiny", "benchmark_bugs", "recipe", "generate_reference", "published_tiny", "published_candidates"}
+    assert len([j for j in jobs if j["rule"] == "finetune"]) == 4  # fim, fim_psm, nofim, repro
+    assert len([j for j in jobs if j["rule"] == "generate"]) == 5
+    assert len([j for j in jobs if j["rule"] == "validate"]) == 8  # 5 models, oracle, identity, the self-made published set
+    assert len([j for j in jobs if j["rule"] == "validate_jdk"]) == 1
     assert "submitted with SLURM jobid" in result.stderr
 
 
@@ -232,7 +233,7 @@ def test_gpu_rules_requested_and_got_the_fake_gpus(slurm_run, cluster: SlurmClus
     # the real profile's sizes for the 6.7B model reached sbatch unchanged
     assert {mem_mb(j["MinMemoryNode"]) for j in finetune} == {96000} and {j["TimeLimit"] for j in finetune} == {"1-00:00:00"}
     assert {mem_mb(j["MinMemoryNode"]) for j in generate} == {64000} and {j["TimeLimit"] for j in generate} == {"08:00:00"}
-    assert {j["wildcards"] for j in finetune} == {"fim", "fim_psm", "nofim"}
+    assert {j["wildcards"] for j in finetune} == {"fim", "fim_psm", "nofim", "repro"}
 
 
 def mem_mb(value: str) -> int:
@@ -246,7 +247,7 @@ def _jsonl(path: Path) -> list[dict]:
 
 
 VERDICT_KEYS = ("bug_id", "rank", "status", "exact_match", "ast_match", "duplicate_of", "failing_test")
-RECIPES = ("nofim", "fim", "fim_psm")
+RECIPES = ("nofim", "fim", "fim_psm", "repro")
 UNTRAINED = ("base", "oracle", "identity")  # models whose candidates need no fine-tuning
 
 
@@ -256,7 +257,7 @@ def _same_bytes(a: Path, b: Path, rels: list[str]) -> None:
 
 
 def _same_verdicts(a: Path, b: Path, model: str) -> None:
-    rel = f"results/validate/{model}/verdicts.jsonl"
+    rel = f"results/validate/tiny/{model}/verdicts.jsonl"
     rows_a = [tuple(r.get(k) for k in VERDICT_KEYS) for r in _jsonl(a / rel)]
     rows_b = [tuple(r.get(k) for k in VERDICT_KEYS) for r in _jsonl(b / rel)]
     assert rows_a == rows_b, f"{rel}: verdicts differ"
@@ -270,11 +271,11 @@ def test_outputs_equal_the_local_run(slurm_run, local_run):
     for name in ("train", "test"):
         pd.testing.assert_frame_equal(pd.read_parquet(slurm_dir / f"results/data/{name}.parquet"),
                                       pd.read_parquet(local_run / f"results/data/{name}.parquet"))
-    rels = ["results/data/funnel.tsv", "results/benchmark/bugs.jsonl", "results/model/tiny_pretrain_loss.tsv"]
+    rels = ["results/data/funnel.tsv", "results/benchmark/tiny/bugs.jsonl", "results/model/tiny_pretrain_loss.tsv"]
     for recipe in RECIPES:
         rels += [f"results/representations/{recipe}/train.jsonl", f"results/representations/{recipe}/eval.jsonl",
                  f"results/finetune/{recipe}/recipe.json", f"results/finetune/{recipe}/counts.json"]
-    rels += [f"results/generate/{model}/candidates.jsonl" for model in UNTRAINED]
+    rels += [f"results/generate/tiny/{model}/candidates.jsonl" for model in UNTRAINED]
     _same_bytes(slurm_dir, local_run, rels)
     for model in UNTRAINED:
         _same_verdicts(slurm_dir, local_run, model)
@@ -297,7 +298,7 @@ def test_fine_tuned_outputs_equal_the_local_run(slurm_run, local_run):
             f"Slurm:\n{a[:400]}\nlocal:\n{b[:400]}"
         )
     _same_bytes(slurm_dir, local_run, [f"results/finetune/{r}/adapter/adapter_model.safetensors" for r in RECIPES])
-    _same_bytes(slurm_dir, local_run, [f"results/generate/{m}/candidates.jsonl" for m in RECIPES])
+    _same_bytes(slurm_dir, local_run, [f"results/generate/tiny/{m}/candidates.jsonl" for m in RECIPES])
     for model in RECIPES:
         _same_verdicts(slurm_dir, local_run, model)
     _same_bytes(slurm_dir, local_run, ["results/analysis/summary.tsv", "results/analysis/pairwise.tsv"])
@@ -313,17 +314,17 @@ def test_failed_job_fails_the_run_with_its_log_and_rerun_resumes(cluster: SlurmC
         pytest.skip("javac or /usr/share/java/junit4.jar is missing: the validate stage needs Java 17 and JUnit 4")
     work = copy_workflow(tmp_path / "wf")
     profile = write_test_profile(work, cluster)
-    targets = ["results/validate/oracle/verdicts.jsonl", "results/validate/identity/verdicts.jsonl"]
-    broken = work / "results/generate/identity/candidates.jsonl"
+    targets = ["results/validate/tiny/oracle/verdicts.jsonl", "results/validate/tiny/identity/verdicts.jsonl"]
+    broken = work / "results/generate/tiny/identity/candidates.jsonl"
     # the reference candidates, locally (benchmark_tiny, benchmark_bugs, generate_reference)
-    pre = snakemake(work, ["--cores", "2", str(broken.relative_to(work)), "results/generate/oracle/candidates.jsonl"], cluster.env, timeout=300)
+    pre = snakemake(work, ["--cores", "2", str(broken.relative_to(work)), "results/generate/tiny/oracle/candidates.jsonl"], cluster.env, timeout=300)
     assert pre.returncode == 0, pre.stderr[-3000:]
     broken.write_text("{ this is not a candidate\n")
 
     t0 = time.monotonic()
     first = snakemake(work, ["--cores", "2", "--profile", str(profile), *targets], cluster.env, timeout=600)
     TIMINGS["failing run"] = time.monotonic() - t0
-    log = "logs/validate/identity.log"
+    log = "logs/validate/tiny/identity.log"
     assert first.returncode != 0, first.stderr[-3000:]
     assert "Error in rule validate" in first.stderr, first.stderr[-3000:]
     assert log in first.stderr, first.stderr[-3000:]  # the rule's log, beside Slurm's own
@@ -332,7 +333,8 @@ def test_failed_job_fails_the_run_with_its_log_and_rerun_resumes(cluster: SlurmC
     jobs = slurm_jobs_of(cluster, work)
     states = sorted((j["rule"], j["wildcards"], j["JobState"]) for j in jobs)
     # oracle completed; identity failed, and was retried once (profile: retries 1)
-    assert states == [("validate", "identity", "FAILED")] * 2 + [("validate", "oracle", "COMPLETED")], states
+    # (wildcards: benchmark and model, joined as the Slurm plugin writes them into the job comment)
+    assert states == [("validate", "tiny_identity", "FAILED")] * 2 + [("validate", "tiny_oracle", "COMPLETED")], states
     assert not (work / targets[1]).exists()
     done = work / targets[0]
     mtime = done.stat().st_mtime_ns
@@ -346,5 +348,5 @@ def test_failed_job_fails_the_run_with_its_log_and_rerun_resumes(cluster: SlurmC
     assert (work / targets[1]).is_file()
     assert done.stat().st_mtime_ns == mtime, "oracle's validation was redone"
     new = sorted((j["rule"], j["wildcards"], j["JobState"]) for j in slurm_jobs_of(cluster, work) if j["JobId"] not in first_ids)
-    assert new == [("validate", "identity", "COMPLETED")], new
+    assert new == [("validate", "tiny_identity", "COMPLETED")], new
     assert "localrule generate_reference:" in second.stderr

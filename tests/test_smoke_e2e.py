@@ -56,10 +56,10 @@ def test_162_bugs_per_model_and_the_reference_models(smoke_run: Path):
     assert set(summary["bugs"]) == {162}
     assert summary.loc["oracle", "plausible"] == 162 and summary.loc["oracle", "exact"] == 162
     assert summary.loc["identity", "plausible"] == 0
-    bugs = [json.loads(line)["bug_id"] for line in (smoke_run / "results/benchmark/bugs.jsonl").read_text().splitlines()]
+    bugs = [json.loads(line)["bug_id"] for line in (smoke_run / "results/benchmark/humaneval-java/bugs.jsonl").read_text().splitlines()]
     assert len(bugs) == 162 and "FIND_MAX" not in bugs
     for model in GENERATED:
-        rows = [json.loads(line) for line in (smoke_run / f"results/validate/{model}/verdicts.jsonl").read_text().splitlines()]
+        rows = [json.loads(line) for line in (smoke_run / f"results/validate/humaneval-java/{model}/verdicts.jsonl").read_text().splitlines()]
         assert sorted({r["bug_id"] for r in rows}) == sorted(bugs)
         assert len(rows) == 10 * 162, model  # beam 10, 10 candidates a bug
 
@@ -88,12 +88,12 @@ def test_the_real_tokenizer_is_the_one_every_stage_used(smoke_run: Path):
     assert (model_dir / "tokenizer.json").read_bytes() == (TOKENIZER / "tokenizer.json").read_bytes()
     config = json.loads((model_dir / "config.json").read_text())
     assert config["vocab_size"] == 32256 and config["architectures"] == ["LlamaForCausalLM"]
-    prompt = json.loads((smoke_run / "results/generate/repro/candidates.jsonl").read_text().splitlines()[0])["prompt"]
+    prompt = json.loads((smoke_run / "results/generate/humaneval-java/repro/candidates.jsonl").read_text().splitlines()[0])["prompt"]
     assert prompt.startswith("<｜fim▁begin｜>") and "\n// buggy code\n" in prompt and prompt.endswith("<｜fim▁end｜>")
 
 
 def test_the_seed_adapter_is_planned_skipped_and_said_so_in_the_paper(smoke_run: Path):
-    reason = (smoke_run / "results/generate/seed_recipe/SKIPPED.txt").read_text()
+    reason = (smoke_run / "results/generate/humaneval-java/seed_recipe/SKIPPED.txt").read_text()
     assert "hub weights" in reason
     generated = smoke_run / "results/paper/generated"
     assert "seed" in (generated / "skipped.tex").read_text() and "hub weights" in (generated / "skipped.tex").read_text()

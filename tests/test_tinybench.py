@@ -167,6 +167,20 @@ def test_correct_versions_compile_and_pass(bench: tuple[pathlib.Path, list[str]]
     assert f"OK ({total} tests)" in proc.stdout
 
 
+BUGGY_FAILURES = {
+    "BOXES_NEEDED": 4, "CELSIUS_TO_FAHRENHEIT": 4, "CLOCK_HAND_ANGLE": 5, "ELEVATOR_TRIPS": 2, "GRADE_LETTER": 1,
+    "LEAP_YEAR": 3, "LUHN_CHECK": 3, "PARKING_FEE": 3, "SPEED_FINE": 3, "SUM_OF_SQUARES": 4, "TRIANGLE_KIND": 2,
+    "YEARS_TO_DOUBLE": 1,
+    # the injected-fault bugs (fimrepair/data/tinybench_injected.yaml)
+    "ALTERNATING_SUM": 3, "BALANCED_PARENS": 1, "CLAMP_SUM": 3, "COIN_COUNT": 3, "COLLATZ_STEPS": 3,
+    "COUNT_LONG_WORDS": 5, "DIGIT_COUNT": 2, "ENDS_MATCH": 4, "EVEN_INDEX_SUM": 3, "INVERSIONS": 3,
+    "LARGEST_EVEN": 5, "LONGEST_RUN": 2, "MANHATTAN": 2, "MAX_STEP": 4, "MIN_POSITION": 5, "PAIRS_WITH_SUM": 1,
+    "POSITIVE_AVERAGE": 3, "POWER_OF_TWO": 2, "RECORD_HIGHS": 4, "REVERSE_DIGITS": 3, "SIGN_CHANGES": 3,
+    "STRICTLY_INCREASING": 2, "STRIP_ZEROS": 3, "SUM_BETWEEN": 4, "SUM_OF_MULTIPLES": 3, "TICKET_PRICE": 2,
+    "TRIANGLE_NUMBER": 4, "WEIGHTED_SUM": 3,
+}  # fmt: skip
+
+
 @needs_java
 def test_buggy_versions_compile_and_fail(bench: tuple[pathlib.Path, list[str]], tmp_path: pathlib.Path) -> None:
     root, ids = bench
@@ -178,7 +192,12 @@ def test_buggy_versions_compile_and_fail(bench: tuple[pathlib.Path, list[str]], 
     fails = _failures(proc.stdout)
     for bug in ids:
         assert bug in fails, f"buggy {bug} passes all its tests"
-        assert len(fails[bug]) < len(TINY_BUGS[bug].tests) + 1
+    failed_tests = FAILURE_RE.findall(proc.stdout)
+    assert len(set(failed_tests)) == len(failed_tests)  # each failure is a distinct test method
+    # How many of its tests each buggy version fails (the benchmark is deterministic data: a
+    # change to a bug or its tests must update this table).
+    assert {bug: len(fails[bug]) for bug in ids} == BUGGY_FAILURES
+    assert all(BUGGY_FAILURES[b] <= len(TINY_BUGS[b].tests) for b in ids)
     looping = [b for b, k in BUG_KINDS.items() if k == "infinite_loop"]
     assert looping
     for bug in looping:

@@ -10,18 +10,22 @@ from pathlib import Path
 import pytest
 from conftest import JAVA_SKIP_REASON, java_available
 
-from fimrepair.benchmark import Bug, extract_bugs
+from fimrepair.benchmark import Bug, extract_bug, extract_bugs
+from fimrepair.javasrc import normalize
 from fimrepair.validate import (
     FreshValidator,
     Status,
-    Validator,
     Verdict,
+    VerdictCache,
     ast_match,
     exact_match,
     summarise,
     validate_candidates,
 )
+from fimrepair.validate import fresh as fresh_module
+from fimrepair.validate.cache import cache_key
 from fimrepair.validate.fresh import first_error
+from fimrepair.validate.verdict import ASSUMPTION_SKIPPED, NO_TEST_RAN, report_outcome
 
 needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
@@ -148,13 +152,31 @@ def _fn(bug: Bug, body: str) -> str:
     return f"{signature}\n{body}\n    }}\n"
 
 
+def _write_ignored_bug(root: Path) -> Bug:
+    """A bug IGN whose only test is @Ignore'd: no test runs, whatever the candidate."""
+    buggy = "package humaneval.buggy;\n\npublic class IGN {\n    public static int one() {\n        return 2;\n    }\n}\n"
+    (root / "src/main/java/humaneval/buggy/IGN.java").write_text(buggy)
+    (root / "src/main/java/humaneval/correct/IGN.java").write_text(buggy.replace("return 2;", "return 1;"))
+    (root / "src/test/java/humaneval/TEST_IGN.java").write_text(
+        "package humaneval;\n\npublic class TEST_IGN {\n    @org.junit.Ignore @org.junit.Test\n"
+        "    public void test_0() {\n        org.junit.Assert.assertEquals(1, humaneval.buggy.IGN.one());\n    }\n}\n"
+    )
+    return extract_bug(root, "IGN", "tiny")
+
+
+ASSUME_NONE = "        org.junit.Assume.assumeTrue(false);\n        return x + y;"
+ASSUME_SECOND = "        org.junit.Assume.assumeTrue(x != 2);\n        return x + y;"  # TEST_ADD.test_1 calls add(2, 3)
+#: ADD candidates that differ only inside a string literal: plausible and failing.
+LITERAL_2 = '        String s = "a  b";\n        return s.length() == 4 ? x + y : 0;'
+LITERAL_1 = '        String s = "a b";\n        return s.length() == 4 ? x + y : 0;'
+
+
 # --- the fresh engine -------------------------------------------------------------------------
 
 
 @needs_java
 def test_oracle_is_plausible_and_identity_fails(validator: FreshValidator, bench) -> None:
     _, bugs = bench
-    assert isinstance(validator, Validator)
     for bug in bugs.values():
         ok = validator.validate(bug, bug.fixed_function)
         assert ok.status is Status.PLAUSIBLE, (bug.bug_id, ok)
@@ -267,6 +289,82 @@ def test_concurrent_calls_are_isolated(validator: FreshValidator, bench) -> None
     assert [r.status for r in results] == [Status.PLAUSIBLE] * 3
 
 
+def check_the_plausible_rule(validator, root: Path, add: Bug) -> None:
+    """An assumption-skipped test (the first, or a later one) and a run of no test at all are
+    not plausible (shared by the fresh validator's and the engine's tests)."""
+    v = validator.validate(add, _fn(add, ASSUME_NONE))
+    assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_0", v
+    assert (v.message or "").startswith(ASSUMPTION_SKIPPED) and "AssumptionViolatedException" in (v.message or "")
+    v = validator.validate(add, _fn(add, ASSUME_SECOND))
+    assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_1", v
+    ign = _write_ignored_bug(root)
+    v = validator.validate(ign, ign.fixed_function)
+    assert v.status is Status.FAILING and v.message == NO_TEST_RAN and v.failing_test is None, v
+
+
+@needs_java
+def test_assumption_skips_and_no_test_run_are_not_plausible(validator: FreshValidator, bench) -> None:
+    root, bugs = bench
+    check_the_plausible_rule(validator, root, bugs["ADD"])
+
+
+def test_the_plausible_rule() -> None:
+    ran = {"status": "plausible", "tests_run": 3, "assumption_failures": 0}
+    assert report_outcome(ran) == (Status.PLAUSIBLE, None, None)
+    assert report_outcome({**ran, "tests_run": 0}) == (Status.FAILING, None, NO_TEST_RAN)
+    assert report_outcome({"status": "plausible"}) == (Status.FAILING, None, NO_TEST_RAN)
+    skipped = {**ran, "assumption_failures": 1, "skipped_test": "T.t", "skipped_message": "why"}
+    assert report_outcome(skipped) == (Status.FAILING, "T.t", f"{ASSUMPTION_SKIPPED}: why")
+    failed = {"status": "failing", "failing_test": "T.u", "message": "m", "tests_run": 2, "assumption_failures": 1}
+    assert report_outcome(failed) == (Status.FAILING, "T.u", "m")
+
+
+@needs_java
+@pytest.mark.parametrize(
+    "component, change",
+    [
+        ("per_candidate_timeout_s", {"per_candidate_timeout_s": 5}),
+        ("compile_timeout_s", {"compile_timeout_s": 120}),
+        ("java_level", {"java_level": 11}),
+        ("jars", {"jars": [Path("/usr/share/java/junit4.jar")]}),
+    ],
+)
+def test_every_fresh_setting_is_in_the_cache_key(bench, component: str, change: dict) -> None:
+    root, _ = bench
+    base = {"per_candidate_timeout_s": 30, "compile_timeout_s": 60}
+    a = FreshValidator(root, **base).verdict_settings()
+    b = FreshValidator(root, **{**base, **change}).verdict_settings()
+    assert {k for k in a if a[k] != b[k]} == {component}
+    assert cache_key("v", "ADD", "f", a) != cache_key("v", "ADD", "f", b)
+
+
+@needs_java
+def test_fresh_version_and_options_are_in_the_cache_key(bench, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = bench
+    a = FreshValidator(root).verdict_settings()
+    monkeypatch.setattr(fresh_module, "FRESH_VERSION", "fresh-next")
+    monkeypatch.setattr(fresh_module, "JVM_OPTIONS", ("-Xmx64m",))
+    monkeypatch.setattr(FreshValidator, "javac_options", ("-nowarn",))
+    monkeypatch.setattr(fresh_module, "jdk_version", lambda java, javac: "openjdk 99")
+    b = FreshValidator(root).verdict_settings()
+    assert {k for k in a if a[k] != b[k]} == {"engine", "jvm_options", "javac_options", "jdk"}
+
+
+@needs_java
+def test_cached_verdicts_are_not_reused_under_another_limit(bench, tmp_path: Path) -> None:
+    """Cached as ``timeout`` under a 1 s limit, a 2 s sleep is plausible under a 30 s one."""
+    root, bugs = bench
+    add = bugs["ADD"]
+    sleepy = _fn(add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;")
+    rows = [_row("m", add, [sleepy])]
+    cache = VerdictCache(tmp_path / "cache")
+    for limit, expected, cached in ((1, "timeout", 0), (30, "plausible", 0), (1, "timeout", 1)):
+        stats: dict[str, int] = {}
+        out = validate_candidates([add], rows, FreshValidator(root, per_candidate_timeout_s=limit), workers=1, progress=False, cache=cache, stats=stats)
+        assert out[0]["status"] == expected and stats["cached"] == cached
+    assert len(cache) == 2
+
+
 def test_first_error_picks_the_first_diagnostic() -> None:
     out = (
         "src/main/java/humaneval/buggy/ADD.java:6: error: illegal start of expression\n"
@@ -306,6 +404,21 @@ def test_ast_match() -> None:
     assert ast_match("public static int add(int x,int y)\n{\n\treturn x\n+ y;\n}", FIX)
     assert not ast_match("public static int add(int x, int y) { return y + x; }", FIX)
     assert not ast_match('public static int add(int x, int y) { return x + y + ""; }', FIX)
+
+
+def test_whitespace_inside_literals_is_significant() -> None:
+    code = 'int f() {\n    String s = "a  b";  // "x  y"\n    char c = \'\\t\';\n    return s.length();\n}\n'
+    assert normalize(code) == 'int f() { String s = "a  b"; char c = \'\\t\'; return s.length(); }'
+    assert normalize(code.replace('"a  b"', '"a b"')) != normalize(code)
+    assert normalize(code.replace("// \"x  y\"", "// \"x y\"")) == normalize(code)  # a comment, not a literal
+    block = 'String f() {\n    return """\n        a   b\n        """;\n}\n'
+    assert normalize(block) != normalize(block.replace("a   b", "a b"))
+    assert normalize("char f() { return ' '; }") != normalize("char f() { return '  '; }")
+    assert normalize('String f() { return "a  b; }') != normalize('String f() { return "a b; }')  # unterminated
+    fix = 'public static String f() {\n    return "a  b";\n}\n'
+    assert exact_match('public static String f() { return "a  b"; }', fix)
+    assert not exact_match('public static String f() { return "a b"; }', fix)
+    assert not ast_match('public static String f() { return "a b"; }', fix)
 
 
 # --- the driver -------------------------------------------------------------------------------
@@ -417,6 +530,17 @@ def test_driver_with_real_engine_validates_layout_variants_once(validator: Fresh
     assert counting.n == 1
     assert [r["status"] for r in out] == ["plausible", "plausible"]
     assert out[1]["duplicate_of"] == 0 and out[0]["duplicate_of"] is None
+
+
+@needs_java
+def test_candidates_that_differ_inside_a_literal_are_validated_apart(validator: FreshValidator, bench) -> None:
+    _, bugs = bench
+    add = bugs["ADD"]
+    fake = FakeValidator()
+    out = validate_candidates([add], [_row("m", add, [_fn(add, LITERAL_2), _fn(add, LITERAL_1)])], fake, workers=1, progress=False)
+    assert len(fake.calls) == 2 and [r["duplicate_of"] for r in out] == [None, None]
+    out = validate_candidates([add], [_row("m", add, [_fn(add, LITERAL_2), _fn(add, LITERAL_1)])], validator, workers=1, progress=False)
+    assert [r["status"] for r in out] == ["plausible", "failing"]
 
 
 @needs_java

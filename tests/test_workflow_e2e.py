@@ -38,7 +38,7 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_reference_models_are_the_sanity_check(tiny_run: Path):
     summary = pd.read_csv(tiny_run / "results/analysis/summary.tsv", sep="\t").set_index("model")
-    n_bugs = len((tiny_run / "results/benchmark/bugs.jsonl").read_text().splitlines())
+    n_bugs = len((tiny_run / "results/benchmark/tiny/bugs.jsonl").read_text().splitlines())
     assert n_bugs >= 8
     assert summary.loc["oracle", "plausible"] == n_bugs and summary.loc["oracle", "exact"] == n_bugs
     assert summary.loc["identity", "plausible"] == 0 and summary.loc["identity", "compilable"] == n_bugs
@@ -46,9 +46,9 @@ def test_reference_models_are_the_sanity_check(tiny_run: Path):
 
 
 def test_every_model_has_ten_candidates_per_bug_with_a_verdict(tiny_run: Path):
-    bugs = [json.loads(line)["bug_id"] for line in (tiny_run / "results/benchmark/bugs.jsonl").read_text().splitlines()]
+    bugs = [json.loads(line)["bug_id"] for line in (tiny_run / "results/benchmark/tiny/bugs.jsonl").read_text().splitlines()]
     for model in ("base", "repro", "nofim", "fim", "fim_psm"):
-        rows = [json.loads(line) for line in (tiny_run / f"results/validate/{model}/verdicts.jsonl").read_text().splitlines()]
+        rows = [json.loads(line) for line in (tiny_run / f"results/validate/tiny/{model}/verdicts.jsonl").read_text().splitlines()]
         assert sorted({r["bug_id"] for r in rows}) == sorted(bugs)
         assert all(r["model"] == model and r["benchmark"] == "tiny" for r in rows)
         assert len(rows) == 10 * len(bugs)
@@ -120,7 +120,7 @@ ALPHA = 0.05
 def test_fine_tuned_recipes_repair_clearly_more_than_the_base(tiny_run: Path):
     summary = pd.read_csv(tiny_run / "results/analysis/summary.tsv", sep="\t").set_index("model")
     pairwise = pd.read_csv(tiny_run / "results/analysis/pairwise.tsv", sep="\t")
-    n_bugs = len((tiny_run / "results/benchmark/bugs.jsonl").read_text().splitlines())
+    n_bugs = len((tiny_run / "results/benchmark/tiny/bugs.jsonl").read_text().splitlines())
     base = int(summary.loc["base", "plausible"])
     for recipe in FINE_TUNED:
         fixed = int(summary.loc[recipe, "plausible"])
@@ -154,10 +154,12 @@ def _plausible_after_training(work: Path, pairs: list[dict], out: Path) -> int:
     recipe = Recipe.load(work / f"results/finetune/{BROKEN}/recipe.json")
     model_dir = work / "resources/models/tiny"
     train_lora(model_dir, pairs, [], recipe, out)
-    bugs = work / "results/benchmark/bugs.jsonl"
+    name = config["benchmark"]["name"]
+    bugs = work / f"results/benchmark/{name}/bugs.jsonl"
     steps.generate(model_dir, out / "adapter", bugs, out / "candidates.jsonl", model_name=BROKEN, prompt_style=config["models"][BROKEN]["prompt"],
-                   sentinels=config["base_model"]["sentinels"], decoding=config["generation"], seed=config["seed"])
-    steps.validate(bugs, out / "candidates.jsonl", work / f"resources/benchmarks/{config['benchmark']['name']}", out / "verdicts.jsonl",
+                   sentinels=config["base_model"]["sentinels"], decoding=config["generation"], seed=config["seed"],
+                   allow_cpu=config["compute"]["allow_cpu"])
+    steps.validate(bugs, out / "candidates.jsonl", work / f"resources/benchmarks/{name}", out / "verdicts.jsonl",
                    per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"], workers=2)
     verdicts = [json.loads(line) for line in (out / "verdicts.jsonl").read_text().splitlines()]
     return len({v["bug_id"] for v in verdicts if v["status"] == "plausible"})
@@ -205,3 +207,74 @@ def test_breaking_a_training_stage_lowers_the_count(tiny_run: Path, tmp_path: Pa
     print(f"{BROKEN}: intact {intact}, prompts in {other_style} style {count_mismatched}, loss on the prompt {count_prompt_loss}")
     assert count_mismatched <= intact - BREAK_DROP, (intact, count_mismatched)
     assert count_prompt_loss <= intact - BREAK_DROP, (intact, count_prompt_loss)
+
+
+def test_the_paper_has_the_published_set_and_per_benchmark_tables(tiny_run: Path):
+    published = pd.read_csv(tiny_run / "results/analysis/published.tsv", sep="\t").set_index("system").loc["tinypub"]
+    # the self-made set (fimrepair.published.tiny_published_rows): 4 bugs x 3 candidates; its first
+    # fix is claimed not to compile, which this harness disproves
+    assert (published["claimed_candidates"], published["claimed_plausible"], published["plausible"]) == (12, 3, 4)
+    assert (published["agree"], published["dis_their_compile"], published["level_changed"]) == (11, 1, 0)
+    generated = tiny_run / "results/paper/generated"
+    assert "self-made set" in (generated / "tables/published.tex").read_text()
+    section = (generated / "benchmarks.tex").read_text()
+    assert r"\input{generated/benchmarks/tiny/results.tex}" in section
+    table = (generated / "benchmarks/tiny/results.tex").read_text()
+    assert "tinypub" in table and "oracle" in table
+    assert (generated / "benchmarks/tiny/fixed.pdf").is_file()
+
+
+def _without_timings(path: Path) -> list[dict]:
+    """Verdict rows without the measured times and the diagnostic message: the verdict cache is
+    shared by all models, so a compiler message can quote (line numbers, layout) whichever
+    normalised-equal candidate another model's job validated first; everything else is fixed."""
+    return [{k: v for k, v in json.loads(line).items() if k not in ("compile_s", "test_s", "message")} for line in path.read_text().splitlines()]
+
+
+def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: Path, tmp_path: Path):
+    made = subprocess.run([sys.executable, "-m", "snakemake", "bundle", "--cores", "2", "--configfile", "config.tiny.yaml"],
+                          cwd=tiny_run, capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr[-3000:]
+    bundle = tiny_run / "results/bundle/bundle.tar.gz"
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    for name in [*COPY, "config.reproduce.yaml"]:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, fresh / name)
+    run = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config.tiny.yaml", "config.reproduce.yaml", "--config", f"reproduce={{bundle: {bundle}}}"],
+        cwd=fresh, capture_output=True, text=True, timeout=1200,
+    )
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert not (fresh / "results/finetune").exists() and not (fresh / "resources/models").exists()  # nothing trained
+    verdicts = sorted(p.relative_to(tiny_run) for p in (tiny_run / "results/validate").rglob("verdicts*.jsonl"))
+    assert len(verdicts) == 9  # 5 models + oracle + identity + the published set at two Java levels
+    for rel in verdicts:
+        assert _without_timings(fresh / rel) == _without_timings(tiny_run / rel), rel
+    tables = sorted(p.relative_to(tiny_run) for p in [*(tiny_run / "results/analysis").rglob("*.tsv"), *(tiny_run / "results/paper/generated").rglob("*.tex")])
+    assert len(tables) >= 12
+    for rel in tables:
+        assert (fresh / rel).read_bytes() == (tiny_run / rel).read_bytes(), rel
+    if (tiny_run / "results/paper/main.pdf").is_file():
+        assert (fresh / "results/paper/main.pdf").read_bytes() == (tiny_run / "results/paper/main.pdf").read_bytes()
+
+
+def test_gpu_stages_keep_checkpoints_and_refuse_the_cpu_unless_configured(tiny_run: Path):
+    """LAST in this module: it reruns (and fails) a fine-tune in the finished run."""
+    for recipe in ("nofim", "fim", "fim_psm"):
+        kept = sorted(p.name for p in (tiny_run / "results/checkpoints" / recipe).glob("checkpoint-*"))
+        assert kept == ["checkpoint-30", "checkpoint-40"], (recipe, kept)  # save_steps 10, last two of 40 steps
+    assert not list((tiny_run / "results/generate").rglob("*.partial"))
+    train_log = (tiny_run / "logs/finetune/nofim/train.log").read_text()
+    assert "running on the CPU on purpose (compute.allow_cpu is true)" in train_log and "torch " in train_log
+
+    gpu_only = tiny_run / "gpu-only.yaml"
+    gpu_only.write_text("compute:\n  allow_cpu: false\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config.tiny.yaml", str(gpu_only), "--forcerun", "finetune", "--", "results/finetune/nofim/adapter"],
+        cwd=tiny_run, capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode != 0
+    refused = (tiny_run / "logs/finetune/nofim/train.log").read_text()
+    assert "finetune nofim: CUDA is not usable" in refused and "compute.allow_cpu: true" in refused
+    assert "RESUMING" not in refused and "training from step 0" not in refused  # stopped before training

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from fimrepair.javasrc import methods, strip_blank_lines, strip_comments
+from fimrepair.javasrc import MethodDecl, all_methods, methods, signature_of, strip_blank_lines, strip_comments
 from fimrepair.region import split
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,10 @@ class Bug:
 
     ``buggy_function``/``fixed_function`` are the comment-stripped methods that prompts are
     built from; ``method_start``/``method_end`` are the method's lines (0-based, end
-    exclusive) in the buggy class, where a candidate method is spliced in.
+    exclusive) in the buggy class; ``test_path`` is the test class's source relative to the
+    benchmark root (None in older records: the HumanEval-Java place, see :func:`test_source_path`).
+    A candidate method replaces the method of the buggy class that has its signature
+    (:func:`place`).
     """
 
     benchmark: str
@@ -58,6 +61,7 @@ class Bug:
     fixed_chunk: str
     suffix: str
     hole_indent: str | None = None
+    test_path: str | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -86,22 +90,26 @@ def _method_key(m: object) -> str:
     return f"{m.name}{m.parameters}"  # type: ignore[attr-defined]
 
 
-def extract_bug(root: Path, bug_id: str, benchmark: str, *, remove_blank_lines: bool = False) -> Bug:
-    """Extract the record of one bug; errors name the file.
+def extract_method_bug(
+    buggy_src: str,
+    correct_src: str,
+    *,
+    benchmark: str,
+    bug_id: str,
+    buggy_class: str,
+    test_class: str,
+    test_path: str,
+    where: str,
+    remove_blank_lines: bool = False,
+) -> Bug:
+    """The record of a bug whose buggy and correct classes differ in exactly one method.
 
     The buggy method is the top-level method (tree-sitter-java) whose text differs between the
     buggy and correct class; comments are stripped from both versions (and blank lines when
     ``remove_blank_lines``: RepairLLaMA's published HumanEval-Java prompts keep them, its
-    Megadiff training data does not), and the region comes from their line diff.
+    Megadiff training data does not), and the region comes from their line diff. Errors name
+    ``where`` (the two files).
     """
-    buggy_path = root / BUGGY_DIR / f"{bug_id}.java"
-    correct_path = root / CORRECT_DIR / f"{bug_id}.java"
-    test_path = root / TEST_DIR / f"TEST_{bug_id}.java"
-    for path in (buggy_path, correct_path, test_path):
-        if not path.is_file():
-            raise BenchmarkError(f"bug {bug_id}: missing file {path}")
-    buggy_src = buggy_path.read_text(encoding="utf-8")
-    correct_src = correct_path.read_text(encoding="utf-8")
     buggy_methods = {_method_key(m): m for m in methods(buggy_src)}
     correct_methods = {_method_key(m): m for m in methods(correct_src)}
     changed = [
@@ -110,10 +118,7 @@ def extract_bug(root: Path, bug_id: str, benchmark: str, *, remove_blank_lines: 
         if key in correct_methods and m.text(buggy_src).split() != correct_methods[key].text(correct_src).split()
     ]
     if len(changed) != 1:
-        raise BenchmarkError(
-            f"bug {bug_id}: expected exactly one method that differs between {buggy_path} and "
-            f"{correct_path}, found {len(changed)} ({', '.join(changed) or 'none'})"
-        )
+        raise BenchmarkError(f"bug {bug_id}: expected exactly one method that differs between {where}, found {len(changed)} ({', '.join(changed) or 'none'})")
     key = changed[0]
     bm, cm = buggy_methods[key], correct_methods[key]
     buggy_fn = strip_comments(bm.text(buggy_src))
@@ -125,8 +130,8 @@ def extract_bug(root: Path, bug_id: str, benchmark: str, *, remove_blank_lines: 
         benchmark=benchmark,
         bug_id=bug_id,
         method_name=bm.name,
-        buggy_class=str(BUGGY_DIR / f"{bug_id}.java"),
-        test_class=f"humaneval.TEST_{bug_id}",
+        buggy_class=buggy_class,
+        test_class=test_class,
         method_start=bm.start_line,
         method_end=bm.end_line,
         buggy_function=buggy_fn,
@@ -136,6 +141,43 @@ def extract_bug(root: Path, bug_id: str, benchmark: str, *, remove_blank_lines: 
         fixed_chunk=s.fixed_chunk,
         suffix=s.suffix,
         hole_indent=s.hole_indent,
+        test_path=test_path,
+    )
+
+
+def extract_files_bug(
+    root: Path, bug_id: str, benchmark: str, *, buggy: Path, correct: Path, test: Path, test_class: str, remove_blank_lines: bool = False
+) -> Bug:
+    """:func:`extract_method_bug` on the files ``buggy``, ``correct`` and ``test`` (relative to
+    ``root``); a missing file is an error naming it."""
+    for rel in (buggy, correct, test):
+        if not (root / rel).is_file():
+            raise BenchmarkError(f"bug {bug_id}: missing file {root / rel}")
+    return extract_method_bug(
+        (root / buggy).read_text(encoding="utf-8"),
+        (root / correct).read_text(encoding="utf-8"),
+        benchmark=benchmark,
+        bug_id=bug_id,
+        buggy_class=str(buggy),
+        test_class=test_class,
+        test_path=str(test),
+        where=f"{root / buggy} and {root / correct}",
+        remove_blank_lines=remove_blank_lines,
+    )
+
+
+def extract_bug(root: Path, bug_id: str, benchmark: str, *, remove_blank_lines: bool = False) -> Bug:
+    """Extract the record of one HumanEval-Java-layout bug (:func:`extract_method_bug`);
+    errors name the file."""
+    return extract_files_bug(
+        root,
+        bug_id,
+        benchmark,
+        buggy=BUGGY_DIR / f"{bug_id}.java",
+        correct=CORRECT_DIR / f"{bug_id}.java",
+        test=TEST_DIR / f"TEST_{bug_id}.java",
+        test_class=f"humaneval.TEST_{bug_id}",
+        remove_blank_lines=remove_blank_lines,
     )
 
 
@@ -161,6 +203,59 @@ def splice(class_source: str, start: int, end: int, function: str) -> str:
     if not function.endswith("\n"):
         function += "\n"
     return "".join(lines[:start]) + function + "".join(lines[end:])
+
+
+def test_source_path(bug: Bug) -> str:
+    """The test class's source, relative to the benchmark root."""
+    if bug.test_path:
+        return bug.test_path
+    return str(TEST_DIR.parent / (bug.test_class.replace(".", "/") + ".java"))
+
+
+class PlacementError(ValueError):
+    """The candidate's method is not a method of the buggy class (the message says which)."""
+
+
+def place(class_source: str, bug: Bug, function: str) -> str:
+    """The buggy class with the candidate method ``function`` in place of the method it replaces.
+
+    The method replaced is the one with the candidate's own signature (name and parameter
+    types, :func:`fimrepair.javasrc.signature_of`) among ALL methods of the class, those of
+    nested, local and anonymous classes included: the bug's method (lines ``method_start`` to
+    ``method_end``) when the signature is its own, else the method with that signature (several:
+    the one inside the bug's method, then the nearest). A candidate with no such method that
+    keeps the bug's method name (its parameter types changed) or its parameter types (the method
+    renamed) replaces the bug's method: the compiler and the tests judge the change. A text that declares no method (it cannot be parsed as one) goes to the
+    bug's lines, where the compiler reports it. Anything else raises :class:`PlacementError`.
+    """
+    # Lone surrogates (undecodable input bytes) spelled out, so the parser (UTF-8) can read it.
+    sig = signature_of(function.encode("utf-8", "backslashreplace").decode("utf-8"))
+    if sig is None:
+        return splice(class_source, bug.method_start, bug.method_end, function)
+    decls = all_methods(class_source)
+    own = next((d for d in decls if d.start_line == bug.method_start and d.name == bug.method_name), None)
+    if own is not None and own.signature == sig:
+        return splice(class_source, bug.method_start, bug.method_end, function)
+    same = [d for d in decls if d.signature == sig]
+    if same:
+        inside = [d for d in same if bug.method_start <= d.start_line < bug.method_end]
+        target = min(inside or same, key=lambda d: (abs(d.start_line - bug.method_start), d.start_byte))
+        return _splice_declaration(class_source, target, function)
+    if own is not None and (sig.name == own.name or sig.parameter_types == own.signature.parameter_types):
+        return splice(class_source, bug.method_start, bug.method_end, function)
+    known = ", ".join(sorted({str(d.signature) for d in decls})) or "none"
+    raise PlacementError(f"no method {sig} in {bug.buggy_class} to replace (the candidate's signature; the class declares {known})")
+
+
+def _splice_declaration(class_source: str, decl: MethodDecl, function: str) -> str:
+    """Replace one declaration: its whole lines when it has them to itself, else its bytes."""
+    lines = class_source.splitlines(keepends=True)
+    data = class_source.encode("utf-8")
+    line_start = len("".join(lines[: decl.start_line]).encode("utf-8"))
+    line_end = len("".join(lines[: decl.end_line]).encode("utf-8"))
+    if not data[line_start : decl.start_byte].strip() and not data[decl.end_byte : line_end].strip():
+        return splice(class_source, decl.start_line, decl.end_line, function)
+    return (data[: decl.start_byte] + function.strip().encode("utf-8", "surrogatepass") + data[decl.end_byte :]).decode("utf-8", "surrogatepass")
 
 
 # --- cross-checks against the benchmark's own metadata ------------------------------------

@@ -54,17 +54,32 @@ def normalise_rows(raw: list[dict[str, Any]], default_model: str, benchmark: str
     return rows
 
 
+def java_level_arg(text: str) -> int | str | None:
+    """``declared`` (the benchmark's build), ``jdk`` (the installed JDK's own) or a number."""
+    if text == "declared":
+        return "declared"
+    if text == "jdk":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--java-level: 'declared', 'jdk' or a number, not {text!r}") from None
+
+
 def validate_main(args: argparse.Namespace) -> int:
-    from fimrepair.benchmark import Bug, extract_bugs
+    from fimrepair.benchmark import Bug
+    from fimrepair.benchmarks import open_benchmark
     from fimrepair.validate import Engine, FreshValidator, VerdictCache, summarise, validate_candidates
 
     root = Path(args.benchmark_root)
+    bench = open_benchmark(args.benchmark_kind, root, args.benchmark_name)
+    level = bench.java_level(args.java_level)
     if args.bugs:
         bugs = [Bug.from_dict(r) for r in _read_jsonl(Path(args.bugs))]
-        benchmark = args.benchmark_name or (bugs[0].benchmark if bugs else "humaneval-java")
+        benchmark = args.benchmark_name or (bugs[0].benchmark if bugs else bench.name)
     else:
-        benchmark = args.benchmark_name or "humaneval-java"
-        bugs = extract_bugs(root, benchmark)
+        benchmark = bench.name
+        bugs = bench.extract_bugs()
     candidates = Path(args.candidates)
     rows = normalise_rows(_read_jsonl(candidates), candidates.stem, benchmark)
     wanted = {r["bug_id"] for r in rows}
@@ -72,10 +87,11 @@ def validate_main(args: argparse.Namespace) -> int:
     cache = VerdictCache(args.cache) if args.cache else None
     stats: dict[str, int] = {}
     if args.engine == "fresh":
-        validator: Any = FreshValidator(root, per_candidate_timeout_s=args.per_candidate_timeout)
+        validator: Any = FreshValidator(root, per_candidate_timeout_s=args.per_candidate_timeout, java_level=level, support_sources=bench.support_sources())
         out = validate_candidates(bugs, rows, validator, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats)
     else:
-        with Engine(root, workers=args.workers, per_candidate_timeout_s=args.per_candidate_timeout, sandbox=args.sandbox) as engine:
+        with Engine(root, workers=args.workers, per_candidate_timeout_s=args.per_candidate_timeout, sandbox=args.sandbox, java_level=level,
+                    heap_mb=bench.heap_mb, support_sources=bench.support_sources()) as engine:
             out = validate_candidates(bugs, rows, engine, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats)
     out_path = Path(args.out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
@@ -87,10 +103,24 @@ def validate_main(args: argparse.Namespace) -> int:
     summary = summarise(out)
     print(
         f"fimrepair validate: {len(out)} candidates ({stats.get('tasks', 0)} distinct: {stats.get('cached', 0)} cached, "
-        f"{stats.get('validated', 0)} validated); plausible bugs {sum(s['plausible'] for s in summary)}/{len(summary)}; "
+        f"{stats.get('validated', 0)} validated); Java level {level if level is not None else 'of the JDK'}; plausible bugs {sum(s['plausible'] for s in summary)}/{len(summary)}; "
         f"-> {out_path}",
         file=sys.stderr,
     )
+    return 0
+
+
+def convert_main(args: argparse.Namespace) -> int:
+    from fimrepair.published import convert
+
+    src = Path(args.input)
+    rows = convert(_read_jsonl(src), args.system or src.stem, args.benchmark_name, where=str(src))
+    out_path = Path(args.out)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with out_path.open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps(r, ensure_ascii=True) + "\n")
+    print(f"fimrepair convert-published: {len(rows)} bugs, {sum(len(r['candidates']) for r in rows)} candidates -> {out_path}", file=sys.stderr)
     return 0
 
 
@@ -104,7 +134,10 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--out", required=True, help="verdicts JSONL to write")
     src = v.add_mutually_exclusive_group()
     src.add_argument("--bugs", help="bugs.jsonl of the pipeline (default: extract the bugs from the benchmark root)")
-    v.add_argument("--benchmark-name", default=None, help="benchmark name of the rows (default humaneval-java)")
+    v.add_argument("--benchmark-name", default=None, help="benchmark name of the rows (default: the kind)")
+    v.add_argument("--benchmark-kind", default="humaneval-java", choices=("humaneval-java", "quixbugs"), help="layout of the benchmark root")
+    v.add_argument("--java-level", type=java_level_arg, default="declared",
+                   help="javac --release of the candidates: declared (the benchmark's build; HumanEval-Java 8), jdk (the installed JDK's own) or a number")
     v.add_argument("--workers", type=int, default=2)
     v.add_argument("--cache", default=None, help="verdict cache directory (reruns and resumed runs reuse it)")
     v.add_argument("--engine", choices=("engine", "fresh"), default="engine", help="persistent workers (default) or fresh javac+java per candidate")
@@ -112,6 +145,12 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--sandbox", choices=("auto", "namespaces", "net", "none"), default="auto")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=validate_main)
+    c = sub.add_parser("convert-published", help="a published patch file (RepairLLaMA / elle-elle-aime evaluation JSONL) to a candidates file")
+    c.add_argument("--input", required=True, help="published evaluation JSONL (one row per bug: identifier, evaluation)")
+    c.add_argument("--out", required=True, help="candidates JSONL to write (the authors' verdicts kept per candidate under 'published')")
+    c.add_argument("--system", default=None, help="model name of the rows (default: the input's stem)")
+    c.add_argument("--benchmark-name", default="humaneval-java", help="benchmark name of the rows")
+    c.set_defaults(func=convert_main)
     return ap
 
 

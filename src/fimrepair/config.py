@@ -58,14 +58,47 @@ def check(config: Mapping[str, Any], workdir: Path = Path(".")) -> list[str]:
         raise ConfigError(f"data.path: {data.get('path')!r} is not a file (data.source is 'local')")
     if data["source"] in ("hub", "hub_full") and not _SHA.match(data["revision"]):
         warnings.append(f"data.revision {data['revision']!r} is not a commit sha: the resolved commit is recorded, but pin it for a paper run")
-    bench = config["benchmark"]
-    if bench["source"] == "local":
-        root = bench.get("root")
-        if not root:
-            raise ConfigError("benchmark.root: required when benchmark.source is 'local'")
-        if not (workdir / root).is_dir():
-            raise ConfigError(f"benchmark.root: {root} does not exist or is not a directory")
+    specs = benchmark_specs(config)
+    for key, bench in (("benchmark", config["benchmark"]), *((f"extra_benchmarks[{i}]", b) for i, b in enumerate(config.get("extra_benchmarks", [])))):
+        if bench["source"] == "local":
+            root = bench.get("root")
+            if not root:
+                raise ConfigError(f"{key}.root: required when {key}.source is 'local'")
+            if not (workdir / root).is_dir():
+                raise ConfigError(f"{key}.root: {root} does not exist or is not a directory")
+        if bench["source"] == "tiny" and bench.get("kind", "humaneval-java") != "humaneval-java":
+            raise ConfigError(f"{key}.kind: the tiny benchmark has the humaneval-java layout, not {bench['kind']!r}")
+    names = [config["benchmark"]["name"], *(b["name"] for b in config.get("extra_benchmarks", []))]
+    if len(set(names)) != len(names):
+        raise ConfigError(f"extra_benchmarks: benchmark names must be distinct, got {names}")
+    seen: set[str] = set()
+    for i, pub in enumerate(config.get("published", [])):
+        key = f"published[{i}]"
+        if pub["name"] in seen or pub["name"] in models or pub["name"] in REFERENCE_MODELS:
+            raise ConfigError(f"{key}.name: {pub['name']!r} is already a model or published set name")
+        seen.add(pub["name"])
+        if pub["benchmark"] not in specs:
+            raise ConfigError(f"{key}.benchmark: {pub['benchmark']!r} is not an evaluated benchmark ({', '.join(specs)})")
+        if pub["source"] == "url" and not pub.get("url"):
+            raise ConfigError(f"{key}.url: required when source is 'url'")
+        if pub["source"] == "local" and (not pub.get("path") or not (workdir / pub["path"]).is_file()):
+            raise ConfigError(f"{key}.path: {pub.get('path')!r} is not a file (source is 'local')")
+        if pub["source"] == "tiny" and specs[pub["benchmark"]]["source"] != "tiny":
+            raise ConfigError(f"{key}.source: 'tiny' makes a set from the tiny benchmark; {pub['benchmark']!r} is not it")
     return warnings
+
+
+def benchmark_specs(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every evaluated benchmark by name, the primary (``benchmark``) first, with its repo and
+    commit filled in from its kind when not configured."""
+    from fimrepair.benchmarks import kinds
+
+    known = kinds()
+    out: dict[str, dict[str, Any]] = {}
+    for spec in (config["benchmark"], *config.get("extra_benchmarks", [])):
+        kind = known[spec.get("kind", "humaneval-java")]
+        out[spec["name"]] = {**spec, "repo": spec.get("repo") or kind.repo, "commit": spec.get("commit") or kind.commit}
+    return out
 
 
 def models_to_evaluate(config: Mapping[str, Any]) -> list[str]:

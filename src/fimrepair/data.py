@@ -12,7 +12,7 @@ silently, :data:`FILTER_ORDER`): malformed row, not a single function, empty fix
 buggy == fixed, duplicate (buggy, fixed) pair, comment- or whitespace-only change (after
 stripping comments and blank lines), not parseable as one Java method (tree-sitter-java).
 Decontamination against the benchmark (:mod:`fimrepair.decontaminate`) and the length filter
-in the target tokenizer (per recipe, :func:`fimrepair.steps.make_training_pairs`) follow.
+in the target tokenizer (per recipe, on rows matched across recipes: :func:`fimrepair.steps.training_pairs`) follow.
 
 Cleaning as RepairLLaMA's ``build_dataset.py``: comments and blank lines are removed from both
 functions before the region and the representations are built.
@@ -83,13 +83,26 @@ class Example:
 def load_rows(source: str, *, hub_id: str | None = None, revision: str | None = None, path: str | None = None) -> Iterable[Mapping[str, Any]]:
     """Megadiff-format rows, as an iterable of dicts (a ``datasets`` (Iterable)Dataset).
 
-    ``hub``/``hub_full`` stream ``hub_id`` at the pinned ``revision`` (``hub_full`` needs the
-    ``is_single_function`` column); ``local`` reads a ``.parquet``, ``.jsonl`` or ``.json``
+    ``hub``/``hub_full`` stream the train files downloaded into the folder ``path`` (the
+    workflow's ``data_download`` rule), or without ``path`` ``hub_id`` at the pinned
+    ``revision`` from the hub (``hub_full`` needs the ``is_single_function`` column); ``local`` reads a ``.parquet``, ``.jsonl`` or ``.json``
     file at ``path`` (memory-mapped by ``datasets``). Missing columns are an error naming them.
     """
     import datasets
 
-    if source in ("hub", "hub_full"):
+    if source in ("hub", "hub_full") and path and Path(path).is_dir():
+        # The hub dataset's train files, downloaded on the submit host (rule data_download);
+        # streamed from disk, so this runs on a compute node without internet.
+        root = Path(path)
+        files = sorted(str(f) for f in root.rglob("*") if f.is_file() and f.suffix in (".parquet", ".jsonl") and not any(part.startswith(".") for part in f.relative_to(root).parts))
+        if not files:
+            raise DataError(f"{root}: no .parquet or .jsonl files (downloaded from {hub_id}?)")
+        builder = "parquet" if all(f.endswith(".parquet") for f in files) else "json"
+        ds = datasets.load_dataset(builder, data_files=files, split="train", streaming=True)
+        revision_file = root / "REVISION"
+        origin = revision_file.read_text().strip() if revision_file.is_file() else str(root)
+        columns = list(ds.features) if ds.features is not None else None
+    elif source in ("hub", "hub_full"):
         if not hub_id or not revision:
             raise DataError(f"data.source {source!r} needs data.hub_id and a pinned data.revision")
         ds = datasets.load_dataset(hub_id, revision=revision, split="train", streaming=True)

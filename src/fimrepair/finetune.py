@@ -1,9 +1,15 @@
 """LoRA fine-tuning with a completion-only loss.
 
-Backends: ``hf`` (transformers + peft + trl's SFTTrainer; runs on CPU and GPU) and
-``unsloth`` (GPU only, optional extra ``fimrepair[gpu]``). Unsloth must be imported before
-transformers/trl/peft in its process; nothing here imports them at module level, and
-:func:`_load_unsloth` is the one place that imports it.
+Backends: ``hf`` (transformers + peft + trl's SFTTrainer; runs on CPU and GPU; the reference)
+and ``unsloth`` (GPU only, optional extra ``fimrepair[gpu]``: Unsloth's loader, LoRA and
+trainer). Unsloth must be imported before transformers/trl/peft/datasets in its process;
+nothing here imports them at module level, and :func:`train_lora` imports Unsloth
+(:func:`fimrepair.compute.import_unsloth`) before anything else when the backend is Unsloth.
+
+Checkpoints (adapter, optimiser, scheduler, RNG states, data position) are written every
+``train.save_steps`` optimiser steps into ``checkpoint_dir``, the last ``keep_checkpoints``
+kept. A rerun resumes from the latest complete checkpoint whose fingerprint (recipe, base
+model, tokenised data) matches; any other checkpoint is removed, never resumed.
 
 Examples are tokenised here (prompt with BOS, completion + EOS, tokenised separately: see
 :func:`fimrepair.prompts.tokenize_pair`), one example per sequence (no packing), and examples
@@ -12,17 +18,27 @@ longer than ``max_length`` are dropped, never truncated; the count is reported.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import re
+import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from fimrepair.fim import sentinels
+from fimrepair.io import dir_identity
 from fimrepair.prompts import tokenize_pair
 from fimrepair.recipe import Recipe
 from fimrepair.tokenizer import load_tokenizer
 
 log = logging.getLogger(__name__)
+
+FINGERPRINT_FILE = "fimrepair_fingerprint.txt"  # written into a checkpoint once it is complete
+_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+# Recipe keys that do not change what is trained (a checkpoint stays valid when they change).
+_NOT_FINGERPRINTED = ("save_steps", "keep_checkpoints")
 
 
 def tokenize_examples(tokenizer: Any, pairs: Sequence[dict[str, str]], max_length: int) -> tuple[list[dict[str, list[int]]], int]:
@@ -66,6 +82,42 @@ def loss_token_counts(rows: Sequence[dict[str, list[int]]], pairs: Sequence[dict
     return out
 
 
+def training_fingerprint(model_dir: Path, recipe: Recipe, train_rows: Sequence[dict[str, list[int]]], eval_rows: Sequence[dict[str, list[int]]]) -> str:
+    """A digest of everything that decides the trained adapter: the recipe (but its checkpoint
+    settings), the base model and the tokenised training and eval rows."""
+    spec = recipe.to_dict()
+    for key in _NOT_FINGERPRINTED:
+        spec["train"].pop(key, None)
+    digest = hashlib.sha256()
+    digest.update(json.dumps({"recipe": spec, "model": dir_identity(model_dir)}, sort_keys=True).encode())
+    for rows in (train_rows, eval_rows):
+        digest.update(json.dumps(list(rows), sort_keys=True).encode())
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
+def resumable_checkpoint(checkpoint_dir: Path, fingerprint: str) -> Path | None:
+    """The latest complete checkpoint of this fingerprint; checkpoints of another fingerprint
+    and incomplete ones (killed while being written) are removed, each named in the log."""
+    if not checkpoint_dir.is_dir():
+        return None
+    found = sorted(((int(m.group(1)), p) for p in checkpoint_dir.iterdir() if p.is_dir() and (m := _CHECKPOINT.match(p.name))), reverse=True)
+    latest = None
+    for _, path in found:
+        marker = path / FINGERPRINT_FILE
+        if not marker.is_file():
+            log.warning("removing incomplete checkpoint %s (no %s)", path, FINGERPRINT_FILE)
+        elif marker.read_text().strip() != fingerprint:
+            log.warning("removing checkpoint %s: it belongs to another recipe, base model, data or configuration (fingerprint %s, this run %s)", path, marker.read_text().strip()[:12], fingerprint[:12])
+        elif latest is None:
+            latest = path
+            continue
+        else:
+            continue
+        shutil.rmtree(path)
+    return latest
+
+
 def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     import torch
     from peft import LoraConfig, get_peft_model
@@ -85,13 +137,29 @@ def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     return get_peft_model(model, lora), tokenizer
 
 
-def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:  # pragma: no cover - GPU only
-    try:
-        from unsloth import FastLanguageModel  # must come before transformers in this process
-    except ImportError as err:
-        raise RuntimeError("train.backend 'unsloth' needs the GPU extra: pip install 'fimrepair[gpu]'") from err
+def _gradient_checkpointing(recipe: Recipe) -> bool:
+    # Explicit in the config (training.gradient_checkpointing): the 6.7B model at 16 x 1024
+    # needs it on an 80 GB card (about 96 GiB of activations without it).
+    return recipe.train.gradient_checkpointing
+
+
+def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
+    """Unsloth's loader and LoRA, every choice explicit: 16-bit (bf16 unless ``bf16`` is off)
+    or 4-bit weights, Unsloth's gradient checkpointing, no vLLM, a local path only."""
+    import torch
+    from unsloth import FastLanguageModel  # imported first in this process by train_lora
+
+    four_bit = recipe.train.load_in_4bit
     model, tokenizer = FastLanguageModel.from_pretrained(
-        model_name=str(model_dir), max_seq_length=recipe.train.max_length, load_in_4bit=recipe.train.load_in_4bit
+        model_name=str(model_dir),
+        max_seq_length=recipe.train.max_length,
+        dtype=torch.bfloat16 if recipe.train.bf16 else torch.float16,
+        load_in_4bit=four_bit,
+        load_in_8bit=False,
+        load_in_16bit=not four_bit,
+        full_finetuning=False,
+        use_gradient_checkpointing="unsloth" if _gradient_checkpointing(recipe) else False,
+        fast_inference=False,
     )
     model = FastLanguageModel.get_peft_model(
         model,
@@ -99,6 +167,8 @@ def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:  # pragma
         lora_alpha=recipe.lora.alpha,
         lora_dropout=recipe.lora.dropout,
         target_modules=list(recipe.lora.target_modules),
+        bias="none",
+        use_gradient_checkpointing="unsloth" if _gradient_checkpointing(recipe) else False,
         random_state=recipe.seed,
     )
     # Unsloth repairs its own copy of the tokenizer; the length filter and generation use the
@@ -113,49 +183,66 @@ def train_lora(
     eval_pairs: Sequence[dict[str, str]],
     recipe: Recipe,
     out_dir: Path,
+    checkpoint_dir: Path | None = None,
+    callbacks: Sequence[Any] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``out_dir``.
+    """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``out_dir / "adapter"``.
 
-    Returns the loss curve rows ``{recipe, step, epoch, loss, split}`` and the counts of
+    Checkpoints go to ``checkpoint_dir`` (default ``out_dir / "checkpoints"``), and a matching
+    one is resumed (module doc). ``callbacks`` are extra ``TrainerCallback`` objects.
+    Returns the loss curve rows ``{recipe, step, epoch, loss, split}`` (from the trainer's log
+    history, so a resumed run's curve holds the steps before the resume too) and the counts of
     ``counts.json``: rows (``train``, ``eval``, ``dropped_too_long``), ``optimizer_steps`` taken,
     ``examples_per_step``, ``epochs``, and the loss-bearing tokens of one epoch
     (``loss_tokens``, ``fix_tokens``, ``by_mode``; see :mod:`fimrepair.training_pairs`).
     """
+    if recipe.train.backend == "unsloth":
+        from fimrepair.compute import import_unsloth
+
+        import_unsloth()  # before transformers, trl, peft and datasets (refuses if too late)
     import torch
     from datasets import Dataset
     from transformers import TrainerCallback
-    from trl import SFTConfig, SFTTrainer
 
     if recipe.train.backend == "unsloth":
+        from unsloth import UnslothTrainer as Trainer
+        from unsloth import UnslothTrainingArguments as TrainingConfig
+
         model, tokenizer = _load_unsloth(model_dir, recipe)
     else:
+        from trl import SFTConfig as TrainingConfig
+        from trl import SFTTrainer as Trainer
+
         model, tokenizer = _load_hf(model_dir, recipe)
     torch.manual_seed(recipe.seed)
     train_rows, dropped_train = tokenize_examples(tokenizer, train_pairs, recipe.train.max_length)
     eval_rows, dropped_eval = tokenize_examples(tokenizer, eval_pairs[: recipe.train.eval_rows], recipe.train.max_length)
     if not train_rows:
         raise ValueError(f"recipe {recipe.name}: no training example fits max_length={recipe.train.max_length}")
-    curve: list[dict[str, Any]] = []
+    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else out_dir / "checkpoints"
+    fingerprint = training_fingerprint(model_dir, recipe, train_rows, eval_rows)
+    resume = resumable_checkpoint(checkpoint_dir, fingerprint)
+    saving = recipe.train.save_steps > 0
 
-    class LossLog(TrainerCallback):  # type: ignore[misc]
-        def on_log(self, args: Any, state: Any, control: Any, logs: dict[str, float] | None = None, **_: Any) -> None:
-            if not logs:
-                return
-            for key, split in (("loss", "train"), ("eval_loss", "eval")):
-                if key in logs:
-                    curve.append({"recipe": recipe.name, "step": state.global_step, "epoch": float(state.epoch or 0.0), "loss": float(logs[key]), "split": split})
+    class MarkComplete(TrainerCallback):  # type: ignore[misc]
+        """Stamp each checkpoint, once fully written, with this run's fingerprint."""
+
+        def on_save(self, args: Any, state: Any, control: Any, **_: Any) -> None:
+            Path(args.output_dir, f"checkpoint-{state.global_step}", FINGERPRINT_FILE).write_text(fingerprint + "\n")
 
     use_cpu = not torch.cuda.is_available()
-    config = SFTConfig(
-        output_dir=str(out_dir / "checkpoints"),
+    hf_checkpointing = _gradient_checkpointing(recipe) and recipe.train.backend != "unsloth"
+    config = TrainingConfig(
+        output_dir=str(checkpoint_dir),
         learning_rate=recipe.train.learning_rate,
         lr_scheduler_type=recipe.train.lr_scheduler,
         warmup_steps=recipe.train.warmup_steps,
         weight_decay=recipe.train.weight_decay,
         max_grad_norm=recipe.train.max_grad_norm,
         optim=recipe.train.optim,
-        gradient_checkpointing=recipe.train.gradient_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if recipe.train.gradient_checkpointing else None,
+        # With Unsloth, its own checkpointing was set on the model (get_peft_model) instead.
+        gradient_checkpointing=hf_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if hf_checkpointing else None,
         num_train_epochs=recipe.train.epochs,
         max_steps=recipe.train.max_steps,
         per_device_train_batch_size=recipe.train.batch_size,
@@ -164,7 +251,9 @@ def train_lora(
         logging_steps=recipe.train.logging_steps,
         eval_strategy="steps" if eval_rows else "no",
         eval_steps=recipe.train.eval_steps,
-        save_strategy="no",
+        save_strategy="steps" if saving else "no",
+        save_steps=recipe.train.save_steps if saving else 500,
+        save_total_limit=recipe.train.keep_checkpoints,
         report_to=[],
         seed=recipe.seed,
         data_seed=recipe.seed,
@@ -176,15 +265,20 @@ def train_lora(
         dataloader_num_workers=0,
         disable_tqdm=False,
     )
-    trainer = SFTTrainer(
+    trainer = Trainer(
         model=model,
         args=config,
         train_dataset=Dataset.from_list(train_rows),
         eval_dataset=Dataset.from_list(eval_rows) if eval_rows else None,
         processing_class=tokenizer,
-        callbacks=[LossLog()],
+        callbacks=[MarkComplete(), *callbacks],
     )
-    trainer.train()
+    if resume is not None:
+        step = json.loads((resume / "trainer_state.json").read_text())["global_step"]
+        log.info("recipe %s: RESUMING from checkpoint %s (step %d; fingerprint %s)", recipe.name, resume, step, fingerprint[:12])
+    else:
+        log.info("recipe %s: no checkpoint to resume in %s; training from step 0 (fingerprint %s)", recipe.name, checkpoint_dir, fingerprint[:12])
+    trainer.train(resume_from_checkpoint=str(resume) if resume is not None else None)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir / "adapter")
     tokenizer.save_pretrained(out_dir / "adapter")
@@ -198,4 +292,14 @@ def train_lora(
         **loss_token_counts(train_rows, list(train_pairs)),
     }
     log.info("recipe %s: %s", recipe.name, counts)
-    return curve, counts
+    return loss_curve(recipe.name, trainer.state.log_history), counts
+
+
+def loss_curve(recipe_name: str, log_history: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Train and eval loss rows from a trainer's log history."""
+    curve = []
+    for logs in log_history:
+        for key, split in (("loss", "train"), ("eval_loss", "eval")):
+            if key in logs:
+                curve.append({"recipe": recipe_name, "step": int(logs["step"]), "epoch": float(logs.get("epoch") or 0.0), "loss": float(logs[key]), "split": split})
+    return curve

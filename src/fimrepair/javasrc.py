@@ -139,11 +139,18 @@ def strip_blank_lines(code: str) -> str:
 
 
 _WS = re.compile(r"\s+")
+# A literal (text block, string, char; an unterminated one runs to the end of its line/text)
+# or a run of whitespace outside literals. Comments are stripped before this is applied, so a
+# quote here opens a literal.
+_LITERAL_OR_WS = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?|(\s+)')
 
 
 def normalize(code: str) -> str:
-    """Comment-free, whitespace-collapsed text: the form compared for an exact match."""
-    return collapse_whitespace(strip_comments(code))
+    """Comment-free text with every run of whitespace OUTSIDE string, char and text-block
+    literals one space, stripped: the form compared for an exact match and the identity of a
+    candidate for deduplication and the verdict cache. Whitespace inside a literal is part of
+    the program (``"a  b"`` and ``"a b"`` are different candidates) and is kept verbatim."""
+    return _LITERAL_OR_WS.sub(lambda m: " " if m.group(1) is not None else m.group(0), strip_comments(code)).strip()
 
 
 def collapse_whitespace(code: str) -> str:
@@ -169,3 +176,92 @@ def tokens(code: str) -> tuple[str, ...]:
             continue
         stack.extend(reversed(node.children))
     return tuple(out)
+
+
+# --- method signatures: placing a candidate method in its class ---------------------------
+
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """A method's name and parameter types (whitespace removed, ``int x[]`` as ``int[]``,
+    varargs as ``T...``): what identifies the method a candidate replaces."""
+
+    name: str
+    parameter_types: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return f"{self.name}({', '.join(self.parameter_types)})"
+
+
+@dataclass(frozen=True)
+class MethodDecl:
+    """A method or constructor anywhere in a source (nested, local and anonymous classes
+    included): its signature, whole lines (0-based, end exclusive), UTF-8 byte span and how
+    deeply its class is nested (0 = a top-level class)."""
+
+    signature: Signature
+    start_line: int
+    end_line: int
+    start_byte: int
+    end_byte: int
+    depth: int
+
+    @property
+    def name(self) -> str:
+        return self.signature.name
+
+
+def _parameter_types(params: ts.Node | None) -> tuple[str, ...]:
+    types: list[str] = []
+    for p in params.named_children if params is not None else []:
+        if p.type == "formal_parameter":
+            t = p.child_by_field_name("type")
+            dims = p.child_by_field_name("dimensions")
+            text = (t.text or b"").decode("utf-8") if t is not None else ""
+            types.append(_SPACE.sub("", text + ((dims.text or b"").decode("utf-8") if dims is not None else "")))
+        elif p.type == "spread_parameter":
+            t = next((c for c in p.named_children if c.type not in ("modifiers", "variable_declarator")), None)
+            types.append(_SPACE.sub("", (t.text or b"").decode("utf-8") if t is not None else "") + "...")
+    return tuple(types)
+
+
+def _declaration(node: ts.Node, depth: int) -> MethodDecl | None:
+    name = node.child_by_field_name("name")
+    if name is None or name.text is None:
+        return None
+    sig = Signature(name.text.decode("utf-8"), _parameter_types(node.child_by_field_name("parameters")))
+    return MethodDecl(sig, node.start_point[0], node.end_point[0] + 1, node.start_byte, node.end_byte, depth)
+
+
+@functools.lru_cache(maxsize=256)
+def all_methods(source: str) -> tuple[MethodDecl, ...]:
+    """Every method and constructor declared in ``source``, in source order, including those of
+    nested, local and anonymous classes."""
+    found: list[MethodDecl] = []
+    stack: list[tuple[ts.Node, int]] = [(parse(source).root_node, -1)]
+    while stack:
+        node, depth = stack.pop()
+        if node.type in ("class_body", "enum_body", "interface_body"):
+            depth += 1
+        if node.type in _METHOD_KINDS:
+            decl = _declaration(node, depth)
+            if decl is not None:
+                found.append(decl)
+        stack.extend((c, depth) for c in reversed(node.children))
+    return tuple(found)
+
+
+def signature_of(function: str) -> Signature | None:
+    """The signature of the candidate method ``function`` (the first method or constructor of
+    its text, read inside a class body); None when the text holds no method declaration."""
+    wrapped = "class __W {\n" + function + "\n}\n"
+    tree = parse(wrapped)
+    for top in tree.root_node.named_children:
+        body = top.child_by_field_name("body") if top.type == "class_declaration" else None
+        for member in body.named_children if body is not None else []:
+            if member.type in _METHOD_KINDS:
+                decl = _declaration(member, 0)
+                return decl.signature if decl is not None else None
+    return None

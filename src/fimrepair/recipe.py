@@ -49,6 +49,10 @@ class TrainSpec:
     @property
     def examples_per_step(self) -> int:
         return self.batch_size * self.gradient_accumulation
+    # Checkpoints (resumable fine-tuning): every save_steps optimiser steps (0 = never), the
+    # last keep_checkpoints kept. Not part of the checkpoint fingerprint.
+    save_steps: int = 100
+    keep_checkpoints: int = 2
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ The scripts in ``workflow/scripts/`` only unpack Snakemake's object and call one
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io as _io
 import json
 import logging
@@ -25,14 +26,20 @@ log = logging.getLogger("fimrepair")
 
 
 @contextlib.contextmanager
-def logged(log_path: str | Path, threads: int = 1) -> Iterator[None]:
+def logged(log_path: str | Path, threads: int = 1, offline: bool = True) -> Iterator[None]:
     """Send logging, warnings, stdout and stderr (tqdm progress included) to ``log_path``.
 
     ``threads`` caps the math libraries (torch reads OMP_NUM_THREADS when it is imported, which
-    happens inside the step); a value already in the environment wins.
+    happens inside the step); a value already in the environment wins. ``offline`` (every rule
+    but the downloads, which run on the submit host) sets the hub libraries' offline variables:
+    a job on a compute node without internet uses only what the download rules fetched.
     """
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, threads)))
+    if offline:
+        from fimrepair.compute import go_offline
+
+        go_offline()
     with open(log_path, "w", encoding="utf-8", buffering=1) as fh:
         handler = logging.StreamHandler(fh)
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -78,7 +85,7 @@ def prepare_data(
     hub_id: str | None = None,
     revision: str | None = None,
     path: str | None = None,
-    bugs_jsonl: str | Path | None = None,
+    bugs_jsonl: str | Path | Sequence[str | Path] | None = None,
     out_contaminated: str | Path | None = None,
     remove_blank_lines: bool = True,
     decontamination: Mapping[str, Any] | None = None,
@@ -97,7 +104,8 @@ def prepare_data(
     contaminated: list[dict[str, Any]] = []
     if bugs_jsonl is not None:
         settings = {"threshold": 0.8, "ngram": 5, **(decontamination or {})}
-        bugs = read_jsonl(bugs_jsonl)
+        bug_files = [bugs_jsonl] if isinstance(bugs_jsonl, (str, Path)) else list(bugs_jsonl)
+        bugs = [row for f in bug_files for row in read_jsonl(f)]
         examples, counts, contaminated = decontaminate(examples, bugs, threshold=float(settings["threshold"]), ngram=int(settings["ngram"]))
         funnel.add_step("decontaminate exact", f"{EXACT} ({len(bugs)} bugs)", counts[EXACT])
         funnel.add_step("decontaminate near", f"{NEAR} (token {settings['ngram']}-gram Jaccard >= {settings['threshold']})", counts[NEAR])
@@ -149,18 +157,35 @@ def extract_benchmark(
     exclude: Sequence[str],
     out_crosscheck: str | Path | None = None,
     remove_blank_lines: bool = False,
+    kind: str = "humaneval-java",
+    out_settings: str | Path | None = None,
+    java_level: int | str | None = "declared",
 ) -> None:
-    """Bug records of the configured subset, and the cross-check against the benchmark's own
-    metadata (``humaneval_loc.txt``, ``humaneval-java-sf.json``) where it has them."""
-    from fimrepair.benchmark import crosscheck, extract_bugs
+    """Bug records of the configured subset, the cross-check against the benchmark's own
+    metadata where it has any, and its settings (``settings.json``: the Java level candidates
+    compile at, declared and used, the validation heap and the tests' own timeout)."""
+    from fimrepair.benchmarks import open_benchmark
 
-    bugs = extract_bugs(Path(root), name, include, exclude, remove_blank_lines=remove_blank_lines)
+    bench = open_benchmark(kind, Path(root), name)
+    bugs = bench.extract_bugs(include, exclude, remove_blank_lines=remove_blank_lines)
     write_jsonl(out, (b.to_dict() for b in bugs))
     if out_crosscheck is not None:
-        rows = crosscheck(Path(root), bugs)
+        rows = bench.crosscheck(bugs)
         write_tsv(out_crosscheck, rows, columns=["bug_id", "check", "status", "detail"])
         unexpected = [r for r in rows if r["status"] == "unexpected"]
         log.info("%s: cross-check %d rows, %d known upstream errors, %d unexpected", name, len(rows), sum(r["status"] == "known-upstream-error" for r in rows), len(unexpected))
+    if out_settings is not None:
+        settings = {
+            "benchmark": name,
+            "kind": kind,
+            "bugs": len(bugs),
+            "java_level": bench.java_level(java_level),
+            "java_level_setting": java_level,
+            "declared_java_level": bench.declared_java_level(),
+            "heap_mb": bench.heap_mb,
+            "test_timeout_ms": bench.test_timeout_ms,
+        }
+        Path(out_settings).write_text(json.dumps(settings, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     log.info("%s: %d bugs extracted from %s", name, len(bugs), root)
 
 
@@ -201,16 +226,27 @@ def build_scratch_model(
     from fimrepair.tinymodel import build_scratch_model as build
 
     corpus = sorted(set(pd.read_parquet(train_parquet)["fixed_function"]))
-    curve = build(Path(tokenizer_dir), corpus, get_sentinels(sentinels), TinyModelSpec(**spec), seed, Path(out_dir), token_ids)
+    model_spec = TinyModelSpec(**spec)
+    curve = build(Path(tokenizer_dir), corpus, get_sentinels(sentinels), model_spec, seed, Path(out_dir), token_ids)
+    Path(out_dir, "REVISION").write_text(
+        f"scratch Llama (hidden {model_spec.hidden_size}, {model_spec.num_layers} layers) around the tokenizer of {Path(tokenizer_dir).name}\n"
+    )
     write_tsv(out_loss, curve)
 
 
 def download_hub(out_dir: str | Path, *, repo_id: str, revision: str, repo_type: str = "model") -> None:
-    """Download a hub snapshot at ``revision`` and record the commit it resolved to."""
+    """Download the files the pipeline reads (:mod:`fimrepair.hub`) of a hub repository at
+    ``revision``, and record the commit it resolved to."""
     from huggingface_hub import HfApi, snapshot_download
 
-    info = HfApi().repo_info(repo_id, revision=revision, repo_type=repo_type)
-    snapshot_download(repo_id, revision=info.sha, repo_type=repo_type, local_dir=str(out_dir))
+    from fimrepair.hub import dataset_files, model_files
+
+    api = HfApi()
+    info = api.repo_info(repo_id, revision=revision, repo_type=repo_type)
+    names = api.list_repo_files(repo_id, revision=info.sha, repo_type=repo_type)
+    wanted = dataset_files(names) if repo_type == "dataset" else model_files(names)
+    log.info("%s@%s: fetching %d of %d files: %s", repo_id, info.sha, len(wanted), len(names), ", ".join(wanted))
+    snapshot_download(repo_id, revision=info.sha, repo_type=repo_type, local_dir=str(out_dir), allow_patterns=wanted)
     Path(out_dir, "REVISION").write_text(f"{repo_id}@{info.sha}\n")
     log.info("%s@%s resolved to %s", repo_id, revision, info.sha)
 
@@ -303,10 +339,10 @@ def training_pairs(
         matched = matched_row_ids(lengths, limits)
         for r in recipes:
             alone = sum(n <= limits[r.name] for n in lengths[r.name].values())
-            reason = f"prompt + completion + EOS > {limits[r.name]} tokens in this recipe (target tokenizer; dropped, not truncated)"
+            reason = f"longer than {limits[r.name]} tokens in this recipe (dropped, not truncated)"
             funnels[r.name].append(_funnel_row(r.name, split_name, "length", len(rows), alone, reason))
             others = ", ".join(x.name for x in recipes if x.name != r.name) or "none"
-            funnels[r.name].append(_funnel_row(r.name, split_name, "matched", alone, len(matched), f"too long in another recipe ({others}): every recipe trains on the same rows"))
+            funnels[r.name].append(_funnel_row(r.name, split_name, "matched", alone, len(matched), f"too long in another recipe ({others})"))
             kept[(r.name, split_name)] = [p for p in pairs[r.name] if p["row_id"] in matched]
             matched_rows.append({"recipe": r.name, "split": split_name, "rows": len(rows), "fit": alone, "matched": len(matched)})
     for r, out_dir in zip(recipes, out_dirs, strict=True):
@@ -328,12 +364,28 @@ def _funnel_row(recipe: str, split_name: str, step: str, rows_in: int, rows_out:
     return {"dataset": f"recipe {recipe} ({split_name})", "step": step, "rows_in": rows_in, "rows_out": rows_out, "reason": reason}
 
 
-def finetune(model_dir: str | Path, recipe_json: str | Path, train_pairs: str | Path, eval_pairs: str | Path, out_dir: str | Path, out_loss: str | Path, out_counts: str | Path) -> None:
-    from fimrepair.finetune import train_lora
+def finetune(
+    model_dir: str | Path,
+    recipe_json: str | Path,
+    train_pairs: str | Path,
+    eval_pairs: str | Path,
+    out_dir: str | Path,
+    out_loss: str | Path,
+    out_counts: str | Path,
+    *,
+    checkpoint_dir: str | Path,
+    allow_cpu: bool = False,
+) -> None:
+    """Fine-tune one recipe on the GPU (the CPU only with ``allow_cpu``), resuming from a
+    matching checkpoint in ``checkpoint_dir``."""
+    from fimrepair.compute import require_device
     from fimrepair.recipe import Recipe
 
     recipe = Recipe.load(Path(recipe_json))
-    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_dir))
+    require_device(allow_cpu, f"finetune {recipe.name}")  # imports torch only: Unsloth can still come first
+    from fimrepair.finetune import train_lora
+
+    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_dir), checkpoint_dir=Path(checkpoint_dir))
     write_tsv(out_loss, curve, columns=["recipe", "step", "epoch", "loss", "split"])
     Path(out_counts).write_text(json.dumps({"recipe": recipe.name, **counts}, indent=2) + "\n")
 
@@ -353,17 +405,42 @@ def generate(
     decoding: Mapping[str, int],
     seed: int,
     token_ids: Mapping[str, int] | None = None,
+    allow_cpu: bool = False,
 ) -> None:
+    """Candidates of every bug on the GPU (the CPU only with ``allow_cpu``). Finished bugs go
+    to ``<out>.partial`` at once; a rerun resumes from it, and it is removed at the end."""
+    from fimrepair.compute import require_device
+
+    require_device(allow_cpu, f"generate {model_name}")
     import torch
 
     from fimrepair.fim import sentinels as get_sentinels
     from fimrepair.generate import DecodingSpec, generate_candidates, load_model
+    from fimrepair.io import ResumableJsonl, dir_identity
 
-    torch.manual_seed(seed)
-    st = get_sentinels(sentinels)
-    model, tokenizer = load_model(Path(model_dir), Path(adapter_dir) if adapter_dir else None, st, token_ids)
-    rows = generate_candidates(model, tokenizer, read_jsonl(bugs_jsonl), prompt_style, st, DecodingSpec(**decoding), model_name)
+    identity = {
+        "model_name": model_name,
+        "prompt_style": prompt_style,
+        "sentinels": sentinels,
+        "decoding": dict(decoding),
+        "seed": seed,
+        "base_model": dir_identity(model_dir),
+        "adapter": dir_identity(adapter_dir, hash_all=True) if adapter_dir else None,
+    }
+    fingerprint = hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()
+    partial_path = Path(str(out) + ".partial")
+    partial = ResumableJsonl(partial_path, fingerprint)
+    if partial.discarded:
+        log.warning("generate %s: discarded %s (%s)", model_name, partial_path, partial.discarded)
+    try:
+        torch.manual_seed(seed)
+        st = get_sentinels(sentinels)
+        model, tokenizer = load_model(Path(model_dir), Path(adapter_dir) if adapter_dir else None, st, token_ids)
+        rows = generate_candidates(model, tokenizer, read_jsonl(bugs_jsonl), prompt_style, st, DecodingSpec(**decoding), model_name, partial=partial)
+    finally:
+        partial.close()
     write_jsonl(out, rows)
+    partial_path.unlink()
 
 
 def write_skipped(out: str | Path, *, model_name: str, reason: str) -> None:
@@ -389,23 +466,32 @@ def validate(
     workers: int,
     cache_dir: str | Path | None = None,
     engine: str = "engine",
+    kind: str = "humaneval-java",
+    java_level: int | str | None = "declared",
 ) -> None:
     """Verdicts of every candidate: the persistent sandboxed engine (``engine="fresh"``: a fresh
     javac + java per candidate), deduplicated, with the on-disk verdict cache ``cache_dir`` (a
-    killed run resumes without validating anything twice)."""
+    killed run resumes without validating anything twice). The benchmark of ``kind`` gives the
+    support classes, the heap and (``java_level`` = ``"declared"``) the Java level."""
     from fimrepair.benchmark import Bug
+    from fimrepair.benchmarks import open_benchmark
     from fimrepair.validate import Engine, FreshValidator, VerdictCache
     from fimrepair.validate.run import validate_candidates
+
+    bench = open_benchmark(kind, Path(benchmark_root))
+    level = bench.java_level(java_level)
+    support = bench.support_sources()
+    log.info("validate: benchmark kind %s, Java level %s", kind, level if level is not None else "of the JDK")
 
     bugs = [Bug.from_dict(row) for row in read_jsonl(bugs_jsonl)]
     rows = read_jsonl(candidates_jsonl)
     cache = VerdictCache(cache_dir) if cache_dir else None
     stats: dict[str, int] = {}
     if engine == "fresh":
-        validator = FreshValidator(Path(benchmark_root), per_candidate_timeout_s=per_candidate_timeout_s)
+        validator = FreshValidator(Path(benchmark_root), per_candidate_timeout_s=per_candidate_timeout_s, java_level=level, support_sources=support)
         verdicts = validate_candidates(bugs, rows, validator, workers=workers, cache=cache, stats=stats)
     else:
-        with Engine(Path(benchmark_root), workers=workers, per_candidate_timeout_s=per_candidate_timeout_s) as eng:
+        with Engine(Path(benchmark_root), workers=workers, per_candidate_timeout_s=per_candidate_timeout_s, java_level=level, heap_mb=bench.heap_mb, support_sources=support) as eng:
             verdicts = validate_candidates(bugs, rows, eng, workers=workers, cache=cache, stats=stats)
             log.info("validation engine: sandbox %s, %s", eng.sandbox_level, dict(eng.stats))
     log.info("validate: %d candidate rows, %s", len(verdicts), stats)
@@ -433,8 +519,11 @@ def analyse(
     skipped_files: Sequence[str | Path] = (),
     reference_exact: int | None = None,
     reference_model: str | None = None,
+    generation: Mapping[str, int] | None = None,
+    settings_json: str | Path | None = None,
 ) -> None:
-    """Summaries, statistics, figures, tables and ``numbers.tex`` from all verdicts.
+    """Summaries, statistics, figures, tables and ``numbers.tex`` from all verdicts of the
+    primary benchmark (``settings_json``: its settings, for the Java level macro).
 
     Fails (after writing the tables) when the reference models are not at 100% / 0%.
     """
@@ -456,6 +545,10 @@ def analyse(
     revision_file = Path(model_dir, "REVISION") if model_dir else None
     revision = revision_file.read_text().strip() if revision_file and revision_file.is_file() else "tiny offline model"
     macros = {"ConfigName": config_name, "ModelRevision": revision, "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max())}
+    gen = {"num_beams": 10, "max_new_tokens": 256, **(generation or {})}
+    macros |= {"NumBeams": int(gen["num_beams"]), "MaxNewTokens": int(gen["max_new_tokens"])}
+    if settings_json is not None:
+        macros["JavaLevel"] = analysis.java_level_text(json.loads(Path(settings_json).read_text())["java_level"])
     recipe_counts = [json.loads(Path(f).read_text()) for f in counts_files]
     skipped = {Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files}
     reproduction = {"model": reference_model, "label": reference_label, "plausible": reference_plausible, "exact": reference_exact}
@@ -465,6 +558,134 @@ def analyse(
     )
     analysis.check_references(summary, verdicts)
     log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
+
+
+def analyse_benchmark(
+    verdict_files: Sequence[str | Path],
+    bugs_jsonl: str | Path,
+    out_summary: str | Path,
+    out_pairwise: str | Path,
+    out_table: str | Path,
+    out_figure: str | Path,
+    *,
+    models: Sequence[str],
+) -> None:
+    """One benchmark's summary, pairwise tests, results table and figure (every evaluated
+    model and the published sets for it); fails when the reference models are off."""
+    import pandas as pd
+
+    from fimrepair import analysis
+
+    verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
+    n_bugs = len(read_jsonl(bugs_jsonl))
+    real = [m for m in models if m not in analysis.REFERENCE_MODELS]
+    summary = analysis.summarise(verdicts, n_bugs, models=real)
+    pairs = analysis.pairwise(verdicts, real, n_bugs)
+    summary.to_csv(out_summary, sep="\t", index=False)
+    pairs.to_csv(out_pairwise, sep="\t", index=False)
+    Path(out_table).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_table).write_text(analysis.table_benchmark(summary), encoding="utf-8")
+    analysis.fig_fixed(summary, out_figure)
+    analysis.check_references(summary, verdicts)
+    log.info("benchmark analysis: %d models on %d bugs", len(summary), n_bugs)
+
+
+def benchmarks_section(settings_files: Sequence[str | Path], tables: Sequence[str | Path], figures: Sequence[str | Path], out_tex: str | Path) -> None:
+    """The paper's per-benchmark section (:func:`fimrepair.analysis.text_benchmarks`); table and
+    figure paths are written relative to the paper's folder (the parent of ``generated/``)."""
+    from fimrepair import analysis
+
+    base = Path(out_tex).parent.parent
+    entries = []
+    for settings, table, figure in zip(settings_files, tables, figures, strict=True):
+        info = json.loads(Path(settings).read_text())
+        rel = lambda p: Path(p).resolve().relative_to(base.resolve()).as_posix()  # noqa: E731
+        entries.append({"name": info["benchmark"], "bugs": info["bugs"], "java_level": info["java_level"], "table": rel(table), "figure": rel(figure)})
+    Path(out_tex).write_text(analysis.text_benchmarks(entries), encoding="utf-8")
+
+
+def download_published(out: str | Path, url: str) -> None:
+    """Fetch a published patch file (a pinned URL) and record where it came from."""
+    log.info("downloading %s", url)
+    with urllib.request.urlopen(url, timeout=300) as response:  # noqa: S310 - configured URL
+        payload = response.read()
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    Path(out).write_bytes(payload)
+    Path(str(out) + ".source").write_text(f"{url}\nsha256 {hashlib.sha256(payload).hexdigest()}\n")
+
+
+def make_tiny_published(bugs_jsonl: str | Path, out: str | Path) -> None:
+    """A small published patch file in RepairLLaMA's format for the tiny configuration, made
+    from the benchmark's own bugs (:func:`fimrepair.published.tiny_published_rows`)."""
+    from fimrepair.published import tiny_published_rows
+
+    write_jsonl(out, tiny_published_rows(read_jsonl(bugs_jsonl)))
+
+
+def convert_published(published: str | Path, out: str | Path, *, system: str, benchmark: str) -> None:
+    """A published patch file to the candidates format (the authors' verdicts kept)."""
+    from fimrepair.published import convert
+
+    rows = convert(read_jsonl(published), system, benchmark, where=str(published))
+    write_jsonl(out, rows)
+    log.info("%s: %d bugs, %d candidates from %s", system, len(rows), sum(len(r["candidates"]) for r in rows), published)
+
+
+def analyse_published(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path, out_tex: str | Path) -> list[dict[str, Any]]:
+    """The published-patch table: per system (``name``, ``label``, ``benchmark``, ``candidates``,
+    ``verdicts``, ``verdicts_jdk``, ``bugs``, ``settings``: file paths) its authors' claims beside
+    this pipeline's verdicts (:func:`fimrepair.published.compare`)."""
+    from fimrepair import analysis
+    from fimrepair.published import compare
+
+    rows = []
+    for s in systems:
+        bugs = read_jsonl(s["bugs"])
+        level = json.loads(Path(s["settings"]).read_text())["java_level"]
+        res = compare(read_jsonl(s["candidates"]), read_jsonl(s["verdicts"]), read_jsonl(s["verdicts_jdk"]), {b["bug_id"]: b["method_name"] for b in bugs})
+        row = {
+            "system": s["name"], "label": s.get("label") or s["name"], "benchmark": s["benchmark"], "java_level": level,
+            **{f"claimed_{k}": res["claimed"][k] for k in ("plausible", "exact", "compilable", "candidates")},
+            "plausible": res["ours"]["plausible"], "exact": res["ours"]["exact"], "compilable": res["ours"]["compilable"],
+            "plausible_jdk": res["ours_jdk"]["plausible"], "candidates": res["compared"], "agree": res["agree"],
+            "compile_agree": res["compile_agree"], "level_changed": res["level_changed"], "unstable": res["unstable"],
+            **{f"dis_{k}": v for k, v in res["disagreements"].items()},
+        }
+        log.info("published %s: claimed %s, here %s (JDK level: %s), agreement %d/%d, disagreements %s, examples %s",
+                 s["name"], res["claimed"], res["ours"], res["ours_jdk"], res["agree"], res["compared"], res["disagreements"], res["examples"])
+        rows.append(row)
+    write_tsv(out_tsv, rows, columns=list(rows[0]) if rows else list(analysis.PUBLISHED_COLUMNS))
+    Path(out_tex).parent.mkdir(parents=True, exist_ok=True)
+    Path(out_tex).write_text(analysis.table_published(rows), encoding="utf-8")
+    return rows
+
+
+def write_bundle(members: Mapping[str, str | Path], model_dir: str | Path, out: str | Path, *, config: Mapping[str, Any]) -> None:
+    """The reviewer bundle (:mod:`fimrepair.bundle`): ``members`` (name -> file of this run),
+    the base model's ``REVISION`` (or what the analysis says without one), the configuration
+    and the environment."""
+    from fimrepair.bundle import make_bundle
+
+    revision = Path(model_dir, "REVISION")
+    with tempfile.TemporaryDirectory() as tmp:
+        rev = Path(tmp) / "REVISION"
+        rev.write_text(revision.read_text() if revision.is_file() else "tiny offline model\n")
+        sums = make_bundle({**{k: Path(v) for k, v in members.items()}, "model/REVISION": rev}, out, config=dict(config))
+    log.info("bundle %s: %d files, sha256 %s", out, len(sums), hashlib.sha256(Path(out).read_bytes()).hexdigest())
+
+
+def open_bundle(archive: str | Path, out_dir: str | Path, *, config: Mapping[str, Any], sha256: str | None = None) -> None:
+    """Unpack and check a reviewer bundle; its run's configuration must equal this one (the
+    ``reproduce`` key aside), else the error names the keys that differ."""
+    from fimrepair.bundle import BundleError, config_differences, unpack_bundle
+
+    sums = unpack_bundle(archive, out_dir, sha256=sha256)
+    bundled = json.loads(Path(out_dir, "config.json").read_text())
+    differ = config_differences(bundled, config)
+    if differ:
+        raise BundleError(f"{archive} was made with another configuration: keys {', '.join(differ)} differ (run with the bundled run's configuration files)")
+    env = json.loads(Path(out_dir, "environment.json").read_text())
+    log.info("bundle %s: %d files checked; made with Python %s, %s", archive, len(sums), env.get("python"), env.get("packages"))
 
 
 def build_paper(tex_sources: Sequence[str | Path], generated_dir: str | Path, out_pdf: str | Path, log_path: str | Path) -> None:

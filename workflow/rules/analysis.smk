@@ -1,16 +1,18 @@
 # Stage 8, analysis: per-model counts with statistics, pairwise tests, figures, LaTeX tables
-# and the numbers.tex macros that the paper inputs.
+# and the numbers.tex macros that the paper inputs (the primary benchmark); the same per
+# benchmark; the published patch sets beside their authors' claims.
 
 
 rule analysis:
     input:
         verdicts=verdict_files(),
-        bugs="results/benchmark/bugs.jsonl",
+        bugs=f"results/benchmark/{PRIMARY}/bugs.jsonl",
+        settings=f"results/benchmark/{PRIMARY}/settings.json",
         losses=loss_files(),
         counts=counts_files(),
         skipped=skipped_files(),
-        funnel=["results/data/funnel.tsv", *expand("results/representations/{recipe}/funnel.tsv", recipe=RECIPES)],
-        model=base_model_dir(),
+        funnel=funnel_files(),
+        model=analysis_model_input(),
     output:
         summary=report("results/analysis/summary.tsv", caption="../report/summary.rst", category="Results"),
         pairwise=report("results/analysis/pairwise.tsv", caption="../report/pairwise.rst", category="Results"),
@@ -31,7 +33,60 @@ rule analysis:
         reference_label=config["analysis"]["reference_label"],
         reference_exact=config["analysis"]["reference_exact"],
         reference_model=config["analysis"]["reference_model"],
+        generation=config["generation"],
     conda:
         "../../envs/analysis.yaml"
     script:
         "../scripts/analysis.py"
+
+
+rule analysis_benchmark:
+    input:
+        verdicts=benchmark_verdict_files,
+        bugs="results/benchmark/{benchmark}/bugs.jsonl",
+    output:
+        summary=report("results/analysis/{benchmark}/summary.tsv", caption="../report/summary.rst", category="Benchmarks"),
+        pairwise="results/analysis/{benchmark}/pairwise.tsv",
+        table="results/paper/generated/benchmarks/{benchmark}/results.tex",
+        figure=report("results/paper/generated/benchmarks/{benchmark}/fixed.pdf", caption="../report/fixed.rst", category="Benchmarks"),
+    log:
+        "logs/analysis/{benchmark}.log",
+    params:
+        models=benchmark_models,
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/analysis_benchmark.py"
+
+
+rule paper_benchmarks:
+    input:
+        settings=expand("results/benchmark/{benchmark}/settings.json", benchmark=BENCHMARKS),
+        tables=expand("results/paper/generated/benchmarks/{benchmark}/results.tex", benchmark=BENCHMARKS),
+        figures=expand("results/paper/generated/benchmarks/{benchmark}/fixed.pdf", benchmark=BENCHMARKS),
+    output:
+        "results/paper/generated/benchmarks.tex",
+    log:
+        "logs/analysis/benchmarks.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/paper_benchmarks.py"
+
+
+rule published_analysis:
+    input:
+        **published_inputs(),
+    output:
+        tsv=report("results/analysis/published.tsv", caption="../report/published.rst", category="Results"),
+        tex="results/paper/generated/tables/published.tex",
+    log:
+        "logs/analysis/published.log",
+    params:
+        systems=list(PUBLISHED),
+        labels={name: p.get("label") or name for name, p in PUBLISHED.items()},
+        benchmarks={name: p["benchmark"] for name, p in PUBLISHED.items()},
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/published_analysis.py"

@@ -1,11 +1,14 @@
-# Stage 2, benchmark: a HumanEval-Java-layout root (downloaded, local or tiny) -> bug records.
+# Stage 2, benchmark: each benchmark's checkout (downloaded, local or tiny) -> bug records and
+# its settings (Java level, heap); the kinds live in fimrepair.benchmarks.
 
 
 rule benchmark_tiny:
     output:
-        directory(f"resources/benchmarks/{BENCH}"),
+        directory("resources/benchmarks/{benchmark}"),
     log:
-        f"logs/benchmark/{BENCH}/tiny.log",
+        "logs/benchmark/{benchmark}/tiny.log",
+    wildcard_constraints:
+        benchmark="|".join(benchmarks_from("tiny")) or "NONE",
     conda:
         "../../envs/data.yaml"
     script:
@@ -14,41 +17,30 @@ rule benchmark_tiny:
 
 rule benchmark_download:
     output:
-        directory(f"resources/benchmarks/{BENCH}"),
+        directory("resources/benchmarks/{benchmark}"),
     log:
-        f"logs/benchmark/{BENCH}/download.log",
+        "logs/benchmark/{benchmark}/download.log",
+    wildcard_constraints:
+        benchmark="|".join(benchmarks_from("github")) or "NONE",
     params:
-        repo=config["benchmark"]["repo"],
-        commit=config["benchmark"]["commit"],
+        spec=benchmark_spec,
     conda:
         "../../envs/data.yaml"
     script:
         "../scripts/benchmark_download.py"
 
 
-# Both rules make the same folder; the configured source picks one.
-if config["benchmark"]["source"] == "tiny":
-
-    ruleorder: benchmark_tiny > benchmark_download
-
-else:
-
-    ruleorder: benchmark_download > benchmark_tiny
-
-
 rule benchmark_bugs:
     input:
-        root=benchmark_root(),
+        root=benchmark_root,
     output:
-        bugs="results/benchmark/bugs.jsonl",
-        crosscheck="results/benchmark/crosscheck.tsv",
+        bugs="results/benchmark/{benchmark}/bugs.jsonl",
+        crosscheck="results/benchmark/{benchmark}/crosscheck.tsv",
+        settings="results/benchmark/{benchmark}/settings.json",
     log:
-        "logs/benchmark/bugs.log",
+        "logs/benchmark/{benchmark}/bugs.log",
     params:
-        name=BENCH,
-        remove_blank_lines=config["benchmark"]["remove_blank_lines"],
-        include=config["benchmark"]["include"],
-        exclude=config["benchmark"]["exclude"],
+        spec=benchmark_spec,
     conda:
         "../../envs/data.yaml"
     script:

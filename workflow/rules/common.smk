@@ -4,7 +4,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from fimrepair.config import ConfigError, check, models_to_evaluate
+from fimrepair.config import ConfigError, benchmark_specs, check, models_to_evaluate
 
 validate(config, schema="../schemas/config.schema.yaml")
 try:
@@ -18,21 +18,20 @@ SKIPPED_MODELS = [m for m in config["evaluate"] if config["models"][m].get("skip
 GENERATED_MODELS = [m for m in config["evaluate"] if m not in SKIPPED_MODELS]
 MODELS = [m for m in models_to_evaluate(config) if m not in SKIPPED_MODELS]
 RECIPES = config["train"]
-BENCH = config["benchmark"]["name"]
+# Benchmarks: the primary one (decontamination, headline tables) first, then the others.
+BENCHMARKS = benchmark_specs(config)
+PRIMARY = config["benchmark"]["name"]
+PUBLISHED = {p["name"]: p for p in config["published"]}
 HAVE_LATEXMK = shutil.which("latexmk") is not None
-
-# Loading Megadiff from the hub downloads: keep it on the submit node (compute nodes may have
-# no internet).
-if config["data"]["source"] in ("hub", "hub_full"):
-
-    localrules:
-        data_prepare,
-
-
+# A run from a reviewer bundle: candidates, loss curves and counts come from the bundle.
+REPRODUCE = config["reproduce"]["bundle"] is not None
+BUNDLE_DIR = "resources/bundle"
 
 wildcard_constraints:
     recipe="|".join(config["recipes"]) or "NONE",
-    model="|".join(MODELS + SKIPPED_MODELS),
+    model="|".join(MODELS + SKIPPED_MODELS + list(PUBLISHED)),
+    benchmark="|".join(BENCHMARKS),
+    system="|".join(PUBLISHED) or "NONE",
     hubmodel="[A-Za-z0-9_-]+",
 
 
@@ -48,11 +47,41 @@ def base_model_dir():
     return config["base_model"]["path"]
 
 
-def benchmark_root():
-    source = config["benchmark"]["source"]
-    if source == "local":
-        return config["benchmark"]["root"]
-    return f"resources/benchmarks/{BENCH}"
+def benchmark_root(wildcards):
+    """The benchmark's checkout: local, or downloaded or built under resources/."""
+    spec = BENCHMARKS[wildcards.benchmark]
+    if spec["source"] == "local":
+        return spec["root"]
+    return f"resources/benchmarks/{wildcards.benchmark}"
+
+
+def benchmark_spec(wildcards):
+    return BENCHMARKS[wildcards.benchmark]
+
+
+def benchmarks_from(source):
+    return [name for name, spec in BENCHMARKS.items() if spec["source"] == source]
+
+
+def bug_files(wildcards=None):
+    """Every benchmark's bugs (the training data is decontaminated against all of them)."""
+    return expand("results/benchmark/{benchmark}/bugs.jsonl", benchmark=BENCHMARKS)
+
+
+def published_on(benchmark):
+    return [name for name, p in PUBLISHED.items() if p["benchmark"] == benchmark]
+
+
+def published_file(wildcards):
+    """The published patch file of a system: local, or downloaded or made under resources/."""
+    spec = PUBLISHED[wildcards.system]
+    if spec["source"] == "local":
+        return spec["path"]
+    return f"resources/published/{wildcards.system}.jsonl"
+
+
+def published_bugs(wildcards):
+    return f"results/benchmark/{PUBLISHED[wildcards.system]['benchmark']}/bugs.jsonl"
 
 
 def training_data_file():
@@ -61,7 +90,13 @@ def training_data_file():
         return "resources/data/synthetic.parquet"
     if source == "local":
         return config["data"]["path"]
-    return []  # hub: loaded through `datasets` inside the rule
+    return "resources/data/megadiff"  # hub, hub_full: the train files, downloaded (data_download)
+
+
+def checkpoint_dir(wildcards):
+    """Fine-tuning checkpoints: outside the rule's outputs, which Snakemake deletes when a job
+    fails, so that a rerun resumes."""
+    return f"results/checkpoints/{wildcards.recipe}"
 
 
 def recipe_config(wildcards):
@@ -88,19 +123,74 @@ def hub_adapter(wildcards):
 
 
 def verdict_files(wildcards=None):
-    return expand("results/validate/{model}/verdicts.jsonl", model=MODELS)
+    """The primary benchmark's verdicts of every evaluated model (the headline analysis)."""
+    return expand("results/validate/{benchmark}/{model}/verdicts.jsonl", benchmark=PRIMARY, model=MODELS)
+
+
+def benchmark_models(wildcards):
+    """The models analysed on one benchmark: every evaluated model and the published sets for it."""
+    return [*MODELS, *published_on(wildcards.benchmark)]
+
+
+def benchmark_verdict_files(wildcards):
+    return expand("results/validate/{benchmark}/{model}/verdicts.jsonl", benchmark=wildcards.benchmark, model=benchmark_models(wildcards))
+
+
+def published_inputs(wildcards=None):
+    """Per published system: its candidates (with the authors' verdicts), this pipeline's
+    verdicts at the benchmark's Java level and at the JDK's own, and the benchmark's bugs."""
+    files = {}
+    for name, p in PUBLISHED.items():
+        files[f"{name}_candidates"] = f"results/generate/{p['benchmark']}/{name}/candidates.jsonl"
+        files[f"{name}_verdicts"] = f"results/validate/{p['benchmark']}/{name}/verdicts.jsonl"
+        files[f"{name}_verdicts_jdk"] = f"results/validate/{p['benchmark']}/{name}/verdicts.jdk.jsonl"
+        files[f"{name}_bugs"] = f"results/benchmark/{p['benchmark']}/bugs.jsonl"
+        files[f"{name}_settings"] = f"results/benchmark/{p['benchmark']}/settings.json"
+    return files
 
 
 def skipped_files(wildcards=None):
-    return expand("results/generate/{model}/SKIPPED.txt", model=SKIPPED_MODELS)
+    return expand("results/generate/{benchmark}/{model}/SKIPPED.txt", benchmark=PRIMARY, model=SKIPPED_MODELS)
+
+
+def bundle_members():
+    """Name in the reviewer bundle -> the finished run's file: everything downstream of
+    generation needs besides the benchmarks (which the reproducing run fetches itself)."""
+    members = {}
+    for benchmark in BENCHMARKS:
+        for model in GENERATED_MODELS:
+            members[f"candidates/{benchmark}/{model}/candidates.jsonl"] = f"results/generate/{benchmark}/{model}/candidates.jsonl"
+    for recipe in RECIPES:
+        for name in ("loss.tsv", "counts.json", "recipe.json"):
+            members[f"finetune/{recipe}/{name}"] = f"results/finetune/{recipe}/{name}"
+        members[f"representations/{recipe}/funnel.tsv"] = f"results/representations/{recipe}/funnel.tsv"
+    members["data/funnel.tsv"] = "results/data/funnel.tsv"
+    return members
+
+
+def produced(path):
+    """Where the analysis reads a file of the bundle: the run's own, or the unpacked bundle's."""
+    if not REPRODUCE:
+        return path
+    inverse = {v: k for k, v in bundle_members().items()}
+    return f"{BUNDLE_DIR}/{inverse[path]}"
 
 
 def counts_files(wildcards=None):
-    return expand("results/finetune/{recipe}/counts.json", recipe=RECIPES)
+    return [produced(f) for f in expand("results/finetune/{recipe}/counts.json", recipe=RECIPES)]
 
 
 def loss_files(wildcards=None):
-    return expand("results/finetune/{recipe}/loss.tsv", recipe=RECIPES)
+    return [produced(f) for f in expand("results/finetune/{recipe}/loss.tsv", recipe=RECIPES)]
+
+
+def funnel_files(wildcards=None):
+    return [produced(f) for f in ["results/data/funnel.tsv", *expand("results/representations/{recipe}/funnel.tsv", recipe=RECIPES)]]
+
+
+def analysis_model_input(wildcards=None):
+    """The base model folder (its REVISION names the weights), or the bundle's record of it."""
+    return f"{BUNDLE_DIR}/model/REVISION" if REPRODUCE else base_model_dir()
 
 
 def model_targets():
@@ -108,12 +198,27 @@ def model_targets():
 
 
 def result_targets():
-    return ["results/analysis/summary.tsv", "results/analysis/pairwise.tsv"]
+    return [
+        "results/analysis/summary.tsv",
+        "results/analysis/pairwise.tsv",
+        "results/analysis/published.tsv",
+        *expand("results/analysis/{benchmark}/summary.tsv", benchmark=BENCHMARKS),
+    ]
 
 
 def paper_targets():
     return ["results/paper/main.pdf"] if HAVE_LATEXMK else ["results/paper/SKIPPED.txt"]
 
 
+def bundle_targets():
+    return ["results/bundle/bundle.tar.gz"] if not REPRODUCE else []
+
+
 def all_targets():
     return [*result_targets(), *paper_targets()]
+
+
+def bundle_archive():
+    """The bundle to reproduce from: a local path, or the download of an http(s) URL."""
+    source = config["reproduce"]["bundle"]
+    return f"{BUNDLE_DIR}.tar.gz" if source.startswith(("http://", "https://")) else source

@@ -16,10 +16,23 @@ rule data_synthetic:
         "../scripts/data_synthetic.py"
 
 
+rule data_download:
+    output:
+        directory("resources/data/megadiff"),
+    log:
+        "logs/data/download.log",
+    params:
+        hub={"repo_id": config["data"]["hub_id"], "revision": config["data"]["revision"], "repo_type": "dataset"},
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/hub_download.py"
+
+
 rule data_prepare:
     input:
         rows=training_data_file(),
-        bugs="results/benchmark/bugs.jsonl",
+        bugs=bug_files(),
     output:
         train="results/data/train.parquet",
         test="results/data/test.parquet",

@@ -1,4 +1,6 @@
 # Stage 5, finetune: one LoRA adapter per recipe, completion-only loss, loss curve as a table.
+# Checkpoints go to results/checkpoints/{recipe}/, outside the declared outputs: Snakemake
+# deletes a failed job's outputs, not them, so a rerun (or a requeued Slurm job) resumes.
 
 
 rule finetune:
@@ -15,10 +17,13 @@ rule finetune:
         "logs/finetune/{recipe}/train.log",
     benchmark:
         "benchmarks/finetune/{recipe}.tsv"
+    params:
+        checkpoints=checkpoint_dir,
+        allow_cpu=config["compute"]["allow_cpu"],
     threads: 1
     resources:
         gpu=1,
     conda:
-        "../../envs/ml.yaml"
+        "../../envs/gpu.yaml"
     script:
         "../scripts/finetune.py"

@@ -5,37 +5,38 @@ rule generate:
     input:
         unpack(adapter_input),
         model=base_model_dir(),
-        bugs="results/benchmark/bugs.jsonl",
+        bugs="results/benchmark/{benchmark}/bugs.jsonl",
     output:
-        "results/generate/{model}/candidates.jsonl",
+        "results/generate/{benchmark}/{model}/candidates.jsonl",
     log:
-        "logs/generate/{model}.log",
+        "logs/generate/{benchmark}/{model}.log",
     benchmark:
-        "benchmarks/generate/{model}.tsv"
+        "benchmarks/generate/{benchmark}/{model}.tsv"
     wildcard_constraints:
-        model="|".join(GENERATED_MODELS) or "NONE",
+        model=("|".join(GENERATED_MODELS) or "NONE") if not REPRODUCE else "NONE",
     params:
         prompt_style=prompt_style,
         sentinels=config["base_model"]["sentinels"],
         decoding=config["generation"],
         seed=config["seed"],
         token_ids=config["base_model"]["token_ids"],
+        allow_cpu=config["compute"]["allow_cpu"],
     threads: 1
     resources:
         gpu=1,
     conda:
-        "../../envs/ml.yaml"
+        "../../envs/gpu.yaml"
     script:
         "../scripts/generate.py"
 
 
 rule generate_reference:
     input:
-        bugs="results/benchmark/bugs.jsonl",
+        bugs="results/benchmark/{benchmark}/bugs.jsonl",
     output:
-        "results/generate/{model}/candidates.jsonl",
+        "results/generate/{benchmark}/{model}/candidates.jsonl",
     log:
-        "logs/generate/{model}.log",
+        "logs/generate/{benchmark}/{model}.log",
     wildcard_constraints:
         model="oracle|identity",
     conda:
@@ -49,9 +50,9 @@ rule generate_reference:
 # here and printed in the paper.
 rule generate_skipped:
     output:
-        "results/generate/{model}/SKIPPED.txt",
+        "results/generate/{benchmark}/{model}/SKIPPED.txt",
     log:
-        "logs/generate/{model}.skipped.log",
+        "logs/generate/{benchmark}/{model}.skipped.log",
     wildcard_constraints:
         model="|".join(SKIPPED_MODELS) or "NONE",
     params:
@@ -60,3 +61,49 @@ rule generate_skipped:
         "../../envs/data.yaml"
     script:
         "../scripts/generate_skipped.py"
+
+
+# A published patch set (config `published`): fetched at its pinned URL, or made from the tiny
+# benchmark (the tiny configuration), then converted to the candidates format with its
+# authors' own verdicts kept per candidate; validated and analysed like any model.
+rule published_download:
+    output:
+        "resources/published/{system}.jsonl",
+    log:
+        "logs/published/{system}/download.log",
+    wildcard_constraints:
+        system="|".join(n for n, p in PUBLISHED.items() if p["source"] == "url") or "NONE",
+    params:
+        url=lambda wildcards: PUBLISHED[wildcards.system]["url"],
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/published_download.py"
+
+
+rule published_tiny:
+    input:
+        bugs=published_bugs,
+    output:
+        "resources/published/{system}.jsonl",
+    log:
+        "logs/published/{system}/tiny.log",
+    wildcard_constraints:
+        system="|".join(n for n, p in PUBLISHED.items() if p["source"] == "tiny") or "NONE",
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/published_tiny.py"
+
+
+rule published_candidates:
+    input:
+        published=published_file,
+    output:
+        "results/generate/{benchmark}/{system}/candidates.jsonl",
+    log:
+        "logs/generate/{benchmark}/{system}.log",
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/published_candidates.py"

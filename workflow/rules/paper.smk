@@ -7,6 +7,8 @@ rule paper_pdf:
         tex=["paper/main.tex", "paper/refs.bib"],
         numbers=rules.analysis.output.numbers,
         generated=rules.analysis.output,
+        benchmarks=rules.paper_benchmarks.output,
+        published=rules.published_analysis.output.tex,
     output:
         "results/paper/main.pdf",
     log:
@@ -21,6 +23,8 @@ rule paper_pdf:
 rule paper_skipped:
     input:
         generated=rules.analysis.output,
+        benchmarks=rules.paper_benchmarks.output,
+        published=rules.published_analysis.output.tex,
     output:
         "results/paper/SKIPPED.txt",
     log:

@@ -1,25 +1,48 @@
-# Stage 7, validate: splice, compile, run the bug's JUnit tests; a verdict per candidate.
+# Stage 7, validate: place, compile, run the bug's JUnit tests; a verdict per candidate.
 # The persistent sandboxed engine (fimrepair.validate.engine) with an on-disk verdict cache
-# shared by all models: a killed or rerun job validates nothing twice. The cache is not a
-# declared output, so Snakemake keeps it when a job fails.
+# shared by all models and benchmarks: a killed or rerun job validates nothing twice. The cache
+# is not a declared output, so Snakemake keeps it when a job fails. Candidates compile at the
+# benchmark's Java level (benchmark.java_level; HumanEval-Java: 8).
 
 
 rule validate:
     input:
-        bugs="results/benchmark/bugs.jsonl",
-        candidates="results/generate/{model}/candidates.jsonl",
-        root=benchmark_root(),
+        bugs="results/benchmark/{benchmark}/bugs.jsonl",
+        candidates="results/generate/{benchmark}/{model}/candidates.jsonl",
+        root=benchmark_root,
     output:
-        "results/validate/{model}/verdicts.jsonl",
+        "results/validate/{benchmark}/{model}/verdicts.jsonl",
     log:
-        "logs/validate/{model}.log",
+        "logs/validate/{benchmark}/{model}.log",
     benchmark:
-        "benchmarks/validate/{model}.tsv"
+        "benchmarks/validate/{benchmark}/{model}.tsv"
     params:
         per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"],
         cache_dir="results/validate/cache",
+        kind=lambda wildcards: BENCHMARKS[wildcards.benchmark]["kind"],
+        java_level=lambda wildcards: BENCHMARKS[wildcards.benchmark]["java_level"],
     threads: 2
     conda:
         "../../envs/java.yaml"
     script:
         "../scripts/validate.py"
+
+
+# The published sets again at the installed JDK's own level: the published-patch table counts
+# the verdicts that the benchmark's Java level changes.
+use rule validate as validate_jdk with:
+    output:
+        "results/validate/{benchmark}/{system}/verdicts.jdk.jsonl",
+    input:
+        bugs="results/benchmark/{benchmark}/bugs.jsonl",
+        candidates="results/generate/{benchmark}/{system}/candidates.jsonl",
+        root=benchmark_root,
+    log:
+        "logs/validate/{benchmark}/{system}.jdk.log",
+    benchmark:
+        "benchmarks/validate/{benchmark}/{system}.jdk.tsv"
+    params:
+        per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"],
+        cache_dir="results/validate/cache",
+        kind=lambda wildcards: BENCHMARKS[wildcards.benchmark]["kind"],
+        java_level=None,

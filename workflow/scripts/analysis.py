@@ -16,9 +16,11 @@ with logged(snakemake.log[0]):
         config_name=p.config_name,
         reference_plausible=p.reference_plausible,
         reference_label=p.reference_label,
-        model_dir=i.model,
+        model_dir=i.model if Path(i.model).is_dir() else Path(i.model).parent,  # a folder, or the bundle's REVISION
         counts_files=i.counts,
         skipped_files=i.skipped,
         reference_exact=p.reference_exact,
         reference_model=p.reference_model,
+        generation=p.generation,
+        settings_json=i.settings,
     )

@@ -1,13 +1,16 @@
 from fimrepair.steps import extract_benchmark, logged
 
-o, p = snakemake.output, snakemake.params
+o, spec = snakemake.output, snakemake.params.spec
 with logged(snakemake.log[0]):
     extract_benchmark(
         snakemake.input.root,
         o.bugs,
-        name=p.name,
-        include=p.include,
-        exclude=p.exclude,
+        name=spec["name"],
+        kind=spec["kind"],
+        include=spec["include"],
+        exclude=spec["exclude"],
         out_crosscheck=o.crosscheck,
-        remove_blank_lines=p.remove_blank_lines,
+        out_settings=o.settings,
+        java_level=spec["java_level"],
+        remove_blank_lines=spec["remove_blank_lines"],
     )

@@ -13,7 +13,7 @@ with logged(snakemake.log[0]):
         hub_id=p.hub_id,
         revision=p.revision,
         path=str(i.rows) if i.get("rows") else None,
-        bugs_jsonl=i.bugs,
+        bugs_jsonl=list(i.bugs),
         out_contaminated=o.contaminated,
         remove_blank_lines=p.remove_blank_lines,
         decontamination=dict(p.decontamination),

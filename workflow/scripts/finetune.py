@@ -1,5 +1,5 @@
 from fimrepair.steps import finetune, logged
 
-i, o = snakemake.input, snakemake.output
+i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0], snakemake.threads):
-    finetune(i.model, i.recipe, i.train, i.eval, o.adapter.rsplit("/", 1)[0], o.loss, o.counts)
+    finetune(i.model, i.recipe, i.train, i.eval, o.adapter.rsplit("/", 1)[0], o.loss, o.counts, checkpoint_dir=p.checkpoints, allow_cpu=p.allow_cpu)

@@ -13,4 +13,5 @@ with logged(snakemake.log[0], snakemake.threads):
         decoding=p.decoding,
         seed=p.seed,
         token_ids=p.token_ids,
+        allow_cpu=p.allow_cpu,
     )

@@ -1,13 +1,15 @@
 from fimrepair.steps import logged, validate
 
-i = snakemake.input
+i, p = snakemake.input, snakemake.params
 with logged(snakemake.log[0], snakemake.threads):
     validate(
         i.bugs,
         i.candidates,
         i.root,
         snakemake.output[0],
-        per_candidate_timeout_s=snakemake.params.per_candidate_timeout_s,
+        per_candidate_timeout_s=p.per_candidate_timeout_s,
         workers=snakemake.threads,
-        cache_dir=snakemake.params.cache_dir,
+        cache_dir=p.cache_dir,
+        kind=p.kind,
+        java_level=p.java_level,
     )

@@ -25,7 +25,9 @@ import org.junit.runner.notification.StoppedByUserException;
  * <p>Usage: {@code java FailFastRunner <resultFile> <TestClassName>}. Writes exactly one JSON
  * line to {@code resultFile} (atomically: a ".part" file renamed into place), never to stdout,
  * because the code under test may print anything:
- * {@code {"status":"plausible"|"failing","failing_test":...,"message":...,"tests_run":N}}.
+ * {@code {"status":"plausible"|"failing","failing_test":...,"message":...,"tests_run":N,
+ * "assumption_failures":N,"skipped_test":...,"skipped_message":...}} ("plausible" only says that no
+ * test failed: the caller also requires a test run and no test skipped by a failed assumption).
  * Then halts the JVM at once, so threads left spinning by timed-out tests (JUnit only
  * interrupts them) or shutdown hooks of the code under test cannot keep it alive.
  *
@@ -76,11 +78,14 @@ public final class FailFastRunner {
         }
     }
 
-    /** Records the first failure and asks the notifier to stop. */
+    /** Records the first failure (and the first test skipped by a failed assumption) and asks
+     * the notifier to stop. */
     private static final class FirstFailure extends RunListener {
         private final RunNotifier notifier;
         volatile Failure first;
+        volatile Failure firstAssumption;
         volatile int started;
+        volatile int assumptions;
 
         FirstFailure(RunNotifier notifier) {
             this.notifier = notifier;
@@ -96,6 +101,17 @@ public final class FailFastRunner {
             synchronized (this) {
                 if (first == null) {
                     first = failure;
+                }
+            }
+            notifier.pleaseStop();
+        }
+
+        @Override
+        public void testAssumptionFailure(Failure failure) {
+            synchronized (this) {
+                assumptions++;
+                if (firstAssumption == null) {
+                    firstAssumption = failure;
                 }
             }
             notifier.pleaseStop();
@@ -176,12 +192,15 @@ public final class FailFastRunner {
                 // pleaseStop() after the first failure: expected.
             }
             Failure f = listener.first;
+            Failure a = listener.firstAssumption;
+            String counts = ",\"tests_run\":" + listener.started + ",\"assumption_failures\":" + listener.assumptions
+                + ",\"skipped_test\":" + (a == null ? "null" : json(testName(a.getDescription())))
+                + ",\"skipped_message\":" + (a == null ? "null" : json(message(a))) + "}";
             if (f == null) {
-                line = "{\"status\":\"plausible\",\"failing_test\":null,\"message\":null,\"tests_run\":"
-                    + listener.started + "}";
+                line = "{\"status\":\"plausible\",\"failing_test\":null,\"message\":null" + counts;
             } else {
                 line = "{\"status\":\"failing\",\"failing_test\":" + json(testName(f.getDescription()))
-                    + ",\"message\":" + json(message(f)) + ",\"tests_run\":" + listener.started + "}";
+                    + ",\"message\":" + json(message(f)) + counts;
             }
         } catch (Throwable t) {
             realErr.println("FailFastRunner: cannot run " + args[1] + ": " + t);

@@ -59,7 +59,8 @@ import org.junit.runner.notification.StoppedByUserException;
  * them reaches the protocol.
  *
  * <p>Request: {@code {"id", "class_name", "class_path", "source", "test_class", "test_path",
- * "test_source", "test_key", "timeout_ms"}}. Per request: the candidate class (the bug's class with
+ * "test_source", "test_key", "timeout_ms", "release"}} ({@code release}: the Java level to compile at,
+ * {@code javac --release}; null or absent = the JDK's own). Per request: the candidate class (the bug's class with
  * the candidate method spliced in) is compiled in memory with javax.tools; the test class is
  * compiled against it only when no bytes are cached for (test_key, the candidate's API
  * fingerprint); both are defined in a FRESH class loader whose parent holds only the framework
@@ -68,7 +69,9 @@ import org.junit.runner.notification.StoppedByUserException;
  * the worker waits for at most {@code timeout_ms}.
  *
  * <p>Answer: {@code {"id", "status": plausible|failing|uncompilable|timeout, "failing_test",
- * "message", "compile_ms", "test_ms", "tests_run", "tainted", "taint_reason"}}. {@code tainted}
+ * "message", "compile_ms", "test_ms", "tests_run", "tainted", "taint_reason", "assumption_failures",
+ * "skipped_test", "skipped_message", "stopped_threads"}} ("plausible" only says that no test failed:
+ * the parent also requires a test run and no test skipped by a failed assumption). {@code tainted}
  * means this JVM should not serve another candidate (threads left alive, heap not reclaimed, a
  * runner that did not finish): the parent replaces it. System.exit / Runtime.halt / OOM (with
  * -XX:+ExitOnOutOfMemoryError) end the process: the parent sees EOF and records a crash.
@@ -322,14 +325,18 @@ public final class ValidationWorker {
     private static JavaCompiler compiler;
     private static StandardJavaFileManager standard;
 
-    static Compiled compile(String path, String source, Map<String, byte[]> classpathInputs) {
-        return compile(Collections.singletonList(new Source(path, source)), classpathInputs);
+    static Compiled compile(String path, String source, Map<String, byte[]> classpathInputs, String release) {
+        return compile(Collections.singletonList(new Source(path, source)), classpathInputs, release);
     }
 
-    static Compiled compile(List<Source> sources, Map<String, byte[]> classpathInputs) {
+    static Compiled compile(List<Source> sources, Map<String, byte[]> classpathInputs, String release) {
         DiagnosticCollector<JavaFileObject> diags = new DiagnosticCollector<>();
         MemoryFileManager fm = new MemoryFileManager(standard, classpathInputs);
-        List<String> options = Arrays.asList("-proc:none", "-nowarn", "-g", "-Xlint:none", "-XDuseUnsharedTable=true");
+        List<String> options = new ArrayList<>(Arrays.asList("-proc:none", "-nowarn", "-g", "-Xlint:none", "-XDuseUnsharedTable=true"));
+        if (release != null) {
+            options.add("--release");
+            options.add(release);
+        }
         Compiled out = new Compiled();
         String path = sources.get(0).path;
         boolean ok;
@@ -456,7 +463,9 @@ public final class ValidationWorker {
     static final class FirstFailure extends RunListener {
         private final RunNotifier notifier;
         volatile Failure first;
+        volatile Failure firstAssumption;
         volatile int started;
+        volatile int assumptions;
 
         FirstFailure(RunNotifier notifier) {
             this.notifier = notifier;
@@ -476,13 +485,26 @@ public final class ValidationWorker {
             }
             notifier.pleaseStop();
         }
+
+        @Override
+        public void testAssumptionFailure(Failure failure) {
+            synchronized (this) {
+                assumptions++;
+                if (firstAssumption == null) {
+                    firstAssumption = failure;
+                }
+            }
+            notifier.pleaseStop();
+        }
     }
 
     static final class RunResult {
         volatile boolean done;
         volatile Failure failure;
+        volatile Failure assumption;
         volatile Throwable error;
         volatile int started;
+        volatile int assumptions;
     }
 
     private static String testName(Description d) {
@@ -529,7 +551,9 @@ public final class ValidationWorker {
                     // pleaseStop() after the first failure: expected.
                 }
                 r.failure = listener.first;
+                r.assumption = listener.firstAssumption;
                 r.started = listener.started;
+                r.assumptions = listener.assumptions;
             } catch (Throwable e) {
                 r.error = e;
             } finally {
@@ -608,6 +632,8 @@ public final class ValidationWorker {
         String testSource = (String) req.get("test_source");
         String testKey = (String) req.get("test_key");
         long timeoutMs = ((Number) req.get("timeout_ms")).longValue();
+        Object releaseValue = req.get("release");
+        String release = releaseValue == null ? null : String.valueOf(((Number) releaseValue).intValue());
 
         long t0 = System.nanoTime();
         Compiled cand;
@@ -618,7 +644,7 @@ public final class ValidationWorker {
             // First candidate of this bug here: candidate + test in ONE javac task (as javac
             // on both files would), then cache the test bytes under the candidate's API.
             Compiled both = compile(Arrays.asList(new Source(classPath, source), new Source(testPath, testSource)),
-                Collections.emptyMap());
+                Collections.emptyMap(), release);
             if (both.error != null) {
                 return answer(id, "uncompilable", null, both.error, System.nanoTime() - t0, 0, 0, false, null);
             }
@@ -634,7 +660,7 @@ public final class ValidationWorker {
             }
             testFresh = true;
         } else {
-            cand = compile(classPath, source, Collections.emptyMap());
+            cand = compile(classPath, source, Collections.emptyMap(), release);
             if (cand.error != null) {
                 return answer(id, "uncompilable", null, cand.error, System.nanoTime() - t0, 0, 0, false, null);
             }
@@ -648,11 +674,11 @@ public final class ValidationWorker {
         } catch (Throwable e) {
             fp = "unloadable:" + System.nanoTime(); // never reuse: compile the test against it
         }
-        String cacheKey = testKey + "/" + fp;
+        String cacheKey = testKey + "/" + release + "/" + fp;
         if (testClasses == null) {
             byte[] testBytes = TEST_CACHE.get(cacheKey);
             if (testBytes == null) {
-                Compiled test = compile(testPath, testSource, cand.classes);
+                Compiled test = compile(testPath, testSource, cand.classes, release);
                 if (test.error != null) {
                     return answer(id, "uncompilable", null, test.error, System.nanoTime() - t0, 0, 0, false, null);
                 }
@@ -694,7 +720,7 @@ public final class ValidationWorker {
             r = runTests(all, testClass, timeoutMs);
             if (r.done && !testFresh && (isLinkage(r.error) || (r.failure != null && isLinkage(r.failure.getException())))) {
                 // Stale test bytes? Re-check against a test compiled for THIS candidate.
-                Compiled test = compile(testPath, testSource, cand.classes);
+                Compiled test = compile(testPath, testSource, cand.classes, release);
                 if (test.error != null) {
                     return answer(id, "uncompilable", null, test.error, compileNs, System.nanoTime() - t1, 0, false, null);
                 }
@@ -748,7 +774,10 @@ public final class ValidationWorker {
             }
         }
         String a = answer(id, status, failing, message, compileNs, testNs, r.started, tainted, reason);
-        return a.substring(0, a.length() - 1) + ",\"stopped_threads\":" + stopped[0] + "}";
+        Failure skipped = r.assumption;
+        return a.substring(0, a.length() - 1) + ",\"stopped_threads\":" + stopped[0] + ",\"assumption_failures\":" + r.assumptions
+            + ",\"skipped_test\":" + (skipped == null ? "null" : json(testName(skipped.getDescription())))
+            + ",\"skipped_message\":" + (skipped == null ? "null" : json(cut(String.valueOf(skipped.getException())))) + "}";
     }
 
     private static final PrintStream QUIET = new PrintStream(new Sink(0), true);

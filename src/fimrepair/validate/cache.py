@@ -1,10 +1,18 @@
 """An on-disk cache of decided verdicts, so a rerun or a resumed run recomputes nothing.
 
-Key: sha256 of (cache format, benchmark version of the bug, bug id, normalised candidate).
-The benchmark version of a bug is the hash of what decides its verdicts: its buggy class text,
-its test class text and the method span a candidate replaces (:func:`bug_version`). Engines
-are interchangeable (fresh and persistent give the same verdicts), so the engine is recorded
-in the value, not in the key.
+Key: sha256 of (cache format, benchmark version of the bug, bug id, normalised candidate,
+validator settings). Every part is something that can change a verdict:
+
+- the benchmark version of a bug: the hash of its buggy class text, its test class text (the
+  tests and their per-test ``@Test(timeout=...)`` limits) and the method span a candidate
+  replaces (:func:`bug_version`);
+- the normalised candidate (:func:`fimrepair.javasrc.normalize`: comments and layout do not
+  count, whitespace inside literals does);
+- the validator's ``verdict_settings()``: its engine and version (``ENGINE_VERSION``), the
+  per-candidate limits, JVM (and javac) options, the Java level, the JDK, the jars and, for the
+  engine, the sandbox level (:meth:`fimrepair.validate.Engine.verdict_settings`,
+  :meth:`fimrepair.validate.FreshValidator.verdict_settings`). A verdict decided under a 2 s
+  limit is never reused under a 30 s one.
 
 Layout: ``<dir>/<key[:2]>/<key>.json``, one small JSON file per verdict, written atomically
 (temporary file + rename) the moment the verdict is decided: a run killed at any point loses
@@ -19,20 +27,21 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fimrepair.benchmark import TEST_DIR, Bug
+from fimrepair.benchmark import Bug, test_source_path
 from fimrepair.validate.verdict import Verdict
 
-CACHE_FORMAT = "fimrepair-verdict-cache-1"
+CACHE_FORMAT = "fimrepair-verdict-cache-2"
 TIME_DIGITS = 4
 
 
 def bug_version(benchmark_root: Path, bug: Bug) -> str:
     """Hash of the buggy class, the test class and the spliced span of ``bug``."""
     root = Path(benchmark_root)
-    test_rel = TEST_DIR.parent / (bug.test_class.replace(".", "/") + ".java")
+    test_rel = test_source_path(bug)
     h = hashlib.sha256()
     for part in (
         (root / bug.buggy_class).read_bytes(),
@@ -43,8 +52,9 @@ def bug_version(benchmark_root: Path, bug: Bug) -> str:
     return h.hexdigest()
 
 
-def cache_key(version: str, bug_id: str, normalised_candidate: str) -> str:
-    blob = json.dumps([CACHE_FORMAT, version, bug_id, normalised_candidate], ensure_ascii=True)
+def cache_key(version: str, bug_id: str, normalised_candidate: str, settings: Mapping[str, Any]) -> str:
+    """The key of one verdict (see the module doc); ``settings`` must be JSON-serialisable."""
+    blob = json.dumps([CACHE_FORMAT, version, bug_id, normalised_candidate, settings], ensure_ascii=True, sort_keys=True)
     return hashlib.sha256(blob.encode("ascii")).hexdigest()
 
 

@@ -43,14 +43,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from fimrepair.benchmark import TEST_DIR, Bug, splice
+from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
 from fimrepair.validate import sandbox
-from fimrepair.validate.fresh import compile_java_class, default_jars
-from fimrepair.validate.verdict import Status, Verdict
+from fimrepair.validate.fresh import compile_java_class, compile_support, default_jars, jars_digest, jdk_version, sources_digest
+from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 WORKER_CLASS = "ValidationWorker"
-#: Bumped whenever the worker's semantics change (part of the result-cache key).
-ENGINE_VERSION = "engine-1"
+#: Bumped whenever the worker's semantics change (part of the result-cache key: :meth:`Engine.verdict_settings`).
+ENGINE_VERSION = "engine-3"
 STDERR_TAIL = 4096
 #: C1 only: a worker lives for a few hundred compilations, and C2 compiling javac's hot code
 #: costs more CPU than it saves (measured: half the CPU per candidate on HumanEval-Java). The
@@ -86,6 +86,9 @@ class _Worker:
         self.dir = Path(tempfile.mkdtemp(prefix="fimrepair-worker-"))
         classes = self.dir / "classes"
         shutil.copytree(engine.worker_dir, classes)
+        support = self.dir / "support"
+        if engine.support_dir is not None:
+            shutil.copytree(engine.support_dir, support)
         home = self.dir / "home"
         home.mkdir()
         read_fd, write_fd = os.pipe()
@@ -101,7 +104,7 @@ class _Worker:
             f"-Djava.io.tmpdir={home}",
             f"-Duser.home={home}",
             "-cp",
-            os.pathsep.join([*map(str, engine.jars), str(classes)]),
+            os.pathsep.join([*map(str, engine.jars), *([str(support)] if engine.support_dir is not None else []), str(classes)]),
             WORKER_CLASS,
             f"/proc/self/fd/{write_fd}",
             str(engine.heap_limit_fraction),
@@ -249,8 +252,12 @@ class Engine:
     invisible to workers under ``namespaces`` (default: the benchmark root and the current
     directory). Leftover candidate threads are interrupted and, where the JDK still allows it
     (<= 19), stopped; a worker whose threads all died keeps serving unless
-    ``replace_after_stopped_threads`` (a thread that survives always taints the worker). Use as
-    a context manager, or call :meth:`close`.
+    ``replace_after_stopped_threads`` (a thread that survives always taints the worker).
+    ``java_level``: the Java release candidates and tests are compiled at (``javac --release``);
+    None = the installed JDK's default. ``support_sources``: classes every bug and test of the
+    benchmark needs besides the bug's own class (relative path -> Java text, e.g. QuixBugs'
+    ``Node``), compiled once at ``java_level`` onto the workers' class path. Use as a context
+    manager, or call :meth:`close`.
     """
 
     def __init__(
@@ -270,6 +277,8 @@ class Engine:
         start_timeout_s: float = 120,
         jvm_options: Sequence[str] = DEFAULT_JVM_OPTIONS,
         replace_after_stopped_threads: bool = False,
+        java_level: int | None = None,
+        support_sources: dict[str, str] | None = None,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
@@ -291,10 +300,18 @@ class Engine:
         self.start_timeout_s = float(start_timeout_s)
         self.jvm_options = list(jvm_options)
         self.replace_after_stopped_threads = bool(replace_after_stopped_threads)
+        self.java_level = None if java_level is None else int(java_level)
         self.sandbox_level = globals()["sandbox"].probe(sandbox)
         default_hide = [self.benchmark_root, Path.cwd()]
         self.hide = [Path(h).resolve() for h in (default_hide if hide is None else hide)]
         self.worker_dir = compile_worker(javac, self.jars)
+        self.support_sources = dict(support_sources or {})
+        self.support_dir: Path | None = None
+        if self.support_sources:
+            try:
+                self.support_dir = compile_support(self.support_sources, javac, self.jars, self.java_level)
+            except RuntimeError as err:
+                raise EngineError(str(err)) from None
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._closed = False
@@ -337,6 +354,8 @@ class Engine:
             except queue.Empty:
                 break
             w.close()
+        if self.support_dir is not None:
+            shutil.rmtree(self.support_dir, ignore_errors=True)
 
     def __enter__(self) -> Engine:
         return self
@@ -364,12 +383,14 @@ class Engine:
         with self._lock:
             if key not in self._sources:
                 buggy = (self.benchmark_root / bug.buggy_class).read_text(encoding="utf-8")
-                test_rel = TEST_DIR.parent / (bug.test_class.replace(".", "/") + ".java")
+                test_rel = test_source_path(bug)
                 test = (self.benchmark_root / test_rel).read_text(encoding="utf-8")
-                self._sources[key] = (buggy, str(test_rel), test)
+                self._sources[key] = (buggy, test_rel, test)
             return self._sources[key]
 
     def request_for(self, bug: Bug, function: str) -> dict[str, Any]:
+        """The worker request for ``function``; :class:`~fimrepair.benchmark.PlacementError` when
+        the buggy class has no method for it (:func:`~fimrepair.benchmark.place`)."""
         buggy, test_rel, test_src = self._bug_sources(bug)
         class_name = "humaneval.buggy." + Path(bug.buggy_class).stem
         pkg = _package_of(buggy)
@@ -379,18 +400,40 @@ class Engine:
             "id": secrets.token_hex(12),
             "class_name": class_name,
             "class_path": bug.buggy_class,
-            "source": splice(buggy, bug.method_start, bug.method_end, function),
+            "source": place(buggy, bug, function),
             "test_class": bug.test_class,
             "test_path": test_rel,
             "test_source": test_src,
             "test_key": hashlib.sha256(test_src.encode("utf-8", "surrogatepass")).hexdigest(),
             "timeout_ms": int(self.per_candidate_timeout_s * 1000),
+            "release": self.java_level,
+        }
+
+    def verdict_settings(self) -> dict[str, Any]:
+        """Everything besides the bug and the candidate that can change a verdict (part of the
+        result-cache key): the engine's version, its limits, JVM options and heap, the Java
+        level, the JDK, the jars and the sandbox level (network access changes verdicts).
+        Worker recycling and thread policies are not here: by design they never change one."""
+        return {
+            "engine": ENGINE_VERSION,
+            "per_candidate_timeout_s": self.per_candidate_timeout_s,
+            "compile_grace_s": self.compile_grace_s,
+            "heap_mb": self.heap_mb,
+            "jvm_options": list(self.jvm_options),
+            "java_level": self.java_level,
+            "jdk": jdk_version(self.java, self.javac),
+            "jars": jars_digest(self.jars),
+            "sandbox": self.sandbox_level,
+            "support": sources_digest(self.support_sources),
         }
 
     def validate(self, bug: Bug, function: str) -> Verdict:
         if function is None or not str(function).strip():
             return Verdict(Status.UNCOMPILABLE, message="empty candidate")
-        payload = self.request_for(bug, str(function))
+        try:
+            payload = self.request_for(bug, str(function))
+        except PlacementError as err:
+            return Verdict(Status.UNCOMPILABLE, message=str(err))
         w = self._checkout()
         verdict, reusable = self._run(w, payload)
         if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1:
@@ -430,10 +473,11 @@ class Engine:
             err = str(msg.get("message"))
             self._retire(w)
             return Verdict(Status.CRASH, message=f"validation worker fault: {err}", test_s=wall), False
+        status, failing_test, message = report_outcome(msg)
         verdict = Verdict(
-            Status(msg["status"]),
-            failing_test=msg.get("failing_test"),
-            message=msg.get("message"),
+            status,
+            failing_test=failing_test,
+            message=message,
             compile_s=float(msg.get("compile_ms") or 0) / 1000,
             test_s=float(msg.get("test_ms") or 0) / 1000,
         )

@@ -23,7 +23,7 @@ protocol beside it.
 from __future__ import annotations
 
 import dataclasses
-
+import functools
 import hashlib
 import json
 import os
@@ -37,9 +37,14 @@ import time
 from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
-from fimrepair.benchmark import Bug, splice
-from fimrepair.validate.verdict import Status, Verdict
+from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
+from fimrepair.validate.verdict import Status, Verdict, report_outcome
+
+#: Bumped whenever this validator's semantics change (part of the result-cache key:
+#: :meth:`FreshValidator.verdict_settings`).
+FRESH_VERSION = "fresh-3"
 
 SHARE_JAVA = Path("/usr/share/java")
 #: Jars a HumanEval-Java test run needs on Java 17: JUnit 4 + Hamcrest, JAXB (STRING_TO_MD5)
@@ -60,6 +65,31 @@ OUTPUT_READ_CAP = 8192
 def default_jars() -> list[Path]:
     """The default jars (:data:`DEFAULT_JAR_NAMES` under /usr/share/java) that exist here."""
     return [SHARE_JAVA / name for name in DEFAULT_JAR_NAMES if (SHARE_JAVA / name).is_file()]
+
+
+@functools.cache
+def jdk_version(java: str, javac: str) -> str:
+    """``java -version`` and ``javac -version`` as they print them: the JDK that decides verdicts."""
+    out = []
+    for cmd in ([java, "-version"], [javac, "-version"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        out.append((proc.stdout + proc.stderr).strip())
+    return "\n".join(out)
+
+
+@functools.cache
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def jars_digest(jars: Sequence[Path]) -> list[list[str]]:
+    """``[name, sha256]`` of each jar on the test classpath, in order (hashed once per file
+    version): another JUnit or Rhino can change a verdict."""
+    out = []
+    for jar in jars:
+        st = Path(jar).stat()
+        out.append([Path(jar).name, _file_digest(str(jar), st.st_size, st.st_mtime_ns)])
+    return out
 
 
 def runner_source() -> str:
@@ -117,6 +147,36 @@ def compile_java_class(class_name: str, source: str, javac: str, jars: Sequence[
         finally:
             shutil.rmtree(work, ignore_errors=True)
     return target
+
+
+def sources_digest(sources: dict[str, str]) -> str | None:
+    """sha256 of (path, text) pairs in path order; None when there are none."""
+    if not sources:
+        return None
+    h = hashlib.sha256()
+    for rel in sorted(sources):
+        h.update(hashlib.sha256(f"{rel}\0{sources[rel]}".encode("utf-8", "surrogatepass")).digest())
+    return h.hexdigest()
+
+
+def compile_support(sources: dict[str, str], javac: str, jars: Sequence[Path], java_level: int | None = None) -> Path:
+    """A new temporary directory with ``sources`` (relative path -> Java text: the classes a
+    benchmark's bugs and tests need besides the bug's class) compiled in one ``javac`` call at
+    ``java_level``. The caller removes it."""
+    out = Path(tempfile.mkdtemp(prefix="fimrepair-support-"))
+    with tempfile.TemporaryDirectory(prefix="fimrepair-support-src-") as tmp:
+        files = []
+        for rel, text in sorted(sources.items()):
+            (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
+            (Path(tmp) / rel).write_text(text, encoding="utf-8")
+            files.append(rel)
+        release = [] if java_level is None else ["--release", str(java_level)]
+        cmd = [javac, "-nowarn", "-encoding", "UTF-8", *release, "-cp", os.pathsep.join(map(str, jars)), "-d", str(out), *files]
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        shutil.rmtree(out, ignore_errors=True)
+        raise RuntimeError(f"cannot compile the benchmark's support classes {files}:\n{proc.stdout}{proc.stderr}")
+    return out
 
 
 def compile_runner(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
@@ -201,7 +261,10 @@ class FreshValidator:
 
     ``per_candidate_timeout_s`` bounds the test run (and, separately, the compilation); it
     should exceed the JUnit timeouts of one failing test (3 s in HumanEval-Java), as the runner
-    stops at the first failure. Thread-safe: every call uses its own temporary directory.
+    stops at the first failure. ``java_level``: the Java release to compile at (``javac
+    --release``); None = the installed JDK's default. ``support_sources``: the benchmark's
+    other classes (relative path -> text), compiled with every candidate. Thread-safe: every
+    call uses its own temporary directory.
     """
 
     def __init__(
@@ -212,7 +275,10 @@ class FreshValidator:
         java: str = "java",
         javac: str = "javac",
         compile_timeout_s: float | None = None,
+        java_level: int | None = None,
+        support_sources: dict[str, str] | None = None,
     ) -> None:
+        self.support_sources = dict(support_sources or {})
         self.benchmark_root = Path(benchmark_root)
         self.jars = [Path(j) for j in (default_jars() if jars is None else jars)]
         missing = [str(j) for j in self.jars if not j.is_file()]
@@ -225,6 +291,7 @@ class FreshValidator:
                 raise FileNotFoundError(f"FreshValidator: {tool!r} not found on PATH")
         self.java = java
         self.javac = javac
+        self.java_level = None if java_level is None else int(java_level)
         self._runner_dir: Path | None = None
         self._lock = threading.Lock()
 
@@ -238,24 +305,45 @@ class FreshValidator:
         """(patched class text, its relative path, test text, its relative path)."""
         buggy_rel = Path(bug.buggy_class)
         buggy_src = (self.benchmark_root / buggy_rel).read_text(encoding="utf-8")
-        patched = splice(buggy_src, bug.method_start, bug.method_end, function)
-        test_rel = Path("src/test/java") / (bug.test_class.replace(".", "/") + ".java")
+        patched = place(buggy_src, bug, function)
+        test_rel = Path(test_source_path(bug))
         test_src = (self.benchmark_root / test_rel).read_text(encoding="utf-8")
         return patched, buggy_rel, test_src, test_rel
 
     javac_options: tuple[str, ...] = JAVAC_OPTIONS
 
+    def verdict_settings(self) -> dict[str, Any]:
+        """Everything besides the bug and the candidate that can change a verdict (part of the
+        result-cache key): this validator's version, its limits, javac and JVM options, the Java
+        level, the JDK and the jars."""
+        return {
+            "engine": f"{FRESH_VERSION}:{type(self).__name__}",
+            "per_candidate_timeout_s": self.per_candidate_timeout_s,
+            "compile_timeout_s": self.compile_timeout_s,
+            "javac_options": list(self.javac_options),
+            "jvm_options": list(JVM_OPTIONS),
+            "java_level": self.java_level,
+            "jdk": jdk_version(self.java, self.javac),
+            "jars": jars_digest(self.jars),
+            "support": sources_digest(self.support_sources),
+        }
+
     def validate(self, bug: Bug, function: str) -> Verdict:
         if function is None or not str(function).strip():
             return Verdict(Status.UNCOMPILABLE, message="empty candidate")
-        patched, buggy_rel, test_src, test_rel = self._sources(bug, function)
+        try:
+            patched, buggy_rel, test_src, test_rel = self._sources(bug, function)
+        except PlacementError as err:
+            return Verdict(Status.UNCOMPILABLE, message=str(err))
+        support = {Path(rel): text for rel, text in self.support_sources.items()}
         with tempfile.TemporaryDirectory(prefix=f"fimrepair-{bug.bug_id}-", ignore_cleanup_errors=True) as tmp:
             work = Path(tmp)
-            for rel, text in ((buggy_rel, patched), (test_rel, test_src)):
+            for rel, text in ((buggy_rel, patched), (test_rel, test_src), *support.items()):
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
                 (work / rel).write_text(text, encoding="utf-8")
             (work / "out").mkdir()
-            compile_cmd = [self.javac, *self.javac_options, "-d", "out", "-cp", os.pathsep.join(map(str, self.jars)), str(buggy_rel), str(test_rel)]
+            release = [] if self.java_level is None else ["--release", str(self.java_level)]
+            compile_cmd = [self.javac, *self.javac_options, *release, "-d", "out", "-cp", os.pathsep.join(map(str, self.jars)), str(buggy_rel), str(test_rel), *map(str, support)]
             t0 = time.monotonic()
             code = _run_limited(compile_cmd, work, work / "javac.out", work / "javac.err", self.compile_timeout_s)
             compile_s = time.monotonic() - t0
@@ -294,7 +382,8 @@ class FreshValidator:
                 payload = None
         if payload is None or payload.get("status") not in (Status.PLAUSIBLE.value, Status.FAILING.value):
             return Verdict(Status.CRASH, message=_crash_message(code, work))
-        return Verdict(Status(payload["status"]), failing_test=payload.get("failing_test"), message=payload.get("message"))
+        status, failing_test, message = report_outcome(payload)
+        return Verdict(status, failing_test=failing_test, message=message)
 
 
 _JUNITCORE_FAILURE = re.compile(r"^1\) (\S+)\((\S+)\)", re.M)

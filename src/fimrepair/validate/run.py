@@ -71,7 +71,8 @@ def validate_candidates(
 
     With ``cache`` (a :class:`~fimrepair.validate.cache.VerdictCache`), a task whose key
     (benchmark version of the bug under ``benchmark_root`` -- default: the validator's
-    ``benchmark_root`` --, bug id, normalised candidate) is stored is not validated again, and
+    ``benchmark_root`` --, bug id, normalised candidate, the validator's ``verdict_settings()``;
+    see :mod:`fimrepair.validate.cache`) is stored is not validated again, and
     every new verdict is stored the moment it is decided: a killed run resumes where it stopped
     and its final rows equal those of an uninterrupted run (timings come from the stored
     record). ``stats`` (if given) receives ``tasks``, ``cached`` and ``validated`` counts.
@@ -113,12 +114,15 @@ def validate_candidates(
         root = benchmark_root if benchmark_root is not None else getattr(validator, "benchmark_root", None)
         if root is None:
             raise ValueError("validate_candidates: a cache needs benchmark_root (the validator has none)")
+        if not callable(getattr(validator, "verdict_settings", None)):
+            raise ValueError(f"validate_candidates: a cache needs the validator's verdict_settings() ({type(validator).__name__} has none)")
+        settings = validator.verdict_settings()  # type: ignore[attr-defined]
         versions: dict[tuple[str, str], str] = {}
         for task_key, (bug, _fn) in tasks.items():
             vkey = (bug.benchmark, bug.bug_id)
             if vkey not in versions:
                 versions[vkey] = bug_version(Path(root), bug)
-            keys[task_key] = cache_key(versions[vkey], bug.bug_id, task_key[2])
+            keys[task_key] = cache_key(versions[vkey], bug.bug_id, task_key[2], settings)
             hit = cache.get(keys[task_key])
             if hit is not None:
                 verdicts[task_key] = hit

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -26,6 +27,32 @@ class Status(str, Enum):
     UNCOMPILABLE = "uncompilable"
     TIMEOUT = "timeout"
     CRASH = "crash"
+
+
+#: The message of a candidate whose test run ran no test at all.
+NO_TEST_RAN = "no test ran"
+#: The start of the message of a candidate whose test was skipped by a failed assumption.
+ASSUMPTION_SKIPPED = "skipped by a failed assumption"
+
+
+def report_outcome(report: Mapping[str, Any]) -> tuple[Status, str | None, str | None]:
+    """``(status, failing_test, message)`` of a test runner's report (the JSON of
+    ``FailFastRunner`` or ``ValidationWorker``: ``status`` plausible|failing|..., ``failing_test``,
+    ``message``, ``tests_run``, ``assumption_failures``, ``skipped_test``, ``skipped_message``).
+
+    The rule for ``plausible``: no test failed (the runner's status), at least one test ran,
+    and no test was skipped by a failed assumption (``org.junit.Assume``; a skipped test
+    passed nothing). A report that breaks the rule is ``failing``, naming the skipped test (or
+    none, when no test ran); a missing count counts as zero tests run."""
+    status = Status(report["status"])
+    failing_test, message = report.get("failing_test"), report.get("message")
+    if status is not Status.PLAUSIBLE:
+        return status, failing_test, message
+    if report.get("assumption_failures"):
+        return Status.FAILING, report.get("skipped_test"), f"{ASSUMPTION_SKIPPED}: {report.get('skipped_message')}"
+    if not report.get("tests_run"):
+        return Status.FAILING, None, NO_TEST_RAN
+    return status, failing_test, message
 
 
 def truncate(text: str | None, limit: int = MAX_MESSAGE) -> str | None:

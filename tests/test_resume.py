@@ -1,0 +1,183 @@
+"""GPU stages that survive a cluster, checked on CPU with the tiny model: a killed fine-tune or
+generation resumes to what an uninterrupted run gives; checkpoints of another configuration are
+never resumed; the GPU rules refuse the CPU unless the configuration says so."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+from fimrepair import steps
+from fimrepair.compute import DeviceError
+from fimrepair.fim import sentinels
+from fimrepair.prompts import training_pair
+from fimrepair.recipe import Recipe, TrainSpec
+from fimrepair.region import split
+from fimrepair.synthetic import generate_megadiff_rows
+
+DS = sentinels("deepseek-coder")
+# Adapter of a resumed fine-tune vs an uninterrupted one: largest absolute difference allowed.
+# Measured: 0.0 (bit-identical) on CPU in float32; the bound leaves room for other BLAS builds.
+ADAPTER_ATOL = 1e-6
+
+
+class Killed(RuntimeError):
+    pass
+
+
+def kill_after(step: int):
+    """A callback that stops training after optimiser step ``step`` as a kill would."""
+    from transformers import TrainerCallback
+
+    class Kill(TrainerCallback):  # type: ignore[misc]
+        def on_step_end(self, args, state, control, **_):
+            if state.global_step >= step:
+                raise Killed(f"killed after step {state.global_step}")
+
+    return Kill()
+
+
+def bugs(n: int) -> list[dict[str, object]]:
+    rows = []
+    for row in generate_megadiff_rows(200, seed=3):
+        if len(rows) == n:
+            break
+        try:
+            s = split(row["buggy_function"], row["fixed_function"])
+        except ValueError:
+            continue
+        if s.prefix and s.fixed_chunk:
+            rows.append({"benchmark": "t", "bug_id": f"B{len(rows)}", "row_id": f"r{len(rows)}", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix})
+    assert len(rows) == n
+    return rows
+
+
+def recipe(**train: object) -> Recipe:
+    spec = {"backend": "hf", "learning_rate": 5e-3, "max_steps": 10, "batch_size": 4, "gradient_accumulation": 2, "logging_steps": 2, "max_length": 256, "eval_rows": 4, "save_steps": 4, **train}
+    return Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5, train=TrainSpec(**spec))
+
+
+def pairs() -> list[dict[str, str]]:
+    return [training_pair(r, "fim", DS, seed=1, fim_rate=0.9, spm_rate=0.5) for r in bugs(24)]
+
+
+def adapter(out: Path):
+    from safetensors.torch import load_file
+
+    return load_file(out / "adapter" / "adapter_model.safetensors")
+
+
+def test_killed_finetune_resumes_to_the_uninterrupted_adapter(tiny_model_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    from fimrepair.finetune import FINGERPRINT_FILE, train_lora
+
+    data, r = pairs(), recipe()
+    full_curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "full", checkpoint_dir=tmp_path / "full-ckpt")
+
+    with pytest.raises(Killed):
+        train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run", checkpoint_dir=tmp_path / "ckpt", callbacks=[kill_after(6)])
+    assert sorted(p.name for p in (tmp_path / "ckpt").glob("checkpoint-*")) == ["checkpoint-4"]
+    assert (tmp_path / "ckpt" / "checkpoint-4" / FINGERPRINT_FILE).is_file()
+    assert not (tmp_path / "run" / "adapter").exists()
+
+    with caplog.at_level(logging.INFO, logger="fimrepair.finetune"):
+        curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run", checkpoint_dir=tmp_path / "ckpt")
+    assert "RESUMING from checkpoint" in caplog.text and "(step 4;" in caplog.text
+    a, b = adapter(tmp_path / "full"), adapter(tmp_path / "run")
+    assert a.keys() == b.keys()
+    worst = max(float((a[k] - b[k]).abs().max()) for k in a)
+    assert worst <= ADAPTER_ATOL, worst
+    # The curve holds the steps before the resume too (from the checkpoint's log history).
+    assert [(c["step"], c["split"]) for c in curve] == [(c["step"], c["split"]) for c in full_curve]
+    assert all(abs(x["loss"] - y["loss"]) <= 1e-5 for x, y in zip(curve, full_curve, strict=True))
+    # keep_checkpoints=2: the last two remain, for a later rerun.
+    assert sorted(p.name for p in (tmp_path / "ckpt").glob("checkpoint-*")) == ["checkpoint-10", "checkpoint-8"]
+
+
+def test_checkpoints_of_another_configuration_are_never_resumed(tiny_model_dir: Path, tmp_path: Path):
+    from fimrepair.finetune import FINGERPRINT_FILE, resumable_checkpoint, training_fingerprint
+
+    rows = [{"input_ids": [1, 2, 3], "completion_mask": [0, 1, 1]}]
+    base = training_fingerprint(tiny_model_dir, recipe(), rows, rows)
+    assert training_fingerprint(tiny_model_dir, recipe(save_steps=50, keep_checkpoints=5), rows, rows) == base
+    for changed in (recipe(learning_rate=1e-3), Recipe(name="nofim", kind="nofim", sentinels="deepseek-coder", seed=1, train=recipe().train)):
+        assert training_fingerprint(tiny_model_dir, changed, rows, rows) != base
+    assert training_fingerprint(tiny_model_dir, recipe(), rows, [{"input_ids": [1], "completion_mask": [1]}]) != base
+
+    ckpt = tmp_path / "ckpt"
+    for step, owner in ((2, base), (4, "f" * 64), (6, None)):  # ours, another configuration's, incomplete
+        (ckpt / f"checkpoint-{step}").mkdir(parents=True)
+        if owner:
+            (ckpt / f"checkpoint-{step}" / FINGERPRINT_FILE).write_text(owner + "\n")
+    assert resumable_checkpoint(ckpt, base) == ckpt / "checkpoint-2"
+    assert sorted(p.name for p in ckpt.iterdir()) == ["checkpoint-2"]  # the others are removed
+    assert resumable_checkpoint(ckpt, "0" * 64) is None and not list(ckpt.iterdir())
+
+
+def generation_inputs(tmp_path: Path) -> Path:
+    bugs_jsonl = tmp_path / "bugs.jsonl"
+    bugs_jsonl.write_text("".join(json.dumps(b) + "\n" for b in bugs(7)))
+    return bugs_jsonl
+
+
+DECODING = {"num_beams": 4, "num_return_sequences": 4, "max_new_tokens": 16, "batch_size": 2}
+
+
+def run_generate(model_dir: Path, bugs_jsonl: Path, out: Path, **decoding: int) -> None:
+    steps.generate(model_dir, None, bugs_jsonl, out, model_name="base", prompt_style="fim_ir4", sentinels="deepseek-coder", decoding={**DECODING, **decoding}, seed=1, allow_cpu=True)
+
+
+def test_killed_generation_resumes_to_identical_candidates(tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from fimrepair import generate
+
+    bugs_jsonl = generation_inputs(tmp_path)
+    run_generate(tiny_model_dir, bugs_jsonl, tmp_path / "full" / "candidates.jsonl")
+
+    real = generate.generate_batch
+    calls: list[int] = []
+
+    def dies_on_third_batch(model, tokenizer, prompts, spec):
+        calls.append(len(prompts))
+        if len(calls) == 3:
+            raise Killed("killed mid-way")
+        return real(model, tokenizer, prompts, spec)
+
+    out = tmp_path / "run" / "candidates.jsonl"
+    monkeypatch.setattr(generate, "generate_batch", dies_on_third_batch)
+    with pytest.raises(Killed):
+        run_generate(tiny_model_dir, bugs_jsonl, out)
+    partial = Path(str(out) + ".partial")
+    assert not out.exists() and len(partial.read_text().splitlines()) == 1 + 4  # header + two batches of 2
+    with partial.open("a") as fh:
+        fh.write('{"model": "base", "bug')  # a line torn by the kill
+
+    calls.clear()
+    run_generate(tiny_model_dir, bugs_jsonl, out)
+    assert sum(calls) == 3  # only the unfinished bugs (7 - 4) are generated again
+    assert out.read_bytes() == (tmp_path / "full" / "candidates.jsonl").read_bytes()
+    assert not partial.exists()
+
+
+def test_batching_does_not_change_the_beams_and_a_partial_of_other_settings_is_discarded(tiny_model_dir: Path, tmp_path: Path):
+    bugs_jsonl = generation_inputs(tmp_path)
+    run_generate(tiny_model_dir, bugs_jsonl, tmp_path / "b1" / "candidates.jsonl", batch_size=1)
+    run_generate(tiny_model_dir, bugs_jsonl, tmp_path / "b3" / "candidates.jsonl", batch_size=3)
+    one = (tmp_path / "b1" / "candidates.jsonl").read_bytes()
+    assert (tmp_path / "b3" / "candidates.jsonl").read_bytes() == one
+    stale = tmp_path / "b1" / "candidates.jsonl.partial"
+    stale.write_text('{"fingerprint": "another"}\n' + (tmp_path / "b1" / "candidates.jsonl").read_text().replace("return", "RETURN"))
+    run_generate(tiny_model_dir, bugs_jsonl, tmp_path / "b1" / "candidates.jsonl", batch_size=1)
+    assert (tmp_path / "b1" / "candidates.jsonl").read_bytes() == one
+
+
+def test_gpu_rules_refuse_the_cpu_unless_the_configuration_says_so(tiny_model_dir: Path, tmp_path: Path):
+    r = recipe()
+    r.save(tmp_path / "recipe.json")
+    missing = tmp_path / "never-read.jsonl"
+    with pytest.raises(DeviceError, match=r"CUDA is not usable: .*compute\.allow_cpu: true"):
+        steps.finetune(tiny_model_dir, tmp_path / "recipe.json", missing, missing, tmp_path / "out", tmp_path / "loss.tsv", tmp_path / "counts.json", checkpoint_dir=tmp_path / "ckpt", allow_cpu=False)
+    with pytest.raises(DeviceError, match="generate base: CUDA is not usable"):
+        steps.generate(tiny_model_dir, None, missing, tmp_path / "c.jsonl", model_name="base", prompt_style="fim_ir4", sentinels="deepseek-coder", decoding=DECODING, seed=1, allow_cpu=False)
+    assert not (tmp_path / "out").exists() and not (tmp_path / "ckpt").exists()

@@ -1,0 +1,71 @@
+# Reviewer reproduction without GPUs. `snakemake bundle` packs a finished run's generated
+# candidates, loss curves, counts, recipes, funnels, the configuration and the environment's
+# versions into one archive with checksums; a run with `reproduce.bundle` set (a path or URL;
+# config.reproduce.yaml) unpacks it, checks it, and regenerates verdicts, tables, figures and
+# the paper from it on a CPU.
+
+if not REPRODUCE:
+
+    rule bundle_make:
+        input:
+            unpack(lambda wildcards: bundle_members()),
+            model=base_model_dir(),
+        output:
+            "results/bundle/bundle.tar.gz",
+        log:
+            "logs/bundle/bundle.log",
+        params:
+            members=bundle_members(),
+            config=config,
+        conda:
+            "../../envs/data.yaml"
+        script:
+            "../scripts/bundle_make.py"
+
+else:
+
+    localrules:
+        bundle_fetch,
+
+    rule bundle_fetch:
+        output:
+            f"{BUNDLE_DIR}.tar.gz",
+        log:
+            "logs/bundle/fetch.log",
+        params:
+            source=config["reproduce"]["bundle"],
+        conda:
+            "../../envs/data.yaml"
+        script:
+            "../scripts/bundle_fetch.py"
+
+    rule bundle_unpack:
+        input:
+            bundle_archive(),
+        output:
+            [f"{BUNDLE_DIR}/{name}" for name in bundle_members()],
+            f"{BUNDLE_DIR}/model/REVISION",
+        log:
+            "logs/bundle/unpack.log",
+        params:
+            out_dir=BUNDLE_DIR,
+            sha256=config["reproduce"]["sha256"],
+            config=config,
+        conda:
+            "../../envs/data.yaml"
+        script:
+            "../scripts/bundle_unpack.py"
+
+    rule generate_from_bundle:
+        input:
+            f"{BUNDLE_DIR}/candidates/{{benchmark}}/{{model}}/candidates.jsonl",
+        output:
+            "results/generate/{benchmark}/{model}/candidates.jsonl",
+        log:
+            "logs/generate/{benchmark}/{model}.bundle.log",
+        wildcard_constraints:
+            model="|".join(GENERATED_MODELS) or "NONE",
+        conda:
+            "../../envs/data.yaml"
+        shell:
+            "cp {input} {output} 2> {log}"
