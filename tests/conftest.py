@@ -25,6 +25,73 @@ def java_available() -> bool:
     return shutil.which("javac") is not None and shutil.which("java") is not None and JUNIT.is_file()
 
 
+# --- the validation tests' five-bug benchmark (tests/data/minibench) --------------------------
+
+MINIBENCH = Path(__file__).resolve().parent / "data" / "minibench"
+"""Five bugs in the HumanEval-Java layout (ADD, CLAMP, SPIN, ABS, NEG; see its README.md)."""
+
+MINIBENCH_IDS = ("ABS", "ADD", "CLAMP", "NEG", "SPIN")
+
+ASSUME_NONE = "        org.junit.Assume.assumeTrue(false);\n        return x + y;"
+ASSUME_SECOND = "        org.junit.Assume.assumeTrue(x != 2);\n        return x + y;"  # TEST_ADD.test_1 calls add(2, 3)
+#: ADD candidates that differ only inside a string literal: plausible and failing.
+LITERAL_2 = '        String s = "a  b";\n        return s.length() == 4 ? x + y : 0;'
+LITERAL_1 = '        String s = "a b";\n        return s.length() == 4 ? x + y : 0;'
+
+
+def write_minibench(root: Path) -> Path:
+    """A fresh copy of :data:`MINIBENCH` at ``root`` (tests may add bugs to it); returns ``root``."""
+    shutil.copytree(MINIBENCH / "src", Path(root) / "src")
+    return Path(root)
+
+
+@pytest.fixture(scope="module")
+def minibench(tmp_path_factory: pytest.TempPathFactory):  # -> tuple[Path, dict[str, Bug]]
+    """One copy of the five-bug benchmark per test module, and its bugs by id."""
+    from fimrepair.benchmark import extract_bugs
+
+    root = write_minibench(tmp_path_factory.mktemp("minibench"))
+    bugs = {b.bug_id: b for b in extract_bugs(root, "tiny")}
+    assert tuple(sorted(bugs)) == MINIBENCH_IDS
+    return root, bugs
+
+
+def with_body(bug, body: str) -> str:
+    """A candidate method for ``bug``: its signature line with a new body."""
+    signature = bug.buggy_function.splitlines()[0]
+    return f"{signature}\n{body}\n    }}\n"
+
+
+def write_ignored_bug(root: Path):  # -> Bug
+    """A bug IGN whose only test is @Ignore'd: no test runs, whatever the candidate."""
+    from fimrepair.benchmark import extract_bug
+
+    buggy = "package humaneval.buggy;\n\npublic class IGN {\n    public static int one() {\n        return 2;\n    }\n}\n"
+    (root / "src/main/java/humaneval/buggy/IGN.java").write_text(buggy)
+    (root / "src/main/java/humaneval/correct/IGN.java").write_text(buggy.replace("return 2;", "return 1;"))
+    (root / "src/test/java/humaneval/TEST_IGN.java").write_text(
+        "package humaneval;\n\npublic class TEST_IGN {\n    @org.junit.Ignore @org.junit.Test\n"
+        "    public void test_0() {\n        org.junit.Assert.assertEquals(1, humaneval.buggy.IGN.one());\n    }\n}\n"
+    )
+    return extract_bug(root, "IGN", "tiny")
+
+
+def check_the_plausible_rule(validator, root: Path, add) -> None:
+    """An assumption-skipped test (the first, or a later one) and a run of no test at all are
+    not plausible (shared by the fresh validator's and the engine's tests)."""
+    from fimrepair.validate import Status
+    from fimrepair.validate.verdict import ASSUMPTION_SKIPPED, NO_TEST_RAN
+
+    v = validator.validate(add, with_body(add, ASSUME_NONE))
+    assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_0", v
+    assert (v.message or "").startswith(ASSUMPTION_SKIPPED) and "AssumptionViolatedException" in (v.message or "")
+    v = validator.validate(add, with_body(add, ASSUME_SECOND))
+    assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_1", v
+    ign = write_ignored_bug(root)
+    v = validator.validate(ign, ign.fixed_function)
+    assert v.status is Status.FAILING and v.message == NO_TEST_RAN and v.failing_test is None, v
+
+
 @pytest.fixture(scope="session")
 def humaneval_root() -> Path:
     if not (HUMANEVAL / "src").is_dir():
