@@ -37,14 +37,13 @@ from typing import Any
 
 import pandas as pd
 
+from fimrepair.config import REFERENCE_MODELS
+
 STATUSES: tuple[str, ...] = ("plausible", "failing", "timeout", "crash", "uncompilable")
 """Candidate statuses, best first (also the stacking order of :func:`fig_outcomes`)."""
 
 COMPILED_STATUSES: frozenset[str] = frozenset({"plausible", "failing", "timeout", "crash"})
 """Statuses of candidates that compiled (the tests ran, whatever their outcome)."""
-
-REFERENCE_MODELS: tuple[str, ...] = ("oracle", "identity")
-"""Reference "models": the developer fix (must be 100% plausible) and the unchanged bug (0%)."""
 
 VERDICT_COLUMNS: tuple[str, ...] = (
     "model", "benchmark", "bug_id", "rank", "status", "failing_test", "message",
@@ -597,7 +596,7 @@ def table_recipes(counts: Sequence[Mapping[str, Any]]) -> str:
     return _tabular("lrrrrl", header, body)
 
 
-def table_reproduction(summary: pd.DataFrame, model: str | None, label: str, plausible: int | None, exact: int | None, published_bugs: int = 162) -> str:
+def table_reproduction(summary: pd.DataFrame, model: str | None, label: str, plausible: int | None, exact: int | None, published_bugs: int) -> str:
     """The reproduction arm beside the published system it reproduces (same benchmark only)."""
     rows = summary.set_index("model")
     body = [[latex_escape(label) + " (published)", "--" if plausible is None else fmt_int(plausible), "--" if exact is None else fmt_int(exact), fmt_int(published_bugs)]]

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from fimrepair.config import REFERENCE_MODELS, schema_defaults
 from fimrepair.io import read_jsonl, write_jsonl, write_tsv
 
 log = logging.getLogger("fimrepair")
@@ -96,13 +97,13 @@ def prepare_data(
     import pandas as pd
 
     from fimrepair import data
-    from fimrepair.decontaminate import EXACT, NEAR, decontaminate
+    from fimrepair.decontaminate import DEFAULTS, EXACT, NEAR, decontaminate
 
     ds = data.load_rows("local" if source in ("local", "synthetic") else source, hub_id=hub_id, revision=revision, path=path)
     examples, funnel = data.filter_rows(ds, dataset=dataset, progress=progress, remove_blank_lines=remove_blank_lines)
     contaminated: list[dict[str, Any]] = []
     if bugs_jsonl is not None:
-        settings = {"threshold": 0.8, "ngram": 5, **(decontamination or {})}
+        settings = {**DEFAULTS, **(decontamination or {})}
         bug_files = [bugs_jsonl] if isinstance(bugs_jsonl, (str, Path)) else list(bugs_jsonl)
         bugs = [row for f in bug_files for row in read_jsonl(f)]
         examples, counts, contaminated = decontaminate(examples, bugs, threshold=float(settings["threshold"]), ngram=int(settings["ngram"]))
@@ -266,9 +267,10 @@ def write_recipe(
 ) -> None:
     from fimrepair.recipe import Recipe
 
+    recipe = {**schema_defaults("recipes", "*"), **recipe}
     kind = recipe["kind"]
     # Only kind fim draws modes; ir4_psm is PSM on every example by definition.
-    rates = {"fim": (recipe.get("fim_rate", 0.0), recipe.get("spm_rate", 0.0)), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
+    rates = {"fim": (recipe["fim_rate"], recipe["spm_rate"]), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
     r = Recipe.from_dict(
         {
             "name": name,
@@ -513,6 +515,7 @@ def analyse(
     config_name: str,
     reference_plausible: int | None,
     reference_label: str,
+    reference_bugs: int,
     model_dir: str | Path | None = None,
     counts_files: Sequence[str | Path] = (),
     skipped_files: Sequence[str | Path] = (),
@@ -532,7 +535,7 @@ def analyse(
 
     verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
     n_bugs = len(read_jsonl(bugs_jsonl))
-    real = [m for m in models if m not in ("oracle", "identity")]
+    real = [m for m in models if m not in REFERENCE_MODELS]
     summary = analysis.summarise(verdicts, n_bugs, models=real)
     pairs = analysis.pairwise(verdicts, real, n_bugs)
     loss = pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
@@ -540,17 +543,17 @@ def analyse(
     funnel = pd.concat([pd.read_csv(f, sep="\t", keep_default_na=False) for f in funnel_files], ignore_index=True)
     summary.to_csv(out_summary, sep="\t", index=False)
     pairs.to_csv(out_pairwise, sep="\t", index=False)
-    reference = (reference_label, float(reference_plausible)) if reference_plausible is not None and n_bugs == 162 else None
+    reference = (reference_label, float(reference_plausible)) if reference_plausible is not None and n_bugs == reference_bugs else None
     revision_file = Path(model_dir, "REVISION") if model_dir else None
     revision = revision_file.read_text().strip() if revision_file and revision_file.is_file() else "tiny offline model"
     macros = {"ConfigName": config_name, "ModelRevision": revision, "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max())}
-    gen = {"num_beams": 10, "max_new_tokens": 256, **(generation or {})}
+    gen = {**schema_defaults("generation"), **(generation or {})}
     macros |= {"NumBeams": int(gen["num_beams"]), "MaxNewTokens": int(gen["max_new_tokens"])}
     if settings_json is not None:
         macros["JavaLevel"] = analysis.java_level_text(json.loads(Path(settings_json).read_text())["java_level"])
     recipe_counts = [json.loads(Path(f).read_text()) for f in counts_files]
     skipped = {Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files}
-    reproduction = {"model": reference_model, "label": reference_label, "plausible": reference_plausible, "exact": reference_exact}
+    reproduction = {"model": reference_model, "label": reference_label, "plausible": reference_plausible, "exact": reference_exact, "published_bugs": reference_bugs}
     paper.write_paper_inputs(
         generated_dir, summary, pairs, funnel, loss, verdicts, macros, reference=reference,
         recipe_counts=recipe_counts, reproduction=reproduction, skipped=skipped,
@@ -577,7 +580,7 @@ def analyse_benchmark(
 
     verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
     n_bugs = len(read_jsonl(bugs_jsonl))
-    real = [m for m in models if m not in analysis.REFERENCE_MODELS]
+    real = [m for m in models if m not in REFERENCE_MODELS]
     summary = analysis.summarise(verdicts, n_bugs, models=real)
     pairs = analysis.pairwise(verdicts, real, n_bugs)
     summary.to_csv(out_summary, sep="\t", index=False)
