@@ -96,7 +96,7 @@ def phase_train(a: argparse.Namespace) -> dict[str, Any]:
                 torch.cuda.synchronize()
             marks.append(time.perf_counter())
 
-    curve, _ = train_lora(Path(a.model), pairs, [], recipe, Path(a.out), checkpoint_dir=Path(a.out) / "ckpt", callbacks=[Clock()])
+    curve, _ = train_lora(Path(a.model), pairs, [], recipe, Path(a.out) / "adapter", checkpoint_dir=Path(a.out) / "ckpt", callbacks=[Clock()])
     timed = marks[2:] if len(marks) > 3 else marks
     seconds = (timed[-1] - timed[0]) / max(1, len(timed) - 1)
     return {
@@ -183,7 +183,7 @@ def phase_resume_train(a: argparse.Namespace) -> dict[str, Any]:
 
     recipe = Recipe.load(Path(a.work) / "recipe.json")
     pairs = read_jsonl(Path(a.work) / "pairs.jsonl")
-    train_lora(Path(a.model), pairs, pairs[:8], recipe, Path(a.run_dir), checkpoint_dir=Path(a.run_dir) / "ckpt")
+    train_lora(Path(a.model), pairs, pairs[:8], recipe, Path(a.run_dir) / "adapter", checkpoint_dir=Path(a.run_dir) / "ckpt")
     return {"done": True}
 
 

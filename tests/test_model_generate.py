@@ -77,7 +77,7 @@ def train_tiny(model_dir: Path, out: Path):
     pairs = tiny_pairs()
     recipe = Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5,
                     train=TrainSpec(backend="hf", learning_rate=5e-3, max_steps=12, batch_size=8, gradient_accumulation=1, logging_steps=3, eval_steps=3, max_length=256, eval_rows=8))
-    curve, counts = train_lora(model_dir, pairs, pairs[:8], recipe, out)
+    curve, counts = train_lora(model_dir, pairs, pairs[:8], recipe, out / "adapter")
     return out, curve, counts
 
 

@@ -74,16 +74,16 @@ def test_killed_finetune_resumes_to_the_uninterrupted_adapter(tiny_model_dir: Pa
     from fimrepair.finetune import FINGERPRINT_FILE, train_lora
 
     data, r = pairs(), recipe()
-    full_curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "full", checkpoint_dir=tmp_path / "full-ckpt")
+    full_curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "full" / "adapter", checkpoint_dir=tmp_path / "full-ckpt")
 
     with pytest.raises(Killed):
-        train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run", checkpoint_dir=tmp_path / "ckpt", callbacks=[kill_after(6)])
+        train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run" / "adapter", checkpoint_dir=tmp_path / "ckpt", callbacks=[kill_after(6)])
     assert sorted(p.name for p in (tmp_path / "ckpt").glob("checkpoint-*")) == ["checkpoint-4"]
     assert (tmp_path / "ckpt" / "checkpoint-4" / FINGERPRINT_FILE).is_file()
     assert not (tmp_path / "run" / "adapter").exists()
 
     with caplog.at_level(logging.INFO, logger="fimrepair.finetune"):
-        curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run", checkpoint_dir=tmp_path / "ckpt")
+        curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run" / "adapter", checkpoint_dir=tmp_path / "ckpt")
     assert "RESUMING from checkpoint" in caplog.text and "(step 4;" in caplog.text
     a, b = adapter(tmp_path / "full"), adapter(tmp_path / "run")
     assert a.keys() == b.keys()

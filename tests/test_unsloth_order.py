@@ -37,7 +37,7 @@ def test_the_training_process_imports_unsloth_first_and_uses_its_trainer(tiny_mo
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(STANDIN), str(REPO / "src")]), "UNSLOTH_STANDIN_RECORD": str(record), "OMP_NUM_THREADS": "1"}
     for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "UNSLOTH_DISABLE_STATISTICS"):
         env.pop(key, None)
-    args = [tiny_model_dir, tmp_path / "recipe.json", tmp_path / "train.jsonl", tmp_path / "eval.jsonl", tmp_path / "out", tmp_path / "loss.tsv", tmp_path / "counts.json", tmp_path / "ckpt"]
+    args = [tiny_model_dir, tmp_path / "recipe.json", tmp_path / "train.jsonl", tmp_path / "eval.jsonl", tmp_path / "out" / "adapter", tmp_path / "loss.tsv", tmp_path / "counts.json", tmp_path / "ckpt"]
     result = subprocess.run([sys.executable, "-c", TRAIN, *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(record.read_text())

@@ -182,13 +182,13 @@ def train_lora(
     train_pairs: Sequence[dict[str, str]],
     eval_pairs: Sequence[dict[str, str]],
     recipe: Recipe,
-    out_dir: Path,
+    adapter_dir: Path,
     checkpoint_dir: Path | None = None,
     callbacks: Sequence[Any] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``out_dir / "adapter"``.
+    """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``adapter_dir``.
 
-    Checkpoints go to ``checkpoint_dir`` (default ``out_dir / "checkpoints"``), and a matching
+    Checkpoints go to ``checkpoint_dir`` (default ``checkpoints`` beside ``adapter_dir``), and a matching
     one is resumed (module doc). ``callbacks`` are extra ``TrainerCallback`` objects.
     Returns the loss curve rows ``{recipe, step, epoch, loss, split}`` (from the trainer's log
     history, so a resumed run's curve holds the steps before the resume too) and the counts of
@@ -219,7 +219,7 @@ def train_lora(
     eval_rows, dropped_eval = tokenize_examples(tokenizer, eval_pairs[: recipe.train.eval_rows], recipe.train.max_length)
     if not train_rows:
         raise ValueError(f"recipe {recipe.name}: no training example fits max_length={recipe.train.max_length}")
-    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else out_dir / "checkpoints"
+    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else Path(adapter_dir).parent / "checkpoints"
     fingerprint = training_fingerprint(model_dir, recipe, train_rows, eval_rows)
     resume = resumable_checkpoint(checkpoint_dir, fingerprint)
     saving = recipe.train.save_steps > 0
@@ -279,9 +279,9 @@ def train_lora(
     else:
         log.info("recipe %s: no checkpoint to resume in %s; training from step 0 (fingerprint %s)", recipe.name, checkpoint_dir, fingerprint[:12])
     trainer.train(resume_from_checkpoint=str(resume) if resume is not None else None)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir / "adapter")
-    tokenizer.save_pretrained(out_dir / "adapter")
+    Path(adapter_dir).mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(adapter_dir)
+    tokenizer.save_pretrained(adapter_dir)
     counts = {
         "train": len(train_rows),
         "eval": len(eval_rows),

@@ -61,7 +61,7 @@ def logged(log_path: str | Path, threads: int = 1, offline: bool = True) -> Iter
 # --- data ---------------------------------------------------------------------------------
 
 
-def make_synthetic_data(out: str | Path, n_rows: int, seed: int) -> None:
+def data_synthetic(out: str | Path, n_rows: int, seed: int) -> None:
     """The project's own Megadiff-format set (offline), as parquet."""
     import pandas as pd
 
@@ -73,7 +73,7 @@ def make_synthetic_data(out: str | Path, n_rows: int, seed: int) -> None:
     log.info("wrote %d synthetic Megadiff-format rows to %s", len(rows), out)
 
 
-def prepare_data(
+def data_prepare(
     out_train: str | Path,
     out_test: str | Path,
     out_funnel: str | Path,
@@ -127,14 +127,14 @@ def prepare_data(
 # --- benchmark ----------------------------------------------------------------------------
 
 
-def make_tiny_benchmark(out_dir: str | Path) -> None:
+def benchmark_tiny(out_dir: str | Path) -> None:
     from fimrepair.tinybench import write_tiny_benchmark
 
     ids = write_tiny_benchmark(Path(out_dir))
     log.info("wrote the tiny benchmark (%d bugs) to %s", len(ids), out_dir)
 
 
-def download_benchmark(out_dir: str | Path, repo: str, commit: str) -> None:
+def benchmark_download(out_dir: str | Path, repo: str, commit: str) -> None:
     """Fetch ``repo`` at ``commit`` from GitHub as a tarball and unpack it into ``out_dir``."""
     url = f"https://codeload.github.com/{repo}/tar.gz/{commit}"
     log.info("downloading %s", url)
@@ -148,7 +148,7 @@ def download_benchmark(out_dir: str | Path, repo: str, commit: str) -> None:
     Path(out_dir, "REVISION").write_text(f"{repo}@{commit}\n")
 
 
-def extract_benchmark(
+def benchmark_bugs(
     root: str | Path,
     out: str | Path,
     *,
@@ -192,7 +192,7 @@ def extract_benchmark(
 # --- model --------------------------------------------------------------------------------
 
 
-def build_tiny_model(train_parquet: str | Path, out_dir: str | Path, out_loss: str | Path, *, spec: Mapping[str, Any], sentinels: str, seed: int) -> None:
+def model_tiny(train_parquet: str | Path, out_dir: str | Path, out_loss: str | Path, *, spec: Mapping[str, Any], sentinels: str, seed: int) -> None:
     """The offline tiny base model, pre-trained on the fixed functions of the TRAINING split
     only (never on benchmark code)."""
     import pandas as pd
@@ -206,7 +206,7 @@ def build_tiny_model(train_parquet: str | Path, out_dir: str | Path, out_loss: s
     write_tsv(out_loss, curve)
 
 
-def build_scratch_model(
+def model_scratch(
     train_parquet: str | Path,
     out_dir: str | Path,
     out_loss: str | Path,
@@ -234,6 +234,21 @@ def build_scratch_model(
     write_tsv(out_loss, curve)
 
 
+def data_download(out_dir: str | Path, *, repo_id: str, revision: str) -> None:
+    """The Megadiff-format dataset's train files at ``revision`` (data.source hub, hub_full)."""
+    download_hub(out_dir, repo_id=repo_id, revision=revision, repo_type="dataset")
+
+
+def model_download(out_dir: str | Path, *, repo_id: str, revision: str) -> None:
+    """The base model's weights and tokenizer at ``revision`` (base_model.source hub)."""
+    download_hub(out_dir, repo_id=repo_id, revision=revision)
+
+
+def adapter_download(out_dir: str | Path, *, repo_id: str, revision: str) -> None:
+    """A published LoRA adapter at ``revision`` (a model with adapter hub)."""
+    download_hub(out_dir, repo_id=repo_id, revision=revision)
+
+
 def download_hub(out_dir: str | Path, *, repo_id: str, revision: str, repo_type: str = "model") -> None:
     """Download the files the pipeline reads (:mod:`fimrepair.hub`) of a hub repository at
     ``revision``, and record the commit it resolved to."""
@@ -254,23 +269,25 @@ def download_hub(out_dir: str | Path, *, repo_id: str, revision: str, repo_type:
 # --- representations and fine-tuning ------------------------------------------------------
 
 
-def write_recipe(
+def recipe(
     out: str | Path,
     *,
     name: str,
-    recipe: Mapping[str, Any],
+    spec: Mapping[str, Any],
     lora: Mapping[str, Any],
     training: Mapping[str, Any],
     sentinels: str,
     seed: int,
     token_ids: Mapping[str, int] | None = None,
 ) -> None:
+    """The typed recipe ``name`` (``recipes.<name>`` as ``spec``, with the shared LoRA and
+    training settings), validated, as JSON."""
     from fimrepair.recipe import Recipe
 
-    recipe = {**schema_defaults("recipes", "*"), **recipe}
-    kind = recipe["kind"]
+    spec = {**schema_defaults("recipes", "*"), **spec}
+    kind = spec["kind"]
     # Only kind fim draws modes; ir4_psm is PSM on every example by definition.
-    rates = {"fim": (recipe["fim_rate"], recipe["spm_rate"]), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
+    rates = {"fim": (spec["fim_rate"], spec["spm_rate"]), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
     r = Recipe.from_dict(
         {
             "name": name,
@@ -370,7 +387,7 @@ def finetune(
     recipe_json: str | Path,
     train_pairs: str | Path,
     eval_pairs: str | Path,
-    out_dir: str | Path,
+    out_adapter: str | Path,
     out_loss: str | Path,
     out_counts: str | Path,
     *,
@@ -386,7 +403,7 @@ def finetune(
     require_device(allow_cpu, f"finetune {recipe.name}")  # imports torch only: Unsloth can still come first
     from fimrepair.finetune import train_lora
 
-    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_dir), checkpoint_dir=Path(checkpoint_dir))
+    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_adapter), checkpoint_dir=Path(checkpoint_dir))
     write_tsv(out_loss, curve, columns=["recipe", "step", "epoch", "loss", "split"])
     Path(out_counts).write_text(json.dumps({"recipe": recipe.name, **counts}, indent=2) + "\n")
 
@@ -444,7 +461,7 @@ def generate(
     partial_path.unlink()
 
 
-def write_skipped(out: str | Path, *, model_name: str, reason: str) -> None:
+def generate_skipped(out: str | Path, *, model_name: str, reason: str) -> None:
     """The note of a model that is planned but not generated (``models.<name>.skip``)."""
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(f"{model_name}: not evaluated in this configuration: {reason}\n", encoding="utf-8")
@@ -502,7 +519,7 @@ def validate(
 # --- analysis and paper -------------------------------------------------------------------
 
 
-def analyse(
+def analysis(
     verdict_files: Sequence[str | Path],
     bugs_jsonl: str | Path,
     loss_files: Sequence[str | Path],
@@ -562,7 +579,7 @@ def analyse(
     log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
 
 
-def analyse_benchmark(
+def analysis_benchmark(
     verdict_files: Sequence[str | Path],
     bugs_jsonl: str | Path,
     out_summary: str | Path,
@@ -592,7 +609,7 @@ def analyse_benchmark(
     log.info("benchmark analysis: %d models on %d bugs", len(summary), n_bugs)
 
 
-def benchmarks_section(settings_files: Sequence[str | Path], tables: Sequence[str | Path], figures: Sequence[str | Path], out_tex: str | Path) -> None:
+def paper_benchmarks(settings_files: Sequence[str | Path], tables: Sequence[str | Path], figures: Sequence[str | Path], out_tex: str | Path) -> None:
     """The paper's per-benchmark section (:func:`fimrepair.analysis.text_benchmarks`); table and
     figure paths are written relative to the paper's folder (the parent of ``generated/``)."""
     from fimrepair import analysis
@@ -606,8 +623,19 @@ def benchmarks_section(settings_files: Sequence[str | Path], tables: Sequence[st
     Path(out_tex).write_text(analysis.text_benchmarks(entries), encoding="utf-8")
 
 
-def download_published(out: str | Path, url: str) -> None:
-    """Fetch a published patch file (a pinned URL) and record where it came from."""
+def published_download(out: str | Path, url: str) -> None:
+    """A published patch file, from its pinned URL."""
+    download_url(out, url)
+
+
+def bundle_fetch(out: str | Path, url: str) -> None:
+    """A reviewer bundle, from the URL ``reproduce.bundle``."""
+    download_url(out, url)
+
+
+def download_url(out: str | Path, url: str) -> None:
+    """Fetch ``url`` to ``out`` and record where it came from (``<out>.source``: the URL and
+    the sha256 of what was fetched)."""
     log.info("downloading %s", url)
     with urllib.request.urlopen(url, timeout=300) as response:  # noqa: S310 - configured URL
         payload = response.read()
@@ -616,7 +644,7 @@ def download_published(out: str | Path, url: str) -> None:
     Path(str(out) + ".source").write_text(f"{url}\nsha256 {hashlib.sha256(payload).hexdigest()}\n")
 
 
-def make_tiny_published(bugs_jsonl: str | Path, out: str | Path) -> None:
+def published_tiny(bugs_jsonl: str | Path, out: str | Path) -> None:
     """A small published patch file in RepairLLaMA's format for the tiny configuration, made
     from the benchmark's own bugs (:func:`fimrepair.published.tiny_published_rows`)."""
     from fimrepair.published import tiny_published_rows
@@ -624,7 +652,7 @@ def make_tiny_published(bugs_jsonl: str | Path, out: str | Path) -> None:
     write_jsonl(out, tiny_published_rows(read_jsonl(bugs_jsonl)))
 
 
-def convert_published(published: str | Path, out: str | Path, *, system: str, benchmark: str) -> None:
+def published_candidates(published: str | Path, out: str | Path, *, system: str, benchmark: str) -> None:
     """A published patch file to the candidates format (the authors' verdicts kept)."""
     from fimrepair.published import convert
 
@@ -633,7 +661,7 @@ def convert_published(published: str | Path, out: str | Path, *, system: str, be
     log.info("%s: %d bugs, %d candidates from %s", system, len(rows), sum(len(r["candidates"]) for r in rows), published)
 
 
-def analyse_published(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path, out_tex: str | Path) -> list[dict[str, Any]]:
+def published_analysis(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path, out_tex: str | Path) -> list[dict[str, Any]]:
     """The published-patch table: per system (``name``, ``label``, ``benchmark``, ``candidates``,
     ``verdicts``, ``verdicts_jdk``, ``bugs``, ``settings``: file paths) its authors' claims beside
     this pipeline's verdicts (:func:`fimrepair.published.compare`)."""
@@ -662,7 +690,7 @@ def analyse_published(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path,
     return rows
 
 
-def write_bundle(members: Mapping[str, str | Path], model_dir: str | Path, out: str | Path, *, config: Mapping[str, Any]) -> None:
+def bundle_make(members: Mapping[str, str | Path], model_dir: str | Path, out: str | Path, *, config: Mapping[str, Any]) -> None:
     """The reviewer bundle (:mod:`fimrepair.bundle`): ``members`` (name -> file of this run),
     the base model's ``REVISION`` (or what the analysis says without one), the configuration
     and the environment."""
@@ -676,7 +704,7 @@ def write_bundle(members: Mapping[str, str | Path], model_dir: str | Path, out: 
     log.info("bundle %s: %d files, sha256 %s", out, len(sums), hashlib.sha256(Path(out).read_bytes()).hexdigest())
 
 
-def open_bundle(archive: str | Path, out_dir: str | Path, *, config: Mapping[str, Any], sha256: str | None = None) -> None:
+def bundle_unpack(archive: str | Path, out_dir: str | Path, *, config: Mapping[str, Any], sha256: str | None = None) -> None:
     """Unpack and check a reviewer bundle; its run's configuration must equal this one (the
     ``reproduce`` key aside), else the error names the keys that differ."""
     from fimrepair.bundle import BundleError, config_differences, unpack_bundle
@@ -690,7 +718,7 @@ def open_bundle(archive: str | Path, out_dir: str | Path, *, config: Mapping[str
     log.info("bundle %s: %d files checked; made with Python %s, %s", archive, len(sums), env.get("python"), env.get("packages"))
 
 
-def build_paper(tex_sources: Sequence[str | Path], generated_dir: str | Path, out_pdf: str | Path, log_path: str | Path) -> None:
+def paper_pdf(tex_sources: Sequence[str | Path], generated_dir: str | Path, out_pdf: str | Path, log_path: str | Path) -> None:
     """Copy ``main.tex`` and ``refs.bib`` beside the generated inputs and build the PDF."""
     from fimrepair import paper
 
@@ -702,3 +730,15 @@ def build_paper(tex_sources: Sequence[str | Path], generated_dir: str | Path, ou
         raise ValueError(f"generated inputs must live in {build_dir / 'generated'}, not {generated_dir}")
     if not paper.build_pdf(build_dir, log_path, out_dir=build_dir):
         raise RuntimeError(f"latexmk is not installed; see {log_path}")
+
+
+def paper_skipped(out: str | Path, log_path: str | Path) -> None:
+    """The note that replaces the PDF when TeX is not installed."""
+    message = (
+        "The paper PDF was NOT built: latexmk is not on PATH (TeX is not installed).\n"
+        "Its inputs are ready in results/paper/generated/. Install TeX Live (latexmk,\n"
+        "texlive-latex-recommended) and run the workflow again to build results/paper/main.pdf.\n"
+    )
+    Path(out).write_text(message)
+    Path(log_path).write_text(message)
+    print(message)

@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from fimrepair.steps import analyse, logged
+from fimrepair.steps import analysis, logged
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0]):
-    analyse(
+    analysis(
         i.verdicts,
         i.bugs,
         i.losses,

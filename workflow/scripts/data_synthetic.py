@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, make_synthetic_data
+from fimrepair.steps import logged, data_synthetic
 
 with logged(snakemake.log[0]):
-    make_synthetic_data(snakemake.output[0], snakemake.params.n_rows, snakemake.params.seed)
+    data_synthetic(snakemake.output[0], snakemake.params.n_rows, snakemake.params.seed)
