@@ -336,7 +336,7 @@ def main() -> int:
     report["unsloth_over_hf"] = round(un["tokens_per_s"] / hf["tokens_per_s"], 3) if "tokens_per_s" in hf and "tokens_per_s" in un else None
     losses_agree = None
     if hf.get("losses") and un.get("losses"):
-        losses_agree = all(abs(x - y) <= LOSS_RTOL * abs(x) for x, y in zip(hf["losses"], un["losses"]))
+        losses_agree = len(hf["losses"]) == len(un["losses"]) and all(abs(x - y) <= LOSS_RTOL * abs(x) for x, y in zip(hf["losses"], un["losses"], strict=True))
     report["losses_agree"] = losses_agree
     memory = report["memory"]
     report["peak_gib_6_7b"] = {k: v["peak_32_layers_gib"] for k, v in memory.items() if isinstance(v, dict)}

@@ -154,7 +154,7 @@ def test_beam_search_gives_n_candidates_as_full_methods(tiny_model_dir: Path, tr
     spec = DecodingSpec(num_beams=4, num_return_sequences=4, max_new_tokens=12)
     rows = generate_candidates(model, tok, bug_rows(), "fim_ir4", DS, spec, "fim", progress=False)
     assert [r["bug_id"] for r in rows] == ["B0", "B1"]
-    for row, bug in zip(rows, bug_rows()):
+    for row, bug in zip(rows, bug_rows(), strict=True):
         assert row["model"] == "fim" and len(row["candidates"]) == 4
         for c in row["candidates"]:
             assert c["function"].startswith(bug["prefix"]) and c["function"].endswith(bug["suffix"])

@@ -127,7 +127,7 @@ def _contrast_macros(pairs: pd.DataFrame | None,
     bodies = (latex_escape(a), latex_escape(b), analysis.fmt_int(int(only_a)),
               analysis.fmt_int(int(only_b)), analysis.fmt_int(int(p["both"])),
               analysis.fmt_p(float(p["p_value"])))
-    return dict(zip(names, bodies)) | {"NPairs": str(len(pairs))}
+    return dict(zip(names, bodies, strict=True)) | {"NPairs": str(len(pairs))}
 
 
 def number_macros(summary: pd.DataFrame, extra: Mapping[str, str | int | float],

@@ -25,9 +25,9 @@ import difflib
 import functools
 import random
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
-from typing import Callable, Iterable
 
 __all__ = [
     "CORPUS",
@@ -662,13 +662,7 @@ _COMMENTS = (
 
 
 def _random_path(rng: random.Random) -> str:
-    return "src/main/java/{}/{}/{}/{}{}.java".format(
-        rng.choice(_ORGS),
-        rng.choice(_VENDORS),
-        rng.choice(_MODULES),
-        rng.choice(_PREFIXES),
-        rng.choice(_CLASSES),
-    )
+    return f"src/main/java/{rng.choice(_ORGS)}/{rng.choice(_VENDORS)}/{rng.choice(_MODULES)}/{rng.choice(_PREFIXES)}{rng.choice(_CLASSES)}.java"
 
 
 def _n_hunks(diff: str) -> int:

@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, benchmark_tiny
+from fimrepair.steps import benchmark_tiny, logged
 
 with logged(snakemake.log[0]):
     benchmark_tiny(snakemake.output[0])

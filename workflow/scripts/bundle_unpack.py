@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, bundle_unpack
+from fimrepair.steps import bundle_unpack, logged
 
 p = snakemake.params
 with logged(snakemake.log[0]):

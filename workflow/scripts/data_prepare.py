@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, data_prepare
+from fimrepair.steps import data_prepare, logged
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0]):

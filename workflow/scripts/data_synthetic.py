@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, data_synthetic
+from fimrepair.steps import data_synthetic, logged
 
 with logged(snakemake.log[0]):
     data_synthetic(snakemake.output[0], snakemake.params.n_rows, snakemake.params.seed)

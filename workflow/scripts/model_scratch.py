@@ -1,4 +1,4 @@
-from fimrepair.steps import model_scratch, logged
+from fimrepair.steps import logged, model_scratch
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0], snakemake.threads):

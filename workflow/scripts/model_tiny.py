@@ -1,4 +1,4 @@
-from fimrepair.steps import model_tiny, logged
+from fimrepair.steps import logged, model_tiny
 
 p = snakemake.params
 with logged(snakemake.log[0], snakemake.threads):

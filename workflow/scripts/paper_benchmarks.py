@@ -1,4 +1,4 @@
-from fimrepair.steps import paper_benchmarks, logged
+from fimrepair.steps import logged, paper_benchmarks
 
 i = snakemake.input
 with logged(snakemake.log[0]):

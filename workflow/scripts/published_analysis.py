@@ -1,4 +1,4 @@
-from fimrepair.steps import published_analysis, logged
+from fimrepair.steps import logged, published_analysis
 
 i, p = snakemake.input, snakemake.params
 systems = [

@@ -1,4 +1,4 @@
-from fimrepair.steps import published_candidates, logged
+from fimrepair.steps import logged, published_candidates
 
 w = snakemake.wildcards
 with logged(snakemake.log[0]):
