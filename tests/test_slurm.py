@@ -27,12 +27,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO, java_available
+from conftest import REPO, copy_workflow, java_available
 from slurm_cluster import SlurmCluster, unavailable_reason
 
 pytestmark = pytest.mark.slurm
 
-COPY = ["Snakefile", "config.yaml", "config.tiny.yaml", "workflow", "envs", "paper", "slurm"]
 GPU_RULES = {"finetune", "generate"}
 RUN_TIMEOUT_S = 1500
 TIMINGS: dict[str, float] = {}
@@ -85,14 +84,6 @@ def cluster():
 def _print_timings() -> None:
     if TIMINGS:
         print("\nSlurm test timings: " + ", ".join(f"{k} {v:.0f} s" for k, v in TIMINGS.items()), file=sys.stderr)
-
-
-def copy_workflow(dest: Path) -> Path:
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in COPY:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
-    return dest
 
 
 def render_profile(env: dict[str, str]) -> dict:

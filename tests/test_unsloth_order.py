@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, fim_pairs, small_recipe
 from fimrepair import steps
 from fimrepair.compute import import_unsloth
-
-from test_resume import pairs, recipe
 
 STANDIN = REPO / "tests" / "standins"
 
@@ -30,9 +28,9 @@ finetune(*sys.argv[1:8], checkpoint_dir=sys.argv[8], allow_cpu=True)
 
 
 def test_the_training_process_imports_unsloth_first_and_uses_its_trainer(tiny_model_dir: Path, tmp_path: Path):
-    recipe(backend="unsloth", bf16=True, gradient_checkpointing=True, max_steps=2, save_steps=0).save(tmp_path / "recipe.json")
-    steps.write_jsonl(tmp_path / "train.jsonl", pairs()[:8])
-    steps.write_jsonl(tmp_path / "eval.jsonl", pairs()[:2])
+    small_recipe(backend="unsloth", bf16=True, gradient_checkpointing=True, max_steps=2, save_steps=0).save(tmp_path / "recipe.json")
+    steps.write_jsonl(tmp_path / "train.jsonl", fim_pairs()[:8])
+    steps.write_jsonl(tmp_path / "eval.jsonl", fim_pairs()[:2])
     record = tmp_path / "record.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(STANDIN), str(REPO / "src")]), "UNSLOTH_STANDIN_RECORD": str(record), "OMP_NUM_THREADS": "1"}
     for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "UNSLOTH_DISABLE_STATISTICS"):

@@ -11,28 +11,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import REPO, java_available
+from conftest import copy_workflow, run_workflow
 
 pytestmark = pytest.mark.e2e
 
-COPY = ["Snakefile", "config.yaml", "config.tiny.yaml", "workflow", "envs", "paper", "slurm"]
-
-
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not java_available():
-        pytest.skip("javac or /usr/share/java/junit4.jar is missing: the validate stage needs Java 17 and JUnit 4")
-    work = tmp_path_factory.mktemp("tiny-run")
-    for name in COPY:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, work / name)
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config.tiny.yaml"],
-        cwd=work, capture_output=True, text=True, timeout=1500,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"tiny run failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return work
+    work = copy_workflow(tmp_path_factory.mktemp("tiny-run"))
+    return run_workflow(work, "--configfile", "config.tiny.yaml", timeout=1500, what="tiny run")
 
 
 def test_reference_models_are_the_sanity_check(tiny_run: Path):
@@ -119,11 +105,7 @@ def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: 
                           cwd=tiny_run, capture_output=True, text=True, timeout=600)
     assert made.returncode == 0, made.stderr[-3000:]
     bundle = tiny_run / "results/bundle/bundle.tar.gz"
-    fresh = tmp_path / "fresh"
-    fresh.mkdir()
-    for name in [*COPY, "config.reproduce.yaml"]:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, fresh / name)
+    fresh = copy_workflow(tmp_path / "fresh")
     run = subprocess.run(
         [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config.tiny.yaml", "config.reproduce.yaml", "--config", f"reproduce={{bundle: {bundle}}}"],
         cwd=fresh, capture_output=True, text=True, timeout=1200,
