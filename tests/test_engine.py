@@ -283,3 +283,23 @@ def test_a_crash_caused_by_an_earlier_candidate_is_rerun_on_a_fresh_worker(minib
         assert v.status is Status.PLAUSIBLE, v
         assert one.stats["reruns"] == 1
         assert one.validate(add, b).status is Status.PLAUSIBLE  # the pool's replacement worker is clean
+
+
+def test_a_verdict_does_not_depend_on_the_candidates_layout(engine: Engine, minibench) -> None:
+    """Candidates with the same normalised text share one cached verdict, so the verdict (its
+    compiler message included) must not depend on layout: no line numbers, no quoted source.
+    (The engine's javac API and javac's command line name the location's class differently.)"""
+    from fimrepair.javasrc import normalize
+    from fimrepair.validate import FreshValidator
+
+    _, bugs = minibench
+    add = bugs["ADD"]
+    one = with_body(add, "        return x + missing;")
+    other = with_body(add, "        // moved down\n\n        return x\n            + missing;")
+    assert normalize(one) == normalize(other)
+    for validator in (engine, FreshValidator(minibench[0], per_candidate_timeout_s=10)):
+        a, b = validator.validate(add, one), validator.validate(add, other)
+        assert a.status is b.status is Status.UNCOMPILABLE and a.message == b.message, (a, b)
+        message = a.message or ""
+        assert message.startswith("src/main/java/humaneval/buggy/ADD.java: error: cannot find symbol\n  symbol:   variable missing"), message
+        assert "return" not in message and ":4:" not in message  # neither the quoted source nor a line number

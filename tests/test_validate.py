@@ -217,15 +217,24 @@ def test_cached_verdicts_are_not_reused_under_another_limit(minibench, tmp_path:
     assert len(cache) == 2
 
 
-def test_first_error_picks_the_first_diagnostic() -> None:
+def test_first_error_picks_the_first_diagnostic_without_its_position() -> None:
     out = (
-        "src/main/java/humaneval/buggy/ADD.java:6: error: illegal start of expression\n"
-        "        return x + ;\n"
-        "                   ^\n"
+        "src/main/java/humaneval/buggy/ADD.java:6: error: cannot find symbol\n"
+        "        return x.strip();\n"
+        "                ^\n"
+        "  symbol:   method strip()\n"
+        "  location: variable x of type String\n"
         "src/main/java/humaneval/buggy/ADD.java:9: error: something else\n"
+        "Note: Some input files use unchecked or unsafe operations.\n"
         "2 errors\n"
     )
-    assert first_error(out) == "\n".join(out.splitlines()[:3])
+    assert first_error(out) == (
+        "src/main/java/humaneval/buggy/ADD.java: error: cannot find symbol\n"
+        "  symbol:   method strip()\n"
+        "  location: variable x of type String"
+    )
+    last = "A.java:3: warning: [x] w\nA.java:4: error: illegal start of expression\n        return x + ;\n                   ^\n1 error\n"
+    assert first_error(last) == "A.java: error: illegal start of expression"
     assert first_error("weird failure\n") == "weird failure"
 
 

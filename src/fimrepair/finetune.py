@@ -137,12 +137,6 @@ def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     return get_peft_model(model, lora), tokenizer
 
 
-def _gradient_checkpointing(recipe: Recipe) -> bool:
-    # Explicit in the config (training.gradient_checkpointing): the 6.7B model at 16 x 1024
-    # needs it on an 80 GB card (about 96 GiB of activations without it).
-    return recipe.train.gradient_checkpointing
-
-
 def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     """Unsloth's loader and LoRA, every choice explicit: 16-bit (bf16 unless ``bf16`` is off)
     or 4-bit weights, Unsloth's gradient checkpointing, no vLLM, a local path only."""
@@ -158,7 +152,7 @@ def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
         load_in_8bit=False,
         load_in_16bit=not four_bit,
         full_finetuning=False,
-        use_gradient_checkpointing="unsloth" if _gradient_checkpointing(recipe) else False,
+        use_gradient_checkpointing="unsloth" if recipe.train.gradient_checkpointing else False,
         fast_inference=False,
     )
     model = FastLanguageModel.get_peft_model(
@@ -168,7 +162,7 @@ def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
         lora_dropout=recipe.lora.dropout,
         target_modules=list(recipe.lora.target_modules),
         bias="none",
-        use_gradient_checkpointing="unsloth" if _gradient_checkpointing(recipe) else False,
+        use_gradient_checkpointing="unsloth" if recipe.train.gradient_checkpointing else False,
         random_state=recipe.seed,
     )
     # Unsloth repairs its own copy of the tokenizer; the length filter and generation use the
@@ -231,7 +225,7 @@ def train_lora(
             Path(args.output_dir, f"checkpoint-{state.global_step}", FINGERPRINT_FILE).write_text(fingerprint + "\n")
 
     use_cpu = not torch.cuda.is_available()
-    hf_checkpointing = _gradient_checkpointing(recipe) and recipe.train.backend != "unsloth"
+    hf_checkpointing = recipe.train.gradient_checkpointing and recipe.train.backend != "unsloth"
     config = TrainingConfig(
         output_dir=str(checkpoint_dir),
         learning_rate=recipe.train.learning_rate,

@@ -482,6 +482,7 @@ def validate(
     *,
     per_candidate_timeout_s: float,
     workers: int,
+    out_timings: str | Path | None = None,
     cache_dir: str | Path | None = None,
     engine: str = "engine",
     kind: str = "humaneval-java",
@@ -490,11 +491,14 @@ def validate(
     """Verdicts of every candidate: the persistent sandboxed engine (``engine="fresh"``: a fresh
     javac + java per candidate), deduplicated, with the on-disk verdict cache ``cache_dir`` (a
     killed run resumes without validating anything twice). The benchmark of ``kind`` gives the
-    support classes, the heap and (``java_level`` = ``"declared"``) the Java level."""
+    support classes, the heap and (``java_level`` = ``"declared"``) the Java level.
+
+    ``out`` gets the verdicts without the measured times (the same bytes on every run from
+    scratch: :func:`fimrepair.validate.run.split_timings`), ``out_timings`` (TSV) the times."""
     from fimrepair.benchmark import Bug
     from fimrepair.benchmarks import open_benchmark
     from fimrepair.validate import Engine, FreshValidator, VerdictCache
-    from fimrepair.validate.run import validate_candidates
+    from fimrepair.validate.run import TIMING_COLUMNS, split_timings, validate_candidates
 
     bench = open_benchmark(kind, Path(benchmark_root))
     level = bench.java_level(java_level)
@@ -513,7 +517,10 @@ def validate(
             verdicts = validate_candidates(bugs, rows, eng, workers=workers, cache=cache, stats=stats)
             log.info("validation engine: sandbox %s, %s", eng.sandbox_level, dict(eng.stats))
     log.info("validate: %d candidate rows, %s", len(verdicts), stats)
-    write_jsonl(out, verdicts)
+    rows, timings = split_timings(verdicts)
+    write_jsonl(out, rows)
+    if out_timings is not None:
+        write_tsv(out_timings, timings, list(TIMING_COLUMNS))
 
 
 # --- analysis and paper -------------------------------------------------------------------

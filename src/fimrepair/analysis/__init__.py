@@ -7,7 +7,7 @@ the reference check), :mod:`~fimrepair.analysis.figures` and :mod:`~fimrepair.an
 Inputs are self-describing records (every row carries its model, benchmark and bug id):
 
 * **verdicts**, one per candidate: ``model, benchmark, bug_id, rank, status,
-  failing_test, message, compile_s, test_s, exact_match, ast_match, duplicate_of``;
+  failing_test, message, exact_match, ast_match, duplicate_of``;
 * **loss rows** from fine-tuning, one per logged step: ``recipe, step, epoch, loss, split``;
 * **funnel rows** from data preparation: ``dataset, step, rows_in, rows_out, reason``.
 

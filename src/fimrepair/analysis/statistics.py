@@ -22,7 +22,7 @@ COMPILED_STATUSES: frozenset[str] = frozenset({"plausible", "failing", "timeout"
 
 VERDICT_COLUMNS: tuple[str, ...] = (
     "model", "benchmark", "bug_id", "rank", "status", "failing_test", "message",
-    "compile_s", "test_s", "exact_match", "ast_match", "duplicate_of",
+    "exact_match", "ast_match", "duplicate_of",
 )
 LOSS_COLUMNS: tuple[str, ...] = ("recipe", "step", "epoch", "loss", "split")
 FUNNEL_COLUMNS: tuple[str, ...] = ("dataset", "step", "rows_in", "rows_out", "reason")

@@ -223,12 +223,15 @@ def table_published(rows: Sequence[Mapping[str, Any]]) -> str:
             fmt_int(r["plausible_jdk"]) if r.get("plausible_jdk") is not None else "--",
             f"{fmt_int(r['agree'])}/{fmt_int(r['candidates'])} ({pct:.1f}\\%)",
             fmt_int(r["level_changed"]),
+            fmt_int(r["unstable"]),
         ])
-    header = ["System", "Claimed P / E", "Here P / E", "P at JDK level", "Agreeing candidates", "Level changes"]
+    header = ["System", "Claimed P / E", "Here P / E", "P at JDK level", "Agreeing candidates", "Level changes", "Unstable"]
     groups = [len(body)]
     for key, text in CLASSES:
-        body.append([latex_escape(text), *[""] * 4, ", ".join(fmt_int(r.get(f"dis_{key}", 0)) for r in rows)])
+        body.append([latex_escape(text), *[""] * 5, ", ".join(fmt_int(r.get(f"dis_{key}", 0)) for r in rows)])
     note = (r"P / E: bugs with a plausible / exact candidate. Here: this pipeline's harness at the benchmark's Java level ("
             + latex_escape(", ".join(sorted({java_level_text(r['java_level']) for r in rows}))) + "). Below the line: disagreeing "
-            r"candidates by class, one count per system in the order above.")
-    return _tabular("lrrrrr", header, body, groups=groups, note=note)
+            r"candidates by class, one count per system in the order above. Level changes: candidates that compile at one "
+            r"Java level and not at the other; unstable: candidates whose verdict differs between the two runs otherwise "
+            r"(e.g. a test near its JUnit time limit).")
+    return _tabular("lrrrrrr", header, body, groups=groups, note=note)

@@ -50,7 +50,7 @@ from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 WORKER_CLASS = "ValidationWorker"
 #: Bumped whenever the worker's semantics change (part of the result-cache key: :meth:`Engine.verdict_settings`).
-ENGINE_VERSION = "engine-3"
+ENGINE_VERSION = "engine-4"
 STDERR_TAIL = 4096
 #: C1 only: a worker lives for a few hundred compilations, and C2 compiling javac's hot code
 #: costs more CPU than it saves (measured: half the CPU per candidate on HumanEval-Java). The
