@@ -87,3 +87,16 @@ def test_a_disagreement_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(node, "default", "unsloth")
     with pytest.raises(AssertionError, match="backend"):
         test_code_defaults_are_the_schema_defaults("training")
+
+
+def test_the_validators_default_limit_is_the_workflows() -> None:
+    import inspect
+
+    from fimrepair.cli import build_parser
+    from fimrepair.validate import Engine, FreshValidator
+
+    want = C.schema_defaults("validation")["per_candidate_timeout_s"]
+    for cls in (Engine, FreshValidator):
+        assert inspect.signature(cls.__init__).parameters["per_candidate_timeout_s"].default == want, cls
+    args = build_parser().parse_args(["validate", "--candidates", "c", "--bugs", "b", "--benchmark-root", "r", "--out", "o"])
+    assert args.per_candidate_timeout == want

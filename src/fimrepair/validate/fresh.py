@@ -40,11 +40,15 @@ from pathlib import Path
 from typing import Any
 
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
+from fimrepair.config import schema_defaults
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 #: Bumped whenever this validator's semantics change (part of the result-cache key:
 #: :meth:`FreshValidator.verdict_settings`).
 FRESH_VERSION = "fresh-4"
+
+#: The per-candidate limit when none is given: the workflow's (``validation.per_candidate_timeout_s``).
+DEFAULT_TIMEOUT_S = float(schema_defaults("validation")["per_candidate_timeout_s"])
 
 SHARE_JAVA = Path("/usr/share/java")
 #: Jars a HumanEval-Java test run needs on Java 17: JUnit 4 + Hamcrest, JAXB (STRING_TO_MD5)
@@ -281,7 +285,7 @@ class FreshValidator:
         self,
         benchmark_root: Path,
         jars: Sequence[Path] | None = None,
-        per_candidate_timeout_s: float = 60,
+        per_candidate_timeout_s: float = DEFAULT_TIMEOUT_S,
         java: str = "java",
         javac: str = "javac",
         compile_timeout_s: float | None = None,
