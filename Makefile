@@ -15,7 +15,7 @@ PIP_TORCH_ARGS ?=
 SYSTEM_PACKAGES ?= openjdk-17-jdk-headless junit4 libhamcrest-java libjaxb-api-java librhino-java \
 	latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern
 
-.PHONY: setup system tiny test lint bench mutants gpu-check clean
+.PHONY: setup system tiny test lint style bench mutants gpu-check clean
 
 setup: system $(VENV)/.installed
 
@@ -44,8 +44,19 @@ tiny: setup
 test: setup
 	OMP_NUM_THREADS=1 $(VENV)/bin/python -m pytest
 
+# Style is enforced by tools (configured in pyproject.toml): the formatters' checks, the
+# linter, and snakemake --lint on the paper and the tiny configuration. `make style` rewrites.
 lint: setup
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/snakefmt --check Snakefile workflow/rules
+	$(VENV)/bin/snakemake --lint
 	$(VENV)/bin/snakemake --lint --configfile config.tiny.yaml
+
+style: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/snakefmt Snakefile workflow/rules
 
 # Performance targets: each script prints a ratio/figure against a baseline measured in the same run.
 bench: setup

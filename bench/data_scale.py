@@ -37,9 +37,9 @@ def main() -> None:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        steps.make_synthetic_data(work / "rows.parquet", args.rows, args.seed)
+        steps.data_synthetic(work / "rows.parquet", args.rows, args.seed)
         write_tiny_benchmark(work / "bench")
-        steps.extract_benchmark(work / "bench", work / "bugs.jsonl", name="tiny", include=None, exclude=[])
+        steps.benchmark_bugs(work / "bench", work / "bugs.jsonl", name="tiny", include=None, exclude=[])
         import pandas as pd
 
         corpus = sorted(set(pd.read_parquet(work / "rows.parquet")["fixed_function"].head(3000)) - {""})
@@ -49,7 +49,7 @@ def main() -> None:
         print(f"setup (synthetic rows, tiny benchmark, tiny tokenizer): {setup:.1f} s")
 
         t1 = time.perf_counter()
-        funnel = steps.prepare_data(
+        funnel = steps.data_prepare(
             work / "train.parquet", work / "test.parquet", work / "funnel.tsv", dataset="synthetic", source="local", test_size=args.test_size,
             seed=args.seed, path=str(work / "rows.parquet"), bugs_jsonl=work / "bugs.jsonl", out_contaminated=work / "contaminated.jsonl", progress=False,
         )
@@ -57,8 +57,8 @@ def main() -> None:
         print(f"filter + decontaminate + split: {t2 - t1:.1f} s ({args.rows / (t2 - t1):,.0f} rows/s)")
         recipes = (("nofim", "nofim", 0.0, 0.0), ("fim", "fim", 0.9, 0.5))
         for name, kind, fim_rate, spm_rate in recipes:
-            steps.write_recipe(
-                work / name / "recipe.json", name=name, recipe={"kind": kind, "fim_rate": fim_rate, "spm_rate": spm_rate},
+            steps.recipe(
+                work / name / "recipe.json", name=name, spec={"kind": kind, "fim_rate": fim_rate, "spm_rate": spm_rate},
                 lora={}, training={"max_length": args.max_length}, sentinels="deepseek-coder", seed=args.seed,
             )
         funnel += steps.training_pairs(

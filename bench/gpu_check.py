@@ -96,7 +96,7 @@ def phase_train(a: argparse.Namespace) -> dict[str, Any]:
                 torch.cuda.synchronize()
             marks.append(time.perf_counter())
 
-    curve, _ = train_lora(Path(a.model), pairs, [], recipe, Path(a.out), checkpoint_dir=Path(a.out) / "ckpt", callbacks=[Clock()])
+    curve, _ = train_lora(Path(a.model), pairs, [], recipe, Path(a.out) / "adapter", checkpoint_dir=Path(a.out) / "ckpt", callbacks=[Clock()])
     timed = marks[2:] if len(marks) > 3 else marks
     seconds = (timed[-1] - timed[0]) / max(1, len(timed) - 1)
     return {
@@ -183,7 +183,7 @@ def phase_resume_train(a: argparse.Namespace) -> dict[str, Any]:
 
     recipe = Recipe.load(Path(a.work) / "recipe.json")
     pairs = read_jsonl(Path(a.work) / "pairs.jsonl")
-    train_lora(Path(a.model), pairs, pairs[:8], recipe, Path(a.run_dir), checkpoint_dir=Path(a.run_dir) / "ckpt")
+    train_lora(Path(a.model), pairs, pairs[:8], recipe, Path(a.run_dir) / "adapter", checkpoint_dir=Path(a.run_dir) / "ckpt")
     return {"done": True}
 
 
@@ -336,7 +336,7 @@ def main() -> int:
     report["unsloth_over_hf"] = round(un["tokens_per_s"] / hf["tokens_per_s"], 3) if "tokens_per_s" in hf and "tokens_per_s" in un else None
     losses_agree = None
     if hf.get("losses") and un.get("losses"):
-        losses_agree = all(abs(x - y) <= LOSS_RTOL * abs(x) for x, y in zip(hf["losses"], un["losses"]))
+        losses_agree = len(hf["losses"]) == len(un["losses"]) and all(abs(x - y) <= LOSS_RTOL * abs(x) for x, y in zip(hf["losses"], un["losses"], strict=True))
     report["losses_agree"] = losses_agree
     memory = report["memory"]
     report["peak_gib_6_7b"] = {k: v["peak_32_layers_gib"] for k, v in memory.items() if isinstance(v, dict)}

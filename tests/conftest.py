@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -25,11 +27,144 @@ def java_available() -> bool:
     return shutil.which("javac") is not None and shutil.which("java") is not None and JUNIT.is_file()
 
 
+# --- the workflow, copied and run outside the checkout -----------------------------------------
+
+WORKFLOW_FILES = ("Snakefile", "config.yaml", "config.tiny.yaml", "config.smoke.yaml", "config.reproduce.yaml", "workflow", "envs", "paper", "slurm")
+"""What a run of the workflow needs besides the package: a copy of these runs it elsewhere."""
+
+
+def copy_workflow(dest: Path) -> Path:
+    """The workflow (:data:`WORKFLOW_FILES`) copied to ``dest``, so that a run's outputs stay out
+    of the checkout; returns ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in WORKFLOW_FILES:
+        src = REPO / name
+        (shutil.copytree if src.is_dir() else shutil.copy2)(src, dest / name)
+    return dest
+
+
+def run_workflow(work: Path, *args: str, timeout: float, what: str) -> Path:
+    """``snakemake --cores 2 <args>`` in ``work`` (a :func:`copy_workflow`); the test fails
+    with the end of Snakemake's output, naming ``what`` ran, unless it succeeds. Skipped
+    without Java (the validate stage needs Java 17 and JUnit 4)."""
+    if not java_available():
+        pytest.skip("javac or /usr/share/java/junit4.jar is missing: the validate stage needs Java 17 and JUnit 4")
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=work, capture_output=True, text=True, timeout=timeout)
+    if result.returncode != 0:
+        pytest.fail(f"{what} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
+    return work
+
+
+# --- the validation tests' five-bug benchmark (tests/data/minibench) --------------------------
+
+MINIBENCH = Path(__file__).resolve().parent / "data" / "minibench"
+"""Five bugs in the HumanEval-Java layout (ADD, CLAMP, SPIN, ABS, NEG; see its README.md)."""
+
+MINIBENCH_IDS = ("ABS", "ADD", "CLAMP", "NEG", "SPIN")
+
+ASSUME_NONE = "        org.junit.Assume.assumeTrue(false);\n        return x + y;"
+ASSUME_SECOND = "        org.junit.Assume.assumeTrue(x != 2);\n        return x + y;"  # TEST_ADD.test_1 calls add(2, 3)
+#: ADD candidates that differ only inside a string literal: plausible and failing.
+LITERAL_2 = '        String s = "a  b";\n        return s.length() == 4 ? x + y : 0;'
+LITERAL_1 = '        String s = "a b";\n        return s.length() == 4 ? x + y : 0;'
+
+
+def write_minibench(root: Path) -> Path:
+    """A fresh copy of :data:`MINIBENCH` at ``root`` (tests may add bugs to it); returns ``root``."""
+    shutil.copytree(MINIBENCH / "src", Path(root) / "src")
+    return Path(root)
+
+
+@pytest.fixture(scope="module")
+def minibench(tmp_path_factory: pytest.TempPathFactory):  # -> tuple[Path, dict[str, Bug]]
+    """One copy of the five-bug benchmark per test module, and its bugs by id."""
+    from fimrepair.benchmark import extract_bugs
+
+    root = write_minibench(tmp_path_factory.mktemp("minibench"))
+    bugs = {b.bug_id: b for b in extract_bugs(root, "tiny")}
+    assert tuple(sorted(bugs)) == MINIBENCH_IDS
+    return root, bugs
+
+
+def with_body(bug, body: str) -> str:
+    """A candidate method for ``bug``: its signature line with a new body."""
+    signature = bug.buggy_function.splitlines()[0]
+    return f"{signature}\n{body}\n    }}\n"
+
+
+def write_ignored_bug(root: Path):  # -> Bug
+    """A bug IGN whose only test is @Ignore'd: no test runs, whatever the candidate."""
+    from fimrepair.benchmark import extract_bug
+
+    buggy = "package humaneval.buggy;\n\npublic class IGN {\n    public static int one() {\n        return 2;\n    }\n}\n"
+    (root / "src/main/java/humaneval/buggy/IGN.java").write_text(buggy)
+    (root / "src/main/java/humaneval/correct/IGN.java").write_text(buggy.replace("return 2;", "return 1;"))
+    (root / "src/test/java/humaneval/TEST_IGN.java").write_text(
+        "package humaneval;\n\npublic class TEST_IGN {\n    @org.junit.Ignore @org.junit.Test\n"
+        "    public void test_0() {\n        org.junit.Assert.assertEquals(1, humaneval.buggy.IGN.one());\n    }\n}\n"
+    )
+    return extract_bug(root, "IGN", "tiny")
+
+
+def check_the_plausible_rule(validator, root: Path, add) -> None:
+    """An assumption-skipped test (the first, or a later one) and a run of no test at all are
+    not plausible (shared by the fresh validator's and the engine's tests)."""
+    from fimrepair.validate import Status
+    from fimrepair.validate.verdict import ASSUMPTION_SKIPPED, NO_TEST_RAN
+
+    v = validator.validate(add, with_body(add, ASSUME_NONE))
+    assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_0", v
+    assert (v.message or "").startswith(ASSUMPTION_SKIPPED) and "AssumptionViolatedException" in (v.message or "")
+    v = validator.validate(add, with_body(add, ASSUME_SECOND))
+    assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_1", v
+    ign = write_ignored_bug(root)
+    v = validator.validate(ign, ign.fixed_function)
+    assert v.status is Status.FAILING and v.message == NO_TEST_RAN and v.failing_test is None, v
+
+
 @pytest.fixture(scope="session")
 def humaneval_root() -> Path:
     if not (HUMANEVAL / "src").is_dir():
         pytest.skip(f"../shared/humaneval-java is absent ({HUMANEVAL}); it is only present beside the project checkout")
     return HUMANEVAL
+
+
+# --- small training data and recipes for the fine-tuning tests ---------------------------------
+
+
+def split_bugs(n: int) -> list[dict[str, object]]:
+    """``n`` bug records (prefix, buggy and fixed chunk, suffix) split from synthetic rows."""
+    from fimrepair.region import split
+    from fimrepair.synthetic import generate_megadiff_rows
+
+    rows = []
+    for row in generate_megadiff_rows(200, seed=3):
+        if len(rows) == n:
+            break
+        try:
+            s = split(row["buggy_function"], row["fixed_function"])
+        except ValueError:
+            continue
+        if s.prefix and s.fixed_chunk:
+            rows.append({"benchmark": "t", "bug_id": f"B{len(rows)}", "row_id": f"r{len(rows)}", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix})
+    assert len(rows) == n
+    return rows
+
+
+def small_recipe(**train: object):  # -> Recipe
+    """A fim recipe that trains the tiny model for a few steps (``train`` overrides settings)."""
+    from fimrepair.recipe import Recipe, TrainSpec
+
+    spec = {"backend": "hf", "learning_rate": 5e-3, "max_steps": 10, "batch_size": 4, "gradient_accumulation": 2, "logging_steps": 2, "max_length": 256, "eval_rows": 4, "save_steps": 4, **train}
+    return Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5, train=TrainSpec(**spec))
+
+
+def fim_pairs() -> list[dict[str, str]]:
+    """24 training pairs of :func:`small_recipe` (FIM 0.9, SPM 0.5)."""
+    from fimrepair.fim import sentinels
+    from fimrepair.prompts import training_pair
+
+    return [training_pair(r, "fim", sentinels("deepseek-coder"), seed=1, fim_rate=0.9, spm_rate=0.5) for r in split_bugs(24)]
 
 
 @pytest.fixture(scope="session")

@@ -105,10 +105,11 @@ NodeName=localhost Name=gpu Type={gpu_type} File={gpu_dir}/nvidia[0-{last}]
 PREFIX = "fimrepair-slurm-"
 
 
-def reap_stale(tmp: Path = Path(tempfile.gettempdir())) -> list[int]:
+def reap_stale(tmp: Path | None = None) -> list[int]:
     """Stop the daemons of test clusters whose owning process died without stopping them (a
     test run killed by SIGKILL): by the pids this module recorded, each checked to be that
     cluster's daemon (its command line names the cluster's folder) or job process."""
+    tmp = Path(tempfile.gettempdir()) if tmp is None else tmp
     ended = []
     for root in tmp.glob(PREFIX + "*"):
         try:
@@ -215,7 +216,7 @@ class SlurmCluster:
 
     # ---- life cycle -----------------------------------------------------------------------
     @classmethod
-    def start(cls, root: Path | None = None, timeout_s: float = 90, **kwargs) -> "SlurmCluster":
+    def start(cls, root: Path | None = None, timeout_s: float = 90, **kwargs) -> SlurmCluster:
         reason = unavailable_reason()
         if reason:
             raise RuntimeError(reason)
@@ -230,7 +231,7 @@ class SlurmCluster:
             raise
         return cluster
 
-    def __enter__(self) -> "SlurmCluster":
+    def __enter__(self) -> SlurmCluster:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -13,8 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import JAVA_SKIP_REASON, java_available
-from test_validate import ASSUME_NONE, LITERAL_1, LITERAL_2, _fn, _write_benchmark
+from conftest import ASSUME_NONE, JAVA_SKIP_REASON, LITERAL_1, LITERAL_2, java_available, with_body, write_minibench
 
 from fimrepair.benchmark import extract_bugs
 from fimrepair.cli import normalise_rows
@@ -47,7 +46,7 @@ def test_normalise_rows_defaults() -> None:
 
 @needs_java
 def test_validate_a_foreign_candidates_file(tmp_path: Path) -> None:
-    root = _write_benchmark(tmp_path / "bench")
+    root = write_minibench(tmp_path / "bench")
     bugs = {b.bug_id: b for b in extract_bugs(root, "humaneval-java")}
     cands = tmp_path / "othertool.jsonl"
     cands.write_text(
@@ -77,11 +76,11 @@ def test_literals_assumptions_and_limits_decide_verdicts(tmp_path: Path) -> None
     """Two candidates that differ only inside a string literal get their own verdicts; an
     assumption-skipped candidate is not plausible; a verdict cached under a 1 s limit is not
     reused under a 30 s one."""
-    root = _write_benchmark(tmp_path / "bench")
+    root = write_minibench(tmp_path / "bench")
     add = {b.bug_id: b for b in extract_bugs(root, "humaneval-java")}["ADD"]
-    sleepy = _fn(add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;")
+    sleepy = with_body(add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;")
     cands = tmp_path / "c.jsonl"
-    cands.write_text(json.dumps({"bug_id": "ADD", "candidates": [_fn(add, LITERAL_2), _fn(add, LITERAL_1), _fn(add, ASSUME_NONE), sleepy]}) + "\n")
+    cands.write_text(json.dumps({"bug_id": "ADD", "candidates": [with_body(add, LITERAL_2), with_body(add, LITERAL_1), with_body(add, ASSUME_NONE), sleepy]}) + "\n")
     out = tmp_path / "v.jsonl"
     args = ["--benchmark-root", str(root), "--candidates", str(cands), "--out", str(out), "--cache", str(tmp_path / "cache"), "--workers", "1"]
     for limit, last in (("1", "timeout"), ("30", "plausible")):
@@ -97,7 +96,7 @@ def test_literals_assumptions_and_limits_decide_verdicts(tmp_path: Path) -> None
 
 @needs_java
 def test_unknown_bug_is_an_error(tmp_path: Path) -> None:
-    root = _write_benchmark(tmp_path / "bench")
+    root = write_minibench(tmp_path / "bench")
     cands = tmp_path / "c.jsonl"
     cands.write_text(json.dumps({"bug_id": "NOPE", "candidates": ["x"]}) + "\n")
     proc = _cli("--benchmark-root", str(root), "--candidates", str(cands), "--out", str(tmp_path / "o.jsonl"))
@@ -111,11 +110,11 @@ def test_kill_and_resume(tmp_path: Path) -> None:
     """SIGKILL the command mid-run, run it again: nothing decided is validated again, and the
     result equals an uninterrupted run (all columns but the measured timings; a third run, all
     from the cache, is byte-identical to the resumed one)."""
-    root = _write_benchmark(tmp_path / "bench")
+    root = write_minibench(tmp_path / "bench")
     bugs = {b.bug_id: b for b in extract_bugs(root, "humaneval-java")}
     spin = bugs["SPIN"]
     # 12 distinct SPIN candidates that each spin into their 500 ms JUnit timeout, plus quick ones.
-    slow = [_fn(spin, f"        int r = {k};\n        for (int i = 0; i < 2; i = i * 1) r += x;\n        return r;") for k in range(12)]
+    slow = [with_body(spin, f"        int r = {k};\n        for (int i = 0; i < 2; i = i * 1) r += x;\n        return r;") for k in range(12)]
     rows = [
         {"bug_id": "SPIN", "candidates": slow + [spin.fixed_function]},
         {"bug_id": "ADD", "candidates": [bugs["ADD"].fixed_function, bugs["ADD"].buggy_function, bugs["ADD"].fixed_function]},

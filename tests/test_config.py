@@ -94,19 +94,6 @@ def test_missing_benchmark_root_stops_the_run(tmp_path):
     assert f"benchmark.root: {tmp_path / 'absent'} does not exist" in result.stdout + result.stderr
 
 
-def test_schema_defaults_match_the_dataclasses():
-    import dataclasses
-
-    from fimrepair.generate import DecodingSpec
-    from fimrepair.recipe import TrainSpec
-
-    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())["properties"]
-    for key in ("save_steps", "keep_checkpoints"):
-        assert schema["training"]["properties"][key]["default"] == getattr(TrainSpec(), key), key
-    for f in dataclasses.fields(DecodingSpec):
-        assert schema["generation"]["properties"][f.name]["default"] == f.default, f.name
-
-
 def test_paper_config_evaluates_both_benchmarks_and_the_published_sets():
     from fimrepair.config import benchmark_specs
 

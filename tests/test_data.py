@@ -100,13 +100,13 @@ def test_huge_row_is_kept_by_the_filters_and_dropped_by_the_length_filter(tmp_pa
     huge = megadiff_row(buggy=GOOD_BUGGY.replace("        return", body + "        return"), fixed=GOOD_FIXED.replace("        return", body + "        return"))
     rows = [huge] + [megadiff_row(buggy=GOOD_BUGGY.replace("a - 1", f"a - {k}")) for k in range(2, 8)]
     pd.DataFrame(rows).to_parquet(tmp_path / "rows.parquet")
-    steps.prepare_data(tmp_path / "train.parquet", tmp_path / "test.parquet", tmp_path / "funnel.tsv", dataset="t", source="local", test_size=1, seed=3, path=str(tmp_path / "rows.parquet"), progress=False)
+    steps.data_prepare(tmp_path / "train.parquet", tmp_path / "test.parquet", tmp_path / "funnel.tsv", dataset="t", source="local", test_size=1, seed=3, path=str(tmp_path / "rows.parquet"), progress=False)
     train = pd.read_parquet(tmp_path / "train.parquet")
     test = pd.read_parquet(tmp_path / "test.parquet")
     assert len(train) + len(test) == 7
     if len(test[test["buggy_function"].str.len() > 10000]):  # the huge row landed in the test split
         pd.concat([train, test]).to_parquet(tmp_path / "train.parquet")
-    steps.write_recipe(tmp_path / "recipe.json", name="nofim", recipe={"kind": "nofim"}, lora={}, training={"max_length": 256}, sentinels="deepseek-coder", seed=1)
+    steps.recipe(tmp_path / "recipe.json", name="nofim", spec={"kind": "nofim"}, lora={}, training={"max_length": 256}, sentinels="deepseek-coder", seed=1)
     funnel = steps.training_pairs(
         tmp_path / "train.parquet", tmp_path / "test.parquet", [tmp_path / "recipe.json"], [tmp_path / "nofim"], model_dir=tiny_model_dir
     )

@@ -76,7 +76,7 @@ def test_decontaminate_drops_and_counts_with_bug_ids():
     assert [d["bug_id"] for d in dropped] == ["ADD", "ADD"] and {d["source_index"] for d in dropped} == {1, 2}
 
 
-def test_prepare_data_counts_contaminated_rows_in_the_funnel(tmp_path):
+def test_data_prepare_counts_contaminated_rows_in_the_funnel(tmp_path):
     good = [
         {"buggy_function": f"    int f{k}(int a) {{\n        return a - {k};\n    }}\n", "fixed_function": f"    int f{k}(int a) {{\n        return a + {k};\n    }}\n", "is_single_function": True}
         for k in range(12)
@@ -84,7 +84,7 @@ def test_prepare_data_counts_contaminated_rows_in_the_funnel(tmp_path):
     rows = [*good, {"buggy_function": BUG_BUGGY, "fixed_function": BUG_FIXED, "is_single_function": True}]
     pd.DataFrame(rows).to_parquet(tmp_path / "rows.parquet")
     (tmp_path / "bugs.jsonl").write_text("".join(json.dumps(b) + "\n" for b in BUGS))
-    table = steps.prepare_data(
+    table = steps.data_prepare(
         tmp_path / "train.parquet", tmp_path / "test.parquet", tmp_path / "funnel.tsv", dataset="t", source="local", test_size=2, seed=1,
         path=str(tmp_path / "rows.parquet"), bugs_jsonl=tmp_path / "bugs.jsonl", out_contaminated=tmp_path / "c.jsonl", progress=False,
     )

@@ -11,9 +11,9 @@ from fimrepair import steps
 
 def run_data(tmp: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
     tmp.mkdir(parents=True, exist_ok=True)
-    steps.make_synthetic_data(tmp / "rows.parquet", 300, seed=5)
-    steps.prepare_data(tmp / "train.parquet", tmp / "test.parquet", tmp / "funnel.tsv", dataset="synthetic", source="local", test_size=30, seed=seed, path=str(tmp / "rows.parquet"))
-    steps.write_recipe(tmp / "recipe.json", name="fim", recipe={"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}, lora={}, training={}, sentinels="deepseek-coder", seed=seed)
+    steps.data_synthetic(tmp / "rows.parquet", 300, seed=5)
+    steps.data_prepare(tmp / "train.parquet", tmp / "test.parquet", tmp / "funnel.tsv", dataset="synthetic", source="local", test_size=30, seed=seed, path=str(tmp / "rows.parquet"))
+    steps.recipe(tmp / "recipe.json", name="fim", spec={"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}, lora={}, training={}, sentinels="deepseek-coder", seed=seed)
     steps.training_pairs(tmp / "train.parquet", tmp / "test.parquet", [tmp / "recipe.json"], [tmp / "fim"])
     return pd.read_parquet(tmp / "train.parquet"), pd.read_parquet(tmp / "test.parquet"), (tmp / "funnel.tsv").read_text(), (tmp / "fim" / "train.jsonl").read_text()
 

@@ -8,32 +8,24 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import JAVA_SKIP_REASON, java_available
-from test_validate import _fn, _write_benchmark, check_the_plausible_rule
+from conftest import JAVA_SKIP_REASON, check_the_plausible_rule, java_available, with_body
 
-from fimrepair.benchmark import Bug, extract_bugs
-from fimrepair.validate import Engine, Status, VerdictCache, validate_candidates
+from fimrepair.benchmark import Bug
+from fimrepair.validate import Engine, Status, VerdictCache, sandbox, validate_candidates
 from fimrepair.validate import engine as engine_module
-from fimrepair.validate import sandbox
 from fimrepair.validate.cache import bug_version, cache_key
 
 pytestmark = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
 
 @pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Bug]]:
-    root = _write_benchmark(tmp_path_factory.mktemp("tiny-engine"))
-    return root, {b.bug_id: b for b in extract_bugs(root, "tiny")}
-
-
-@pytest.fixture(scope="module")
-def engine(bench):
-    with Engine(bench[0], workers=2, per_candidate_timeout_s=10, compile_grace_s=30) as eng:
+def engine(minibench):
+    with Engine(minibench[0], workers=2, per_candidate_timeout_s=10, compile_grace_s=30) as eng:
         yield eng
 
 
-def test_oracle_plausible_identity_not(engine: Engine, bench) -> None:
-    _, bugs = bench
+def test_oracle_plausible_identity_not(engine: Engine, minibench) -> None:
+    _, bugs = minibench
     for bug in bugs.values():
         ok = engine.validate(bug, bug.fixed_function)
         assert ok.status is Status.PLAUSIBLE, (bug.bug_id, ok)
@@ -43,30 +35,30 @@ def test_oracle_plausible_identity_not(engine: Engine, bench) -> None:
         assert bad.failing_test and bad.failing_test.startswith(f"TEST_{bug.bug_id}.")
 
 
-def test_first_failure_in_name_order(engine: Engine, bench) -> None:
-    _, bugs = bench
-    v = engine.validate(bugs["CLAMP"], _fn(bugs["CLAMP"], "        return x;"))
+def test_first_failure_in_name_order(engine: Engine, minibench) -> None:
+    _, bugs = minibench
+    v = engine.validate(bugs["CLAMP"], with_body(bugs["CLAMP"], "        return x;"))
     assert v.status is Status.FAILING and v.failing_test == "TEST_CLAMP.test_a"
     v = engine.validate(bugs["CLAMP"], bugs["CLAMP"].buggy_function)
     assert v.status is Status.FAILING and v.failing_test == "TEST_CLAMP.test_b"
     assert "expected:<5> but was:<7>" in (v.message or "")
 
 
-def test_compile_errors_name_the_file(engine: Engine, bench) -> None:
-    _, bugs = bench
+def test_compile_errors_name_the_file(engine: Engine, minibench) -> None:
+    _, bugs = minibench
     add = bugs["ADD"]
     for _ in range(2):  # first with the combined compile, then with cached test bytes
-        v = engine.validate(add, _fn(add, "        return x + ;"))
+        v = engine.validate(add, with_body(add, "        return x + ;"))
         assert v.status is Status.UNCOMPILABLE and "ADD.java" in (v.message or "") and "error:" in (v.message or "")
         assert v.test_s == 0.0
-    assert engine.validate(add, _fn(add, '        return "x";')).status is Status.UNCOMPILABLE
+    assert engine.validate(add, with_body(add, '        return "x";')).status is Status.UNCOMPILABLE
     assert engine.validate(add, "  ").status is Status.UNCOMPILABLE
 
 
-def test_signature_changes_recompile_the_test(engine: Engine, bench) -> None:
+def test_signature_changes_recompile_the_test(engine: Engine, minibench) -> None:
     """Cached test bytes are keyed by the candidate's API: a renamed method, a widened
     parameter, an added checked exception are judged as javac on both files would."""
-    _, bugs = bench
+    _, bugs = minibench
     add = bugs["ADD"]
     assert engine.validate(add, add.fixed_function).status is Status.PLAUSIBLE  # caches the test bytes
     renamed = add.fixed_function.replace("add(", "plus(")
@@ -81,8 +73,8 @@ def test_signature_changes_recompile_the_test(engine: Engine, bench) -> None:
     assert engine.validate(add, add.fixed_function).status is Status.PLAUSIBLE
 
 
-def test_static_state_is_fresh_per_candidate(engine: Engine, bench) -> None:
-    _, bugs = bench
+def test_static_state_is_fresh_per_candidate(engine: Engine, minibench) -> None:
+    _, bugs = minibench
     neg = bugs["NEG"]
     # Passes only on its first call in a class loader: a shared loader would fail the second time.
     once = "    static int calls = 0;\n" + neg.fixed_function.replace("return -x;", "return calls++ == 0 ? -x : 0;")
@@ -90,8 +82,8 @@ def test_static_state_is_fresh_per_candidate(engine: Engine, bench) -> None:
         assert engine.validate(neg, once).status is Status.PLAUSIBLE
 
 
-def test_concurrent_callers_share_the_pool(engine: Engine, bench) -> None:
-    _, bugs = bench
+def test_concurrent_callers_share_the_pool(engine: Engine, minibench) -> None:
+    _, bugs = minibench
     results: list[Status] = []
     lock = threading.Lock()
 
@@ -111,13 +103,13 @@ def test_concurrent_callers_share_the_pool(engine: Engine, bench) -> None:
 def _rows(bugs: dict[str, Bug]) -> list[dict]:
     rows = []
     for b in bugs.values():
-        fns = [b.fixed_function, b.buggy_function, b.fixed_function + "\n// same\n", _fn(b, "        return ;")]
+        fns = [b.fixed_function, b.buggy_function, b.fixed_function + "\n// same\n", with_body(b, "        return ;")]
         rows.append({"model": "m", "benchmark": b.benchmark, "bug_id": b.bug_id, "candidates": [{"rank": i, "function": f} for i, f in enumerate(fns)]})
     return rows
 
 
-def test_cache_resume_is_identical_and_validates_nothing_twice(engine: Engine, bench, tmp_path: Path) -> None:
-    root, bugs = bench
+def test_cache_resume_is_identical_and_validates_nothing_twice(engine: Engine, minibench, tmp_path: Path) -> None:
+    root, bugs = minibench
     rows = _rows({k: v for k, v in bugs.items() if k != "SPIN"})
     cache = VerdictCache(tmp_path / "cache")
 
@@ -155,9 +147,9 @@ def test_cache_resume_is_identical_and_validates_nothing_twice(engine: Engine, b
     assert [r["duplicate_of"] for r in resumed if r["bug_id"] == "ADD"] == [None, None, 0, None]
 
 
-def test_cache_key_depends_on_benchmark_version(bench, tmp_path: Path) -> None:
+def test_cache_key_depends_on_benchmark_version(minibench, tmp_path: Path) -> None:
     """The benchmark version covers the buggy class, the tests and their per-test limits."""
-    root, bugs = bench
+    root, bugs = minibench
     copy = tmp_path / "copy"
     shutil.copytree(root, copy)
     add, spin = bugs["ADD"], bugs["SPIN"]
@@ -204,8 +196,8 @@ VARIANTS = {
 
 
 @pytest.mark.parametrize("component", sorted(VARIANTS))
-def test_every_engine_setting_is_in_the_cache_key(bench, component: str) -> None:
-    root, _ = bench
+def test_every_engine_setting_is_in_the_cache_key(minibench, component: str) -> None:
+    root, _ = minibench
     if component == "sandbox" and sandbox.probe("auto") == "none":
         pytest.skip("needs a sandbox level above 'none' here (root and util-linux unshare) to vary it")
     a = _Unstarted(root, **BASE).verdict_settings()
@@ -214,8 +206,8 @@ def test_every_engine_setting_is_in_the_cache_key(bench, component: str) -> None
     assert cache_key("v", "ADD", "f", a) != cache_key("v", "ADD", "f", b)
 
 
-def test_engine_version_and_jdk_are_in_the_cache_key(bench, monkeypatch: pytest.MonkeyPatch) -> None:
-    root, _ = bench
+def test_engine_version_and_jdk_are_in_the_cache_key(minibench, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = minibench
     a = _Unstarted(root, **BASE).verdict_settings()
     monkeypatch.setattr(engine_module, "ENGINE_VERSION", "engine-next")
     b = _Unstarted(root, **BASE).verdict_settings()
@@ -225,8 +217,8 @@ def test_engine_version_and_jdk_are_in_the_cache_key(bench, monkeypatch: pytest.
     assert {k for k in b if b[k] != c[k]} == {"jdk"}
 
 
-def test_cached_verdicts_are_not_reused_under_another_engine_version(engine: Engine, bench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _, bugs = bench
+def test_cached_verdicts_are_not_reused_under_another_engine_version(engine: Engine, minibench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, bugs = minibench
     add = bugs["ADD"]
     rows = [{"model": "m", "benchmark": "tiny", "bug_id": "ADD", "candidates": [{"rank": 0, "function": add.fixed_function}]}]
     cache = VerdictCache(tmp_path / "cache")
@@ -240,8 +232,8 @@ def test_cached_verdicts_are_not_reused_under_another_engine_version(engine: Eng
     assert stats == {"tasks": 1, "cached": 0, "validated": 1}
 
 
-def test_a_cache_needs_the_validators_settings(bench, tmp_path: Path) -> None:
-    root, bugs = bench
+def test_a_cache_needs_the_validators_settings(minibench, tmp_path: Path) -> None:
+    root, bugs = minibench
 
     class NoSettings:
         benchmark_root = root
@@ -254,11 +246,11 @@ def test_a_cache_needs_the_validators_settings(bench, tmp_path: Path) -> None:
         validate_candidates([bugs["ADD"]], rows, NoSettings(), workers=1, progress=False, cache=VerdictCache(tmp_path / "c"))
 
 
-def test_java_level_is_applied(bench) -> None:
+def test_java_level_is_applied(minibench) -> None:
     """``java_level`` compiles at that release: ``var`` (Java 10) is an error at level 8."""
-    root, bugs = bench
+    root, bugs = minibench
     add = bugs["ADD"]
-    with_var = _fn(add, "        var s = x + y;\n        return s;")
+    with_var = with_body(add, "        var s = x + y;\n        return s;")
     with Engine(root, workers=1, per_candidate_timeout_s=10, java_level=8) as old:
         v = old.validate(add, with_var)
         assert v.status is Status.UNCOMPILABLE and "var" in (v.message or ""), v
@@ -267,8 +259,8 @@ def test_java_level_is_applied(bench) -> None:
 
 # --- the verdict rule: at least one test ran, none skipped by an assumption -----------------------
 
-def test_assumption_skips_and_no_test_run_are_not_plausible(engine: Engine, bench) -> None:
-    root, bugs = bench
+def test_assumption_skips_and_no_test_run_are_not_plausible(engine: Engine, minibench) -> None:
+    root, bugs = minibench
     check_the_plausible_rule(engine, root, bugs["ADD"])
 
 
@@ -277,17 +269,37 @@ def test_assumption_skips_and_no_test_run_are_not_plausible(engine: Engine, benc
 MARK = 'new java.io.File(System.getProperty("java.io.tmpdir"), "fimrepair-marker")'
 
 
-def test_a_crash_caused_by_an_earlier_candidate_is_rerun_on_a_fresh_worker(bench) -> None:
+def test_a_crash_caused_by_an_earlier_candidate_is_rerun_on_a_fresh_worker(minibench) -> None:
     """Candidate A leaves a file in the worker's temp dir; candidate B exits the JVM when it
     finds one. On the same worker B crashes; on a fresh worker it is plausible, and that is its
     verdict: a verdict never depends on what an earlier candidate did to the worker."""
-    root, bugs = bench
+    root, bugs = minibench
     add = bugs["ADD"]
-    a = _fn(add, f"        try {{ {MARK}.createNewFile(); }} catch (java.io.IOException e) {{ }}\n        return x + y;")
-    b = _fn(add, f"        if ({MARK}.exists()) System.exit(3);\n        return x + y;")
+    a = with_body(add, f"        try {{ {MARK}.createNewFile(); }} catch (java.io.IOException e) {{ }}\n        return x + y;")
+    b = with_body(add, f"        if ({MARK}.exists()) System.exit(3);\n        return x + y;")
     with Engine(root, workers=1, per_candidate_timeout_s=10) as one:
         assert one.validate(add, a).status is Status.PLAUSIBLE
         v = one.validate(add, b)
         assert v.status is Status.PLAUSIBLE, v
         assert one.stats["reruns"] == 1
         assert one.validate(add, b).status is Status.PLAUSIBLE  # the pool's replacement worker is clean
+
+
+def test_a_verdict_does_not_depend_on_the_candidates_layout(engine: Engine, minibench) -> None:
+    """Candidates with the same normalised text share one cached verdict, so the verdict (its
+    compiler message included) must not depend on layout: no line numbers, no quoted source.
+    (The engine's javac API and javac's command line name the location's class differently.)"""
+    from fimrepair.javasrc import normalize
+    from fimrepair.validate import FreshValidator
+
+    _, bugs = minibench
+    add = bugs["ADD"]
+    one = with_body(add, "        return x + missing;")
+    other = with_body(add, "        // moved down\n\n        return x\n            + missing;")
+    assert normalize(one) == normalize(other)
+    for validator in (engine, FreshValidator(minibench[0], per_candidate_timeout_s=10)):
+        a, b = validator.validate(add, one), validator.validate(add, other)
+        assert a.status is b.status is Status.UNCOMPILABLE and a.message == b.message, (a, b)
+        message = a.message or ""
+        assert message.startswith("src/main/java/humaneval/buggy/ADD.java: error: cannot find symbol\n  symbol:   variable missing"), message
+        assert "return" not in message and ":4:" not in message  # neither the quoted source nor a line number

@@ -7,10 +7,9 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import JAVA_SKIP_REASON, java_available
-from test_validate import _fn, _write_benchmark
+from conftest import JAVA_SKIP_REASON, java_available, with_body
 
-from fimrepair.benchmark import Bug, extract_bugs
+from fimrepair.benchmark import Bug
 from fimrepair.validate import Engine, Status, validate_candidates
 
 pytestmark = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
@@ -19,15 +18,9 @@ LIMIT_S = 3
 
 
 @pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Bug]]:
-    root = _write_benchmark(tmp_path_factory.mktemp("tiny-adversarial"))
-    return root, {b.bug_id: b for b in extract_bugs(root, "tiny")}
-
-
-@pytest.fixture(scope="module")
-def engine(bench):
+def engine(minibench):
     # TEST_ADD has no JUnit timeout: a loop there only ends at the engine's limit.
-    with Engine(bench[0], workers=2, per_candidate_timeout_s=LIMIT_S, compile_grace_s=5, heap_mb=128) as eng:
+    with Engine(minibench[0], workers=2, per_candidate_timeout_s=LIMIT_S, compile_grace_s=5, heap_mb=128) as eng:
         yield eng
 
 
@@ -42,63 +35,63 @@ def check(engine: Engine, bug: Bug, function: str, expected: Status, message: st
     return v
 
 
-def test_infinite_loop_without_junit_timeout_hits_the_limit(engine, bench) -> None:
-    _, bugs = bench
+def test_infinite_loop_without_junit_timeout_hits_the_limit(engine, minibench) -> None:
+    _, bugs = minibench
     before = engine.stats["workers_replaced"]
-    v = check(engine, bugs["ADD"], _fn(bugs["ADD"], "        while (true) { x++; }"), Status.TIMEOUT)
+    v = check(engine, bugs["ADD"], with_body(bugs["ADD"], "        while (true) { x++; }"), Status.TIMEOUT)
     assert LIMIT_S - 0.5 < v.test_s < LIMIT_S + 6
     assert engine.stats["workers_replaced"] > before
 
 
-def test_infinite_loop_with_junit_timeout_fails_fast(engine, bench) -> None:
-    _, bugs = bench
+def test_infinite_loop_with_junit_timeout_fails_fast(engine, minibench) -> None:
+    _, bugs = minibench
     check(engine, bugs["SPIN"], bugs["SPIN"].buggy_function, Status.FAILING, "timed out")
 
 
-def test_infinite_recursion(engine, bench) -> None:
-    _, bugs = bench
-    check(engine, bugs["ADD"], _fn(bugs["ADD"], "        return add(x, y) + 1;"), Status.FAILING, "StackOverflowError")
+def test_infinite_recursion(engine, minibench) -> None:
+    _, bugs = minibench
+    check(engine, bugs["ADD"], with_body(bugs["ADD"], "        return add(x, y) + 1;"), Status.FAILING, "StackOverflowError")
 
 
 @pytest.mark.parametrize("body", ["System.exit(0);", "System.exit(1);", "Runtime.getRuntime().halt(0);"])
-def test_exit_and_halt_are_crashes(engine, bench, body: str) -> None:
-    _, bugs = bench
-    check(engine, bugs["ADD"], _fn(bugs["ADD"], f"        {body}\n        return x + y;"), Status.CRASH, "without a result")
+def test_exit_and_halt_are_crashes(engine, minibench, body: str) -> None:
+    _, bugs = minibench
+    check(engine, bugs["ADD"], with_body(bugs["ADD"], f"        {body}\n        return x + y;"), Status.CRASH, "without a result")
 
 
-def test_unbounded_allocation_is_a_crash(engine, bench) -> None:
-    _, bugs = bench
+def test_unbounded_allocation_is_a_crash(engine, minibench) -> None:
+    _, bugs = minibench
     body = "        java.util.List<long[]> l = new java.util.ArrayList<>();\n        while (true) l.add(new long[1 << 20]);"
-    check(engine, bugs["ADD"], _fn(bugs["ADD"], body), Status.CRASH, "out of memory")
+    check(engine, bugs["ADD"], with_body(bugs["ADD"], body), Status.CRASH, "out of memory")
 
 
-def test_spawned_spinning_thread(bench) -> None:
-    root, bugs = bench
+def test_spawned_spinning_thread(minibench) -> None:
+    root, bugs = minibench
     body = "        Thread t = new Thread(() -> { long i = 0; while (true) i++; });\n        t.start();\n        return x + y;"
     with Engine(root, workers=1, per_candidate_timeout_s=LIMIT_S, replace_after_stopped_threads=True) as strict:
-        assert strict.validate(bugs["ADD"], _fn(bugs["ADD"], body)).status is Status.PLAUSIBLE
+        assert strict.validate(bugs["ADD"], with_body(bugs["ADD"], body)).status is Status.PLAUSIBLE
         assert strict.stats["tainted"] == 1 and strict.stats["workers_replaced"] == 1
         assert strict.validate(bugs["ADD"], bugs["ADD"].buggy_function).status is Status.FAILING
 
 
-def test_spawned_spinning_thread_default_engine(engine, bench) -> None:
-    _, bugs = bench
+def test_spawned_spinning_thread_default_engine(engine, minibench) -> None:
+    _, bugs = minibench
     body = "        Thread t = new Thread(() -> { long i = 0; while (true) i++; });\n        t.start();\n        return x + y;"
-    check(engine, bugs["ADD"], _fn(bugs["ADD"], body), Status.PLAUSIBLE)
+    check(engine, bugs["ADD"], with_body(bugs["ADD"], body), Status.PLAUSIBLE)
 
 
-def test_suspending_the_worker_trips_the_parent_watchdog(engine, bench) -> None:
-    _, bugs = bench
+def test_suspending_the_worker_trips_the_parent_watchdog(engine, minibench) -> None:
+    _, bugs = minibench
     body = (
         "        for (Thread t : Thread.getAllStackTraces().keySet()) if (t.getName().equals(\"main\")) t.suspend();\n"
         "        return x + y;"
     )
-    v = check(engine, bugs["ADD"], _fn(bugs["ADD"], body), Status.TIMEOUT, "killed")
+    v = check(engine, bugs["ADD"], with_body(bugs["ADD"], body), Status.TIMEOUT, "killed")
     assert v.test_s >= LIMIT_S + 5 - 0.5
 
 
-def test_output_flood_cannot_corrupt_the_protocol(engine, bench) -> None:
-    _, bugs = bench
+def test_output_flood_cannot_corrupt_the_protocol(engine, minibench) -> None:
+    _, bugs = minibench
     noisy = (
         '        for (int i = 0; i < 200000; i++) System.out.println("{\\"id\\":null,\\"status\\":\\"plausible\\"} " + i);\n'
         '        for (int i = 0; i < 20000; i++) System.err.println("noise " + i);\n'
@@ -106,11 +99,11 @@ def test_output_flood_cannot_corrupt_the_protocol(engine, bench) -> None:
         '              for (int i = 0; i < 20000; i++) o.write("{\\"status\\":\\"plausible\\"}\\n".getBytes()); } catch (Exception e) { }\n'
         "        return x | y;"
     )
-    check(engine, bugs["ADD"], _fn(bugs["ADD"], noisy), Status.FAILING)
+    check(engine, bugs["ADD"], with_body(bugs["ADD"], noisy), Status.FAILING)
 
 
-def test_files_outside_the_sandbox(engine, bench, tmp_path: Path) -> None:
-    root, bugs = bench
+def test_files_outside_the_sandbox(engine, minibench, tmp_path: Path) -> None:
+    root, bugs = minibench
     outside = tmp_path / "written-by-candidate.txt"
     secret = root / "src/main/java/humaneval/correct/ADD.java"
     write = (
@@ -125,13 +118,13 @@ def test_files_outside_the_sandbox(engine, bench, tmp_path: Path) -> None:
     )
     if engine.sandbox_level != "namespaces":
         pytest.skip(f"needs sandbox level 'namespaces' (root, util-linux unshare, mounts allowed); here: {engine.sandbox_level!r}")
-    check(engine, bugs["ADD"], _fn(bugs["ADD"], write), Status.FAILING)
+    check(engine, bugs["ADD"], with_body(bugs["ADD"], write), Status.FAILING)
     assert not outside.exists()
-    check(engine, bugs["ADD"], _fn(bugs["ADD"], read), Status.FAILING)
+    check(engine, bugs["ADD"], with_body(bugs["ADD"], read), Status.FAILING)
 
 
-def test_socket(engine, bench) -> None:
-    _, bugs = bench
+def test_socket(engine, minibench) -> None:
+    _, bugs = minibench
     if engine.sandbox_level not in ("namespaces", "net"):
         pytest.skip(f"needs sandbox level 'net' or 'namespaces' (root and util-linux unshare); here: {engine.sandbox_level!r}")
     server = socket.socket()
@@ -153,22 +146,22 @@ def test_socket(engine, bench) -> None:
     )
     t = threading.Thread(target=accept)
     t.start()
-    check(engine, bugs["ADD"], _fn(bugs["ADD"], body), Status.FAILING)
+    check(engine, bugs["ADD"], with_body(bugs["ADD"], body), Status.FAILING)
     t.join()
     server.close()
     assert not accepted
 
 
-def test_unparsable_and_signature_changes(engine, bench) -> None:
-    _, bugs = bench
+def test_unparsable_and_signature_changes(engine, minibench) -> None:
+    _, bugs = minibench
     add = bugs["ADD"]
     check(engine, add, "public static int add(int x, int y) { return x + ; ", Status.UNCOMPILABLE, "ADD.java")
     changed = add.fixed_function.replace("int x, int y", "int x, String y").replace("x + y", "x + y.length()")
     check(engine, add, changed, Status.UNCOMPILABLE, "TEST_ADD.java")
 
 
-def test_other_packages_and_classes(engine, bench) -> None:
-    _, bugs = bench
+def test_other_packages_and_classes(engine, minibench) -> None:
+    _, bugs = minibench
     add = bugs["ADD"]
     check(engine, add, "package evil;\npublic class ADD { public static int add(int x, int y) { return x + y; } }", Status.UNCOMPILABLE)
     extra = add.fixed_function + "}\nclass Extra {\n    static int v() { return 1; }\n"
@@ -177,8 +170,8 @@ def test_other_packages_and_classes(engine, bench) -> None:
     check(engine, add, shadow, Status.PLAUSIBLE)  # humaneval.buggy.TEST_ADD, not the test
 
 
-def test_one_megabyte_candidates(engine, bench) -> None:
-    _, bugs = bench
+def test_one_megabyte_candidates(engine, minibench) -> None:
+    _, bugs = minibench
     add = bugs["ADD"]
     comment = "/* " + "x" * (1 << 20) + " */\n"
     check(engine, add, comment + add.fixed_function, Status.PLAUSIBLE)
@@ -187,8 +180,8 @@ def test_one_megabyte_candidates(engine, bench) -> None:
     check(engine, add, code, Status.UNCOMPILABLE, "too large")
 
 
-def test_non_utf8_bytes(engine, bench) -> None:
-    _, bugs = bench
+def test_non_utf8_bytes(engine, minibench) -> None:
+    _, bugs = minibench
     add = bugs["ADD"]
     raw = b"\xff\xfe\xc3\x28 bytes".decode("utf-8", "surrogateescape")  # lone surrogates
     check(engine, add, add.fixed_function.replace("return x + y;", f'String s = "{raw}";\n        return x + y;'), Status.PLAUSIBLE)

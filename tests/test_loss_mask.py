@@ -55,7 +55,7 @@ def _trainer_of_train_lora(model_dir: Path, pairs: list[dict[str, str]], recipe:
 
     monkeypatch.setattr(trl, "SFTTrainer", Capturing)
     with pytest.raises(_Captured):
-        train_lora(model_dir, pairs, [], recipe, out)
+        train_lora(model_dir, pairs, [], recipe, out / "adapter")
     return captured["trainer"]
 
 

@@ -44,8 +44,8 @@ def matched(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """nofim (IR4 -> fixed lines) and an all-plain FIM recipe (prefix -> fixed lines + the rest
     of the function), with max_length between their lengths so that the recipes disagree."""
     tmp = tmp_path_factory.mktemp("matched")
-    steps.make_synthetic_data(tmp / "rows.parquet", 240, seed=3)
-    steps.prepare_data(tmp / "train.parquet", tmp / "test.parquet", tmp / "funnel.tsv", dataset="s", source="local", test_size=20, seed=3, path=str(tmp / "rows.parquet"), progress=False)
+    steps.data_synthetic(tmp / "rows.parquet", 240, seed=3)
+    steps.data_prepare(tmp / "train.parquet", tmp / "test.parquet", tmp / "funnel.tsv", dataset="s", source="local", test_size=20, seed=3, path=str(tmp / "rows.parquet"), progress=False)
     tok = load_tokenizer(tiny_model_dir, DS)
     rows = pd.read_parquet(tmp / "train.parquet").to_dict("records")
     from fimrepair.prompts import training_pair
@@ -55,7 +55,7 @@ def matched(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     recipes = {"nofim": {"kind": "nofim"}, "plain": {"kind": "fim", "fim_rate": 0.0, "spm_rate": 0.0}, "repro": {"kind": "ir4_psm"}}
     jsons, dirs = [], []
     for name, recipe in recipes.items():
-        steps.write_recipe(tmp / name / "recipe.json", name=name, recipe=recipe, lora={}, training={"max_length": max_length}, sentinels="deepseek-coder", seed=1)
+        steps.recipe(tmp / name / "recipe.json", name=name, spec=recipe, lora={}, training={"max_length": max_length}, sentinels="deepseek-coder", seed=1)
         jsons.append(tmp / name / "recipe.json")
         dirs.append(tmp / name)
     funnel = steps.training_pairs(tmp / "train.parquet", tmp / "test.parquet", jsons, dirs, model_dir=tiny_model_dir, out_matched=tmp / "matched.tsv")

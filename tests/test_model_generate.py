@@ -77,7 +77,7 @@ def train_tiny(model_dir: Path, out: Path):
     pairs = tiny_pairs()
     recipe = Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5,
                     train=TrainSpec(backend="hf", learning_rate=5e-3, max_steps=12, batch_size=8, gradient_accumulation=1, logging_steps=3, eval_steps=3, max_length=256, eval_rows=8))
-    curve, counts = train_lora(model_dir, pairs, pairs[:8], recipe, out)
+    curve, counts = train_lora(model_dir, pairs, pairs[:8], recipe, out / "adapter")
     return out, curve, counts
 
 
@@ -154,7 +154,7 @@ def test_beam_search_gives_n_candidates_as_full_methods(tiny_model_dir: Path, tr
     spec = DecodingSpec(num_beams=4, num_return_sequences=4, max_new_tokens=12)
     rows = generate_candidates(model, tok, bug_rows(), "fim_ir4", DS, spec, "fim", progress=False)
     assert [r["bug_id"] for r in rows] == ["B0", "B1"]
-    for row, bug in zip(rows, bug_rows()):
+    for row, bug in zip(rows, bug_rows(), strict=True):
         assert row["model"] == "fim" and len(row["candidates"]) == 4
         for c in row["candidates"]:
             assert c["function"].startswith(bug["prefix"]) and c["function"].endswith(bug["suffix"])

@@ -73,6 +73,36 @@ def test_a_one_line_anonymous_method_is_replaced_by_its_bytes() -> None:
     assert "{ public int getAsInt() { return 2; } }.getAsInt();" in out and out.count("\n") == src.count("\n")
 
 
+def test_an_inner_candidate_is_graded_as_the_method_it_leaves(bench: Path) -> None:
+    """Exact and AST match compare the bug's method as the candidate leaves it: an inner
+    method that makes the developer fix matches; the unchanged inner method, or one changed
+    elsewhere, does not; a whole-method candidate is graded as itself."""
+    from fimrepair.validate.grading import ast_match, exact_match, graded_function
+
+    bug = extract_bug(bench, "SORT_BY_ONES", "t")
+    graded = graded_function(bug, INNER)
+    assert graded != INNER and "public static ArrayList<Integer> sort(" in graded
+    assert exact_match(graded, bug.fixed_function) and ast_match(graded, bug.fixed_function)
+    assert not exact_match(INNER, bug.fixed_function)  # compared alone it could never match
+    unchanged = INNER.replace("return a - b;", "return 0;")
+    assert not exact_match(graded_function(bug, unchanged), bug.fixed_function)
+    assert not ast_match(graded_function(bug, INNER.replace("ones(a) - ones(b)", "ones(b) - ones(a)")), bug.fixed_function)
+    assert graded_function(bug, bug.fixed_function) == bug.fixed_function
+    helper = "static int helper(String s) { return 1; }"
+    assert graded_function(bug, helper) == helper  # not inside the bug's method: graded as itself
+
+
+@pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
+def test_validate_candidates_grades_an_inner_fix_as_exact(bench: Path) -> None:
+    from fimrepair.validate import FreshValidator
+    from fimrepair.validate.run import validate_candidates
+
+    bug = extract_bug(bench, "SORT_BY_ONES", "t")
+    rows = [{"model": "m", "benchmark": "t", "bug_id": "SORT_BY_ONES", "candidates": [{"rank": 0, "function": INNER}, {"rank": 1, "function": bug.buggy_function}]}]
+    out = validate_candidates([bug], rows, FreshValidator(bench, per_candidate_timeout_s=20), workers=1)
+    assert [(r["status"], r["exact_match"], r["ast_match"]) for r in out] == [("plausible", True, True), ("failing", False, False)]
+
+
 @pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 def test_the_engine_validates_an_inner_candidate_and_names_a_missing_method(bench: Path) -> None:
     from fimrepair.validate import Engine, FreshValidator, Status

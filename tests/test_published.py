@@ -124,3 +124,16 @@ def test_repairllama_ir4_or2_revalidated(tmp_path: Path) -> None:
     # placed on the bug's method, they compile, but the test's call to iscube does not
     iscube = [v for v in verdicts[8] if v["bug_id"] == "ISCUBE"]
     assert all(v["status"] == "uncompilable" and "TEST_ISCUBE" in (v["message"] or "") for v in iscube)
+
+
+def test_the_published_table_shows_level_changes_and_unstable_verdicts() -> None:
+    from fimrepair.analysis import table_published
+    from fimrepair.published import CLASSES
+
+    row = {"label": "Published set", "java_level": 8, "claimed_plausible": 10, "claimed_exact": 5, "plausible": 11, "exact": 6, "plausible_jdk": 12,
+           "agree": 90, "candidates": 100, "level_changed": 7, "unstable": 3, **{f"dis_{k}": 0 for k, _ in CLASSES}}
+    tex = table_published([row])
+    header = next(line for line in tex.splitlines() if "Level changes" in line)
+    assert header.rstrip(" \\").split(" & ")[-2:] == ["Level changes", "Unstable"]
+    first = next(line for line in tex.splitlines() if line.startswith("Published set &"))
+    assert first.rstrip(" \\").split(" & ")[-2:] == ["7", "3"]

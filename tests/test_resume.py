@@ -9,16 +9,12 @@ import logging
 from pathlib import Path
 
 import pytest
+from conftest import fim_pairs, small_recipe, split_bugs
 
 from fimrepair import steps
 from fimrepair.compute import DeviceError
-from fimrepair.fim import sentinels
-from fimrepair.prompts import training_pair
-from fimrepair.recipe import Recipe, TrainSpec
-from fimrepair.region import split
-from fimrepair.synthetic import generate_megadiff_rows
+from fimrepair.recipe import Recipe
 
-DS = sentinels("deepseek-coder")
 # Adapter of a resumed fine-tune vs an uninterrupted one: largest absolute difference allowed.
 # Measured: 0.0 (bit-identical) on CPU in float32; the bound leaves room for other BLAS builds.
 ADAPTER_ATOL = 1e-6
@@ -40,30 +36,6 @@ def kill_after(step: int):
     return Kill()
 
 
-def bugs(n: int) -> list[dict[str, object]]:
-    rows = []
-    for row in generate_megadiff_rows(200, seed=3):
-        if len(rows) == n:
-            break
-        try:
-            s = split(row["buggy_function"], row["fixed_function"])
-        except ValueError:
-            continue
-        if s.prefix and s.fixed_chunk:
-            rows.append({"benchmark": "t", "bug_id": f"B{len(rows)}", "row_id": f"r{len(rows)}", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix})
-    assert len(rows) == n
-    return rows
-
-
-def recipe(**train: object) -> Recipe:
-    spec = {"backend": "hf", "learning_rate": 5e-3, "max_steps": 10, "batch_size": 4, "gradient_accumulation": 2, "logging_steps": 2, "max_length": 256, "eval_rows": 4, "save_steps": 4, **train}
-    return Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5, train=TrainSpec(**spec))
-
-
-def pairs() -> list[dict[str, str]]:
-    return [training_pair(r, "fim", DS, seed=1, fim_rate=0.9, spm_rate=0.5) for r in bugs(24)]
-
-
 def adapter(out: Path):
     from safetensors.torch import load_file
 
@@ -73,17 +45,17 @@ def adapter(out: Path):
 def test_killed_finetune_resumes_to_the_uninterrupted_adapter(tiny_model_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture):
     from fimrepair.finetune import FINGERPRINT_FILE, train_lora
 
-    data, r = pairs(), recipe()
-    full_curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "full", checkpoint_dir=tmp_path / "full-ckpt")
+    data, r = fim_pairs(), small_recipe()
+    full_curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "full" / "adapter", checkpoint_dir=tmp_path / "full-ckpt")
 
     with pytest.raises(Killed):
-        train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run", checkpoint_dir=tmp_path / "ckpt", callbacks=[kill_after(6)])
+        train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run" / "adapter", checkpoint_dir=tmp_path / "ckpt", callbacks=[kill_after(6)])
     assert sorted(p.name for p in (tmp_path / "ckpt").glob("checkpoint-*")) == ["checkpoint-4"]
     assert (tmp_path / "ckpt" / "checkpoint-4" / FINGERPRINT_FILE).is_file()
     assert not (tmp_path / "run" / "adapter").exists()
 
     with caplog.at_level(logging.INFO, logger="fimrepair.finetune"):
-        curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run", checkpoint_dir=tmp_path / "ckpt")
+        curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run" / "adapter", checkpoint_dir=tmp_path / "ckpt")
     assert "RESUMING from checkpoint" in caplog.text and "(step 4;" in caplog.text
     a, b = adapter(tmp_path / "full"), adapter(tmp_path / "run")
     assert a.keys() == b.keys()
@@ -100,11 +72,11 @@ def test_checkpoints_of_another_configuration_are_never_resumed(tiny_model_dir: 
     from fimrepair.finetune import FINGERPRINT_FILE, resumable_checkpoint, training_fingerprint
 
     rows = [{"input_ids": [1, 2, 3], "completion_mask": [0, 1, 1]}]
-    base = training_fingerprint(tiny_model_dir, recipe(), rows, rows)
-    assert training_fingerprint(tiny_model_dir, recipe(save_steps=50, keep_checkpoints=5), rows, rows) == base
-    for changed in (recipe(learning_rate=1e-3), Recipe(name="nofim", kind="nofim", sentinels="deepseek-coder", seed=1, train=recipe().train)):
+    base = training_fingerprint(tiny_model_dir, small_recipe(), rows, rows)
+    assert training_fingerprint(tiny_model_dir, small_recipe(save_steps=50, keep_checkpoints=5), rows, rows) == base
+    for changed in (small_recipe(learning_rate=1e-3), Recipe(name="nofim", kind="nofim", sentinels="deepseek-coder", seed=1, train=small_recipe().train)):
         assert training_fingerprint(tiny_model_dir, changed, rows, rows) != base
-    assert training_fingerprint(tiny_model_dir, recipe(), rows, [{"input_ids": [1], "completion_mask": [1]}]) != base
+    assert training_fingerprint(tiny_model_dir, small_recipe(), rows, [{"input_ids": [1], "completion_mask": [1]}]) != base
 
     ckpt = tmp_path / "ckpt"
     for step, owner in ((2, base), (4, "f" * 64), (6, None)):  # ours, another configuration's, incomplete
@@ -118,7 +90,7 @@ def test_checkpoints_of_another_configuration_are_never_resumed(tiny_model_dir: 
 
 def generation_inputs(tmp_path: Path) -> Path:
     bugs_jsonl = tmp_path / "bugs.jsonl"
-    bugs_jsonl.write_text("".join(json.dumps(b) + "\n" for b in bugs(7)))
+    bugs_jsonl.write_text("".join(json.dumps(b) + "\n" for b in split_bugs(7)))
     return bugs_jsonl
 
 
@@ -173,7 +145,7 @@ def test_batching_does_not_change_the_beams_and_a_partial_of_other_settings_is_d
 
 
 def test_gpu_rules_refuse_the_cpu_unless_the_configuration_says_so(tiny_model_dir: Path, tmp_path: Path):
-    r = recipe()
+    r = small_recipe()
     r.save(tmp_path / "recipe.json")
     missing = tmp_path / "never-read.jsonl"
     with pytest.raises(DeviceError, match=r"CUDA is not usable: .*compute\.allow_cpu: true"):

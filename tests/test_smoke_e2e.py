@@ -8,17 +8,14 @@ from __future__ import annotations
 import json
 import math
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import HUMANEVAL, REPO, SHARED, java_available
+from conftest import HUMANEVAL, SHARED, copy_workflow, run_workflow
 
 TOKENIZER = SHARED / "deepseek-coder-tokenizer"
-COPY = ["Snakefile", "config.yaml", "config.smoke.yaml", "workflow", "envs", "paper", "slurm"]
 GENERATED = ["base", "repro", "nofim", "fim", "fim_psm"]
 RECIPES = ["fim", "fim_psm", "nofim", "repro"]
 
@@ -32,22 +29,11 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if not java_available():
-        pytest.skip("javac or /usr/share/java/junit4.jar is missing: the validate stage needs Java 17 and JUnit 4")
-    work = tmp_path_factory.mktemp("smoke-run")
-    for name in COPY:
-        src = REPO / name
-        (shutil.copytree if src.is_dir() else shutil.copy2)(src, work / name)
+    work = copy_workflow(tmp_path_factory.mktemp("smoke-run"))
     # config.smoke.yaml names ../shared relative to the checkout; this copy lives elsewhere.
     paths = {"base_model": {"tokenizer": str(TOKENIZER)}, "benchmark": {"root": str(HUMANEVAL)}}
     (work / "paths.yaml").write_text(yaml.safe_dump(paths))
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config.smoke.yaml", "paths.yaml"],
-        cwd=work, capture_output=True, text=True, timeout=3600,
-    )
-    if result.returncode != 0:
-        pytest.fail(f"paper-shaped run failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
-    return work
+    return run_workflow(work, "--configfile", "config.smoke.yaml", "paths.yaml", timeout=3600, what="paper-shaped run")
 
 
 def test_162_bugs_per_model_and_the_reference_models(smoke_run: Path):

@@ -52,7 +52,7 @@ def apply_patch(text: str, diff: str) -> str:
             hunks[-1].append(line)
     out: list[str] = []
     pos = 0
-    for m, hunk in zip(headers, hunks):
+    for m, hunk in zip(headers, hunks, strict=True):
         old = [h[1:] for h in hunk if h[0] in " -"]
         new = [h[1:] for h in hunk if h[0] in " +"]
         assert len(old) == int(m.group(2) or 1)
@@ -110,7 +110,7 @@ def test_schema(annotated: tuple[list[dict[str, object]], list[str]]) -> None:
 
 def test_clean_rows_differ_and_diff_applies(annotated: tuple[list[dict[str, object]], list[str]]) -> None:
     rows, kinds = annotated
-    clean = [r for r, k in zip(rows, kinds) if k == "clean"]
+    clean = [r for r, k in zip(rows, kinds, strict=True) if k == "clean"]
     assert len(clean) > 1700
     for row in clean:
         buggy, fixed = str(row["buggy_function"]), str(row["fixed_function"])
@@ -155,7 +155,7 @@ def test_noise_rates(annotated: tuple[list[dict[str, object]], list[str]]) -> No
     assert within(empty, "empty_fixed"), empty
     assert within(comments, "comment_only"), comments
     # noise rows are still well-formed diffs where a diff is meaningful
-    for row, kind in zip(rows, kinds):
+    for row, kind in zip(rows, kinds, strict=True):
         if kind in ("comment_only", "empty_fixed"):
             assert apply_patch(str(row["buggy_function"]), str(row["diff"])) == row["fixed_function"]
         if kind == "identical":
@@ -188,7 +188,7 @@ def test_injectors_return_none_when_not_applicable() -> None:
 
 def test_varied_and_buggy_functions_parse(annotated: tuple[list[dict[str, object]], list[str]]) -> None:
     rows, kinds = annotated
-    clean = [r for r, k in zip(rows, kinds) if k == "clean"]
+    clean = [r for r, k in zip(rows, kinds, strict=True) if k == "clean"]
     sample = random.Random(3).sample(clean, 30)
     for row in sample:
         assert parses_as_one_method(str(row["buggy_function"])), row["buggy_function"]

@@ -220,9 +220,9 @@ def test_injected_bugs_cover_every_fault_family_of_the_training_data() -> None:
     from collections import Counter
 
     from fimrepair.synthetic import INJECTORS
-    from fimrepair.tinybench import injected_bugs
+    from fimrepair.tinybench import INJECTED_RESOURCE, load_bugs
 
-    bugs = injected_bugs()
+    bugs = load_bugs(INJECTED_RESOURCE)
     assert len(bugs) == 28 and {b.bug_id for b in bugs} <= set(TINY_BUGS)
     assert Counter(b.kind for b in bugs) == {kind: 4 for kind in INJECTORS}
     for bug in bugs:

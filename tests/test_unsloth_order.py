@@ -14,11 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO
+from conftest import REPO, fim_pairs, small_recipe
 from fimrepair import steps
 from fimrepair.compute import import_unsloth
-
-from test_resume import pairs, recipe
 
 STANDIN = REPO / "tests" / "standins"
 
@@ -30,14 +28,14 @@ finetune(*sys.argv[1:8], checkpoint_dir=sys.argv[8], allow_cpu=True)
 
 
 def test_the_training_process_imports_unsloth_first_and_uses_its_trainer(tiny_model_dir: Path, tmp_path: Path):
-    recipe(backend="unsloth", bf16=True, gradient_checkpointing=True, max_steps=2, save_steps=0).save(tmp_path / "recipe.json")
-    steps.write_jsonl(tmp_path / "train.jsonl", pairs()[:8])
-    steps.write_jsonl(tmp_path / "eval.jsonl", pairs()[:2])
+    small_recipe(backend="unsloth", bf16=True, gradient_checkpointing=True, max_steps=2, save_steps=0).save(tmp_path / "recipe.json")
+    steps.write_jsonl(tmp_path / "train.jsonl", fim_pairs()[:8])
+    steps.write_jsonl(tmp_path / "eval.jsonl", fim_pairs()[:2])
     record = tmp_path / "record.json"
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(STANDIN), str(REPO / "src")]), "UNSLOTH_STANDIN_RECORD": str(record), "OMP_NUM_THREADS": "1"}
     for key in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "UNSLOTH_DISABLE_STATISTICS"):
         env.pop(key, None)
-    args = [tiny_model_dir, tmp_path / "recipe.json", tmp_path / "train.jsonl", tmp_path / "eval.jsonl", tmp_path / "out", tmp_path / "loss.tsv", tmp_path / "counts.json", tmp_path / "ckpt"]
+    args = [tiny_model_dir, tmp_path / "recipe.json", tmp_path / "train.jsonl", tmp_path / "eval.jsonl", tmp_path / "out" / "adapter", tmp_path / "loss.tsv", tmp_path / "counts.json", tmp_path / "ckpt"]
     result = subprocess.run([sys.executable, "-c", TRAIN, *map(str, args)], env=env, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     seen = json.loads(record.read_text())

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import JAVA_SKIP_REASON, java_available
+from conftest import JAVA_SKIP_REASON, LITERAL_1, LITERAL_2, check_the_plausible_rule, java_available, with_body
 
-from fimrepair.benchmark import Bug, extract_bug, extract_bugs
+from fimrepair.benchmark import Bug
 from fimrepair.javasrc import normalize
 from fimrepair.validate import (
     FreshValidator,
@@ -29,154 +29,19 @@ from fimrepair.validate.verdict import ASSUMPTION_SKIPPED, NO_TEST_RAN, report_o
 
 needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
-# --- a tiny benchmark in the HumanEval-Java layout --------------------------------------------
-
-BUGGY = {
-    "ADD": """package humaneval.buggy;
-
-/* add two numbers */
-public class ADD {
-    public static int add(int x, int y) {
-        return x | y;
-    }
-}
-""",
-    "CLAMP": """package humaneval.buggy;
-
-public class CLAMP {
-    private static int lo() {
-        return 0;
-    }
-
-    public static int clamp(int x, int hi) {
-        if (x < lo()) return lo();
-        if (x > hi) return x;
-        return x;
-    }
-
-    public static int unused() {
-        return 42;
-    }
-}
-""",
-    "SPIN": """package humaneval.buggy;
-
-public class SPIN {
-    public static int twice(int x) {
-        int r = 0;
-        for (int i = 0; i < 2; i = i * 1) r += x;
-        return r;
-    }
-}
-""",
-    "ABS": """package humaneval.buggy;
-
-public class ABS {
-    public static int abs(int x) {
-        return x;
-    }
-}
-""",
-    "NEG": """package humaneval.buggy;
-
-public class NEG {
-    public static int neg(int x) {
-        return x;
-    }
-}
-""",
-}
-
-CORRECT = {
-    "ADD": BUGGY["ADD"].replace("x | y", "x + y"),
-    "CLAMP": BUGGY["CLAMP"].replace("if (x > hi) return x;", "if (x > hi) return hi;"),
-    "SPIN": BUGGY["SPIN"].replace("i = i * 1", "i++"),
-    "ABS": BUGGY["ABS"].replace("return x;", "return x < 0 ? -x : x;"),
-    "NEG": BUGGY["NEG"].replace("return x;", "return -x;"),
-}
-
-
-def _test_class(bug: str, calls: list[tuple[str, str]], timeout_ms: int | None = None) -> str:
-    annotation = "@org.junit.Test" + (f"(timeout = {timeout_ms})" if timeout_ms else "")
-    methods = "\n".join(
-        f"""    {annotation}
-    public void {name}() throws java.lang.Exception {{
-        org.junit.Assert.assertEquals({expected}, humaneval.buggy.{bug}.{call});
-    }}
-"""
-        for name, (call, expected) in calls
-    )
-    return f"package humaneval;\n\npublic class TEST_{bug} {{\n{methods}}}\n"
-
-
-TESTS = {
-    # No JUnit timeout: an infinite loop only stops at the validator's hard limit.
-    "ADD": _test_class("ADD", [("test_0", ("add(0, 1)", "1")), ("test_1", ("add(2, 3)", "5")), ("test_2", ("add(5, 7)", "12"))]),
-    # Method names out of order on purpose: the runner sorts by name (test_a < test_b < test_c).
-    "CLAMP": _test_class("CLAMP", [("test_c", ("clamp(9, 5)", "5")), ("test_a", ("clamp(-1, 5)", "0")), ("test_b", ("clamp(7, 5)", "5"))]),
-    "SPIN": _test_class("SPIN", [("test_0", ("twice(3)", "6")), ("test_1", ("twice(0)", "0"))], timeout_ms=500),
-    "ABS": _test_class("ABS", [("test_0", ("abs(-3)", "3")), ("test_1", ("abs(4)", "4"))]),
-    "NEG": _test_class("NEG", [("test_0", ("neg(3)", "-3"))]),
-}
-
-
-def _write_benchmark(root: Path) -> Path:
-    for sub, table in (("src/main/java/humaneval/buggy", BUGGY), ("src/main/java/humaneval/correct", CORRECT)):
-        (root / sub).mkdir(parents=True, exist_ok=True)
-        for name, text in table.items():
-            (root / sub / f"{name}.java").write_text(text, encoding="utf-8")
-    (root / "src/test/java/humaneval").mkdir(parents=True, exist_ok=True)
-    for name, text in TESTS.items():
-        (root / "src/test/java/humaneval" / f"TEST_{name}.java").write_text(text, encoding="utf-8")
-    return root
-
-
 @pytest.fixture(scope="module")
-def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Bug]]:
-    root = _write_benchmark(tmp_path_factory.mktemp("tiny-humaneval"))
-    bugs = {b.bug_id: b for b in extract_bugs(root, "tiny")}
-    assert sorted(bugs) == sorted(BUGGY)
-    return root, bugs
-
-
-@pytest.fixture(scope="module")
-def validator(bench: tuple[Path, dict[str, Bug]]) -> FreshValidator:
+def validator(minibench: tuple[Path, dict[str, Bug]]) -> FreshValidator:
     if not java_available():
         pytest.skip(JAVA_SKIP_REASON)
-    return FreshValidator(bench[0], per_candidate_timeout_s=30)
-
-
-def _fn(bug: Bug, body: str) -> str:
-    """A candidate method for ``bug``: its signature line with a new body."""
-    signature = bug.buggy_function.splitlines()[0]
-    return f"{signature}\n{body}\n    }}\n"
-
-
-def _write_ignored_bug(root: Path) -> Bug:
-    """A bug IGN whose only test is @Ignore'd: no test runs, whatever the candidate."""
-    buggy = "package humaneval.buggy;\n\npublic class IGN {\n    public static int one() {\n        return 2;\n    }\n}\n"
-    (root / "src/main/java/humaneval/buggy/IGN.java").write_text(buggy)
-    (root / "src/main/java/humaneval/correct/IGN.java").write_text(buggy.replace("return 2;", "return 1;"))
-    (root / "src/test/java/humaneval/TEST_IGN.java").write_text(
-        "package humaneval;\n\npublic class TEST_IGN {\n    @org.junit.Ignore @org.junit.Test\n"
-        "    public void test_0() {\n        org.junit.Assert.assertEquals(1, humaneval.buggy.IGN.one());\n    }\n}\n"
-    )
-    return extract_bug(root, "IGN", "tiny")
-
-
-ASSUME_NONE = "        org.junit.Assume.assumeTrue(false);\n        return x + y;"
-ASSUME_SECOND = "        org.junit.Assume.assumeTrue(x != 2);\n        return x + y;"  # TEST_ADD.test_1 calls add(2, 3)
-#: ADD candidates that differ only inside a string literal: plausible and failing.
-LITERAL_2 = '        String s = "a  b";\n        return s.length() == 4 ? x + y : 0;'
-LITERAL_1 = '        String s = "a b";\n        return s.length() == 4 ? x + y : 0;'
+    return FreshValidator(minibench[0], per_candidate_timeout_s=30)
 
 
 # --- the fresh engine -------------------------------------------------------------------------
 
 
 @needs_java
-def test_oracle_is_plausible_and_identity_fails(validator: FreshValidator, bench) -> None:
-    _, bugs = bench
+def test_oracle_is_plausible_and_identity_fails(validator: FreshValidator, minibench) -> None:
+    _, bugs = minibench
     for bug in bugs.values():
         ok = validator.validate(bug, bug.fixed_function)
         assert ok.status is Status.PLAUSIBLE, (bug.bug_id, ok)
@@ -188,10 +53,10 @@ def test_oracle_is_plausible_and_identity_fails(validator: FreshValidator, bench
 
 
 @needs_java
-def test_first_failing_test_is_the_first_by_name(validator: FreshValidator, bench) -> None:
-    _, bugs = bench
+def test_first_failing_test_is_the_first_by_name(validator: FreshValidator, minibench) -> None:
+    _, bugs = minibench
     # Fails test_a (returns x for negative x) and test_b/test_c (returns x above hi).
-    v = validator.validate(bugs["CLAMP"], _fn(bugs["CLAMP"], "        return x;"))
+    v = validator.validate(bugs["CLAMP"], with_body(bugs["CLAMP"], "        return x;"))
     assert v.status is Status.FAILING and v.failing_test == "TEST_CLAMP.test_a"
     # The identity fails test_b and test_c but not test_a.
     v = validator.validate(bugs["CLAMP"], bugs["CLAMP"].buggy_function)
@@ -199,14 +64,14 @@ def test_first_failing_test_is_the_first_by_name(validator: FreshValidator, benc
 
 
 @needs_java
-def test_syntax_error_is_uncompilable(validator: FreshValidator, bench) -> None:
-    _, bugs = bench
-    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], "        return x + ;"))
+def test_syntax_error_is_uncompilable(validator: FreshValidator, minibench) -> None:
+    _, bugs = minibench
+    v = validator.validate(bugs["ADD"], with_body(bugs["ADD"], "        return x + ;"))
     assert v.status is Status.UNCOMPILABLE
     assert v.message and "error:" in v.message and "ADD.java" in v.message
     assert v.test_s == 0.0
     # A type error too; and a candidate changing the signature breaks the test's compilation.
-    assert validator.validate(bugs["ADD"], _fn(bugs["ADD"], '        return "x";')).status is Status.UNCOMPILABLE
+    assert validator.validate(bugs["ADD"], with_body(bugs["ADD"], '        return "x";')).status is Status.UNCOMPILABLE
     renamed = bugs["ADD"].fixed_function.replace("add(", "plus(")
     v = validator.validate(bugs["ADD"], renamed)
     assert v.status is Status.UNCOMPILABLE and "TEST_ADD.java" in (v.message or "")
@@ -214,12 +79,12 @@ def test_syntax_error_is_uncompilable(validator: FreshValidator, bench) -> None:
 
 
 @needs_java
-def test_infinite_loop_hits_the_hard_limit(bench) -> None:
-    root, bugs = bench
+def test_infinite_loop_hits_the_hard_limit(minibench) -> None:
+    root, bugs = minibench
     fast = FreshValidator(root, per_candidate_timeout_s=2)
     fast.runner_dir()  # compile (or find) the runner outside the timed part
     start = time.monotonic()
-    v = fast.validate(bugs["ADD"], _fn(bugs["ADD"], "        while (true) { x++; }"))
+    v = fast.validate(bugs["ADD"], with_body(bugs["ADD"], "        while (true) { x++; }"))
     elapsed = time.monotonic() - start
     assert v.status is Status.TIMEOUT, v
     assert elapsed < 2 + 5, elapsed
@@ -227,10 +92,10 @@ def test_infinite_loop_hits_the_hard_limit(bench) -> None:
 
 
 @needs_java
-def test_junit_timeout_is_a_fast_failure(validator: FreshValidator, bench) -> None:
+def test_junit_timeout_is_a_fast_failure(validator: FreshValidator, minibench) -> None:
     """The buggy SPIN loops; its tests carry @Test(timeout=500): fail-fast stops after the
     first timed-out test and the runner halts the JVM despite the still-spinning thread."""
-    _, bugs = bench
+    _, bugs = minibench
     start = time.monotonic()
     v = validator.validate(bugs["SPIN"], bugs["SPIN"].buggy_function)
     assert v.status is Status.FAILING and v.failing_test == "TEST_SPIN.test_0"
@@ -239,44 +104,44 @@ def test_junit_timeout_is_a_fast_failure(validator: FreshValidator, bench) -> No
 
 
 @needs_java
-def test_system_exit_is_a_crash(validator: FreshValidator, bench) -> None:
+def test_system_exit_is_a_crash(validator: FreshValidator, minibench) -> None:
     """``System.exit(0)`` ends the JVM before any result is written. We call that a crash, not a
     failure: no test verdict exists (exit status 0 would even read as success to a naive
     harness), and a persistent-JVM engine sees the same event as a dead worker."""
-    _, bugs = bench
-    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], "        System.exit(0);\n        return x + y;"))
+    _, bugs = minibench
+    v = validator.validate(bugs["ADD"], with_body(bugs["ADD"], "        System.exit(0);\n        return x + y;"))
     assert v.status is Status.CRASH, v
     assert "without a result" in (v.message or "") and "System.exit" in (v.message or "")
-    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], "        System.exit(1);\n        return x + y;"))
+    v = validator.validate(bugs["ADD"], with_body(bugs["ADD"], "        System.exit(1);\n        return x + y;"))
     assert v.status is Status.CRASH
 
 
 @needs_java
-def test_out_of_memory_is_a_crash(validator: FreshValidator, bench) -> None:
-    _, bugs = bench
+def test_out_of_memory_is_a_crash(validator: FreshValidator, minibench) -> None:
+    _, bugs = minibench
     body = "        java.util.List<long[]> l = new java.util.ArrayList<>();\n        while (true) l.add(new long[1 << 20]);"
-    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], body))
+    v = validator.validate(bugs["ADD"], with_body(bugs["ADD"], body))
     assert v.status is Status.CRASH, v
     assert "out of memory" in (v.message or ""), v
 
 
 @needs_java
-def test_candidate_output_does_not_break_the_verdict(validator: FreshValidator, bench) -> None:
-    _, bugs = bench
+def test_candidate_output_does_not_break_the_verdict(validator: FreshValidator, minibench) -> None:
+    _, bugs = minibench
     noisy = (
         '        for (int i = 0; i < 200000; i++) System.out.println("{\\"status\\":\\"plausible\\"} " + i);\n'
         '        for (int i = 0; i < 20000; i++) System.err.println("noise " + i);\n'
         "        return x | y;"
     )
-    v = validator.validate(bugs["ADD"], _fn(bugs["ADD"], noisy))
+    v = validator.validate(bugs["ADD"], with_body(bugs["ADD"], noisy))
     assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_1"
     quiet_ok = '        System.out.print("x");\n        return x + y;'
-    assert validator.validate(bugs["ADD"], _fn(bugs["ADD"], quiet_ok)).status is Status.PLAUSIBLE
+    assert validator.validate(bugs["ADD"], with_body(bugs["ADD"], quiet_ok)).status is Status.PLAUSIBLE
 
 
 @needs_java
-def test_concurrent_calls_are_isolated(validator: FreshValidator, bench) -> None:
-    _, bugs = bench
+def test_concurrent_calls_are_isolated(validator: FreshValidator, minibench) -> None:
+    _, bugs = minibench
     results = []
     threads = [
         threading.Thread(target=lambda: results.append(validator.validate(bugs["NEG"], bugs["NEG"].fixed_function)))
@@ -289,22 +154,9 @@ def test_concurrent_calls_are_isolated(validator: FreshValidator, bench) -> None
     assert [r.status for r in results] == [Status.PLAUSIBLE] * 3
 
 
-def check_the_plausible_rule(validator, root: Path, add: Bug) -> None:
-    """An assumption-skipped test (the first, or a later one) and a run of no test at all are
-    not plausible (shared by the fresh validator's and the engine's tests)."""
-    v = validator.validate(add, _fn(add, ASSUME_NONE))
-    assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_0", v
-    assert (v.message or "").startswith(ASSUMPTION_SKIPPED) and "AssumptionViolatedException" in (v.message or "")
-    v = validator.validate(add, _fn(add, ASSUME_SECOND))
-    assert v.status is Status.FAILING and v.failing_test == "TEST_ADD.test_1", v
-    ign = _write_ignored_bug(root)
-    v = validator.validate(ign, ign.fixed_function)
-    assert v.status is Status.FAILING and v.message == NO_TEST_RAN and v.failing_test is None, v
-
-
 @needs_java
-def test_assumption_skips_and_no_test_run_are_not_plausible(validator: FreshValidator, bench) -> None:
-    root, bugs = bench
+def test_assumption_skips_and_no_test_run_are_not_plausible(validator: FreshValidator, minibench) -> None:
+    root, bugs = minibench
     check_the_plausible_rule(validator, root, bugs["ADD"])
 
 
@@ -329,8 +181,8 @@ def test_the_plausible_rule() -> None:
         ("jars", {"jars": [Path("/usr/share/java/junit4.jar")]}),
     ],
 )
-def test_every_fresh_setting_is_in_the_cache_key(bench, component: str, change: dict) -> None:
-    root, _ = bench
+def test_every_fresh_setting_is_in_the_cache_key(minibench, component: str, change: dict) -> None:
+    root, _ = minibench
     base = {"per_candidate_timeout_s": 30, "compile_timeout_s": 60}
     a = FreshValidator(root, **base).verdict_settings()
     b = FreshValidator(root, **{**base, **change}).verdict_settings()
@@ -339,8 +191,8 @@ def test_every_fresh_setting_is_in_the_cache_key(bench, component: str, change: 
 
 
 @needs_java
-def test_fresh_version_and_options_are_in_the_cache_key(bench, monkeypatch: pytest.MonkeyPatch) -> None:
-    root, _ = bench
+def test_fresh_version_and_options_are_in_the_cache_key(minibench, monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = minibench
     a = FreshValidator(root).verdict_settings()
     monkeypatch.setattr(fresh_module, "FRESH_VERSION", "fresh-next")
     monkeypatch.setattr(fresh_module, "JVM_OPTIONS", ("-Xmx64m",))
@@ -351,11 +203,11 @@ def test_fresh_version_and_options_are_in_the_cache_key(bench, monkeypatch: pyte
 
 
 @needs_java
-def test_cached_verdicts_are_not_reused_under_another_limit(bench, tmp_path: Path) -> None:
+def test_cached_verdicts_are_not_reused_under_another_limit(minibench, tmp_path: Path) -> None:
     """Cached as ``timeout`` under a 1 s limit, a 2 s sleep is plausible under a 30 s one."""
-    root, bugs = bench
+    root, bugs = minibench
     add = bugs["ADD"]
-    sleepy = _fn(add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;")
+    sleepy = with_body(add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;")
     rows = [_row("m", add, [sleepy])]
     cache = VerdictCache(tmp_path / "cache")
     for limit, expected, cached in ((1, "timeout", 0), (30, "plausible", 0), (1, "timeout", 1)):
@@ -365,15 +217,24 @@ def test_cached_verdicts_are_not_reused_under_another_limit(bench, tmp_path: Pat
     assert len(cache) == 2
 
 
-def test_first_error_picks_the_first_diagnostic() -> None:
+def test_first_error_picks_the_first_diagnostic_without_its_position() -> None:
     out = (
-        "src/main/java/humaneval/buggy/ADD.java:6: error: illegal start of expression\n"
-        "        return x + ;\n"
-        "                   ^\n"
+        "src/main/java/humaneval/buggy/ADD.java:6: error: cannot find symbol\n"
+        "        return x.strip();\n"
+        "                ^\n"
+        "  symbol:   method strip()\n"
+        "  location: variable x of type String\n"
         "src/main/java/humaneval/buggy/ADD.java:9: error: something else\n"
+        "Note: Some input files use unchecked or unsafe operations.\n"
         "2 errors\n"
     )
-    assert first_error(out) == "\n".join(out.splitlines()[:3])
+    assert first_error(out) == (
+        "src/main/java/humaneval/buggy/ADD.java: error: cannot find symbol\n"
+        "  symbol:   method strip()\n"
+        "  location: variable x of type String"
+    )
+    last = "A.java:3: warning: [x] w\nA.java:4: error: illegal start of expression\n        return x + ;\n                   ^\n1 error\n"
+    assert first_error(last) == "A.java: error: illegal start of expression"
     assert first_error("weird failure\n") == "weird failure"
 
 
@@ -450,8 +311,8 @@ def _row(model: str, bug: Bug, functions: list[str]) -> dict:
     }
 
 
-def test_driver_dedups_grades_and_sorts(bench) -> None:
-    _, bugs = bench
+def test_driver_dedups_grades_and_sorts(minibench) -> None:
+    _, bugs = minibench
     add, neg = bugs["ADD"], bugs["NEG"]
     fix_relaid = add.fixed_function.replace("    ", "\t").replace("\n", "\n\n") + "// a comment\n"
     rows = [
@@ -489,16 +350,16 @@ def test_driver_dedups_grades_and_sorts(bench) -> None:
     assert summary[("m2", "ADD")]["n_candidates"] == 2
 
 
-def test_driver_rejects_unknown_bug(bench) -> None:
-    _, bugs = bench
+def test_driver_rejects_unknown_bug(minibench) -> None:
+    _, bugs = minibench
     row = {"model": "my-model", "benchmark": "tiny", "bug_id": "NOPE", "candidates": [{"rank": 0, "function": "x"}]}
     with pytest.raises(ValueError, match="NOPE") as err:
         validate_candidates(list(bugs.values()), [row], FakeValidator(), workers=1, progress=False)
     assert "NOPE" in str(err.value) and "my-model" in str(err.value)
 
 
-def test_driver_propagates_validator_faults(bench) -> None:
-    _, bugs = bench
+def test_driver_propagates_validator_faults(minibench) -> None:
+    _, bugs = minibench
 
     class Broken:
         def validate(self, bug: Bug, function: str) -> Verdict:
@@ -509,8 +370,8 @@ def test_driver_propagates_validator_faults(bench) -> None:
 
 
 @needs_java
-def test_driver_with_real_engine_validates_layout_variants_once(validator: FreshValidator, bench) -> None:
-    _, bugs = bench
+def test_driver_with_real_engine_validates_layout_variants_once(validator: FreshValidator, minibench) -> None:
+    _, bugs = minibench
     add = bugs["ADD"]
 
     class Counting:
@@ -533,23 +394,23 @@ def test_driver_with_real_engine_validates_layout_variants_once(validator: Fresh
 
 
 @needs_java
-def test_candidates_that_differ_inside_a_literal_are_validated_apart(validator: FreshValidator, bench) -> None:
-    _, bugs = bench
+def test_candidates_that_differ_inside_a_literal_are_validated_apart(validator: FreshValidator, minibench) -> None:
+    _, bugs = minibench
     add = bugs["ADD"]
     fake = FakeValidator()
-    out = validate_candidates([add], [_row("m", add, [_fn(add, LITERAL_2), _fn(add, LITERAL_1)])], fake, workers=1, progress=False)
+    out = validate_candidates([add], [_row("m", add, [with_body(add, LITERAL_2), with_body(add, LITERAL_1)])], fake, workers=1, progress=False)
     assert len(fake.calls) == 2 and [r["duplicate_of"] for r in out] == [None, None]
-    out = validate_candidates([add], [_row("m", add, [_fn(add, LITERAL_2), _fn(add, LITERAL_1)])], validator, workers=1, progress=False)
+    out = validate_candidates([add], [_row("m", add, [with_body(add, LITERAL_2), with_body(add, LITERAL_1)])], validator, workers=1, progress=False)
     assert [r["status"] for r in out] == ["plausible", "failing"]
 
 
 @needs_java
-def test_junitcore_baseline_agrees_on_plausibility(bench) -> None:
+def test_junitcore_baseline_agrees_on_plausibility(minibench) -> None:
     """The plain javac + JUnitCore baseline of the throughput benchmark: correct -> plausible,
     buggy -> failing with the failing test named, broken -> uncompilable."""
     from fimrepair.validate.fresh import JUnitCoreValidator
 
-    root, bugs = bench
+    root, bugs = minibench
     validator = JUnitCoreValidator(root, per_candidate_timeout_s=30)
     bug = bugs["CLAMP"]
     assert validator.validate(bug, bug.fixed_function).status is Status.PLAUSIBLE

@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from fimrepair.config import schema_defaults
+
 log = logging.getLogger("fimrepair.cli")
 
 
@@ -141,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--workers", type=int, default=2)
     v.add_argument("--cache", default=None, help="verdict cache directory (reruns and resumed runs reuse it)")
     v.add_argument("--engine", choices=("engine", "fresh"), default="engine", help="persistent workers (default) or fresh javac+java per candidate")
-    v.add_argument("--per-candidate-timeout", type=float, default=60.0)
+    v.add_argument("--per-candidate-timeout", type=float, default=float(schema_defaults("validation")["per_candidate_timeout_s"]), help="seconds (default: the workflow's, %(default)s)")
     v.add_argument("--sandbox", choices=("auto", "namespaces", "net", "none"), default="auto")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=validate_main)

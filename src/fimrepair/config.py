@@ -1,22 +1,67 @@
-"""Checks across configuration keys that a JSON schema cannot express.
+"""The configuration schema as the one source of defaults, and checks across configuration
+keys that a JSON schema cannot express.
 
-The schema (workflow/schemas/config.schema.yaml) validates each key and fills defaults; this
-module checks how keys refer to each other. Every error names the key and the problem.
+The schema (workflow/schemas/config.schema.yaml, shipped in the package as the resource
+``data/config.schema.yaml``) validates each key and fills defaults; it is the only place a
+default is written: the typed specs (:class:`fimrepair.recipe.TrainSpec`, ``LoraSpec``,
+:class:`fimrepair.tinymodel.TinyModelSpec`, the decontamination settings) take theirs from
+it through :func:`schema_defaults`. Enumerations live in the code that implements them
+(prompt styles, recipe kinds, backends, sentinel families, benchmark kinds);
+tests/test_config_schema.py keeps the schema's ``enum`` lists equal to them.
+
+:func:`check` checks how keys refer to each other. Every error names the key and the problem.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-REFERENCE_MODELS = ("oracle", "identity")
+REFERENCE_MODELS: tuple[str, ...] = ("oracle", "identity")
+"""The built-in reference "models", evaluated in every run: the developer fix and the buggy
+method unchanged (the schema's ``models`` keys may not take these names)."""
+
+SCHEMA_RESOURCE = "config.schema.yaml"
+"""The configuration schema, a package resource (``fimrepair/data/``)."""
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
 class ConfigError(ValueError):
     """An invalid configuration; the message names the key."""
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    """The configuration schema (parsed YAML)."""
+    import yaml
+
+    return yaml.safe_load(resources.files("fimrepair").joinpath("data", SCHEMA_RESOURCE).read_text(encoding="utf-8"))
+
+
+def schema_node(*keys: str) -> dict[str, Any]:
+    """The schema of a configuration key, by its path (``"*"`` = any key of a mapping, e.g. a
+    recipe's settings: ``schema_node("recipes", "*")``); ``$ref``s are followed."""
+    schema = load_schema()
+    node = schema
+    for key in keys:
+        node = node["additionalProperties"] if key == "*" else node["properties"][key]
+        while "$ref" in node:
+            node = functools.reduce(lambda n, part: n[part], node["$ref"].removeprefix("#/").split("/"), schema)
+    return node
+
+
+def schema_defaults(*keys: str) -> dict[str, Any]:
+    """The defaults of the keys of a configuration mapping, e.g. ``schema_defaults("training")``."""
+    return {name: spec["default"] for name, spec in schema_node(*keys)["properties"].items() if "default" in spec}
+
+
+def schema_enum(*keys: str) -> tuple[Any, ...]:
+    """The values the schema allows for a key, e.g. ``schema_enum("training", "backend")``."""
+    return tuple(schema_node(*keys)["enum"])
 
 
 def check(config: Mapping[str, Any], workdir: Path = Path(".")) -> list[str]:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fimrepair.config import schema_defaults
 from fimrepair.javasrc import collapse_whitespace, strip_comments
 
 EXACT = "decontamination: exact match with a benchmark method (normalised)"
@@ -54,11 +55,15 @@ class Hit:
     score: float
 
 
+DEFAULTS: dict[str, Any] = schema_defaults("data", "decontamination")
+"""``data.decontamination``'s defaults (``threshold``, ``ngram``), from the schema."""
+
+
 class Decontaminator:
     """Checks rows against the benchmark bugs (records with ``bug_id``, ``buggy_function``,
     ``fixed_function``)."""
 
-    def __init__(self, bugs: Iterable[Mapping[str, Any]], *, threshold: float = 0.8, ngram: int = 5) -> None:
+    def __init__(self, bugs: Iterable[Mapping[str, Any]], *, threshold: float = DEFAULTS["threshold"], ngram: int = DEFAULTS["ngram"]) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"decontamination threshold must lie in (0, 1], got {threshold}")
         if ngram < 1:

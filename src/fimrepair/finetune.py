@@ -137,12 +137,6 @@ def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     return get_peft_model(model, lora), tokenizer
 
 
-def _gradient_checkpointing(recipe: Recipe) -> bool:
-    # Explicit in the config (training.gradient_checkpointing): the 6.7B model at 16 x 1024
-    # needs it on an 80 GB card (about 96 GiB of activations without it).
-    return recipe.train.gradient_checkpointing
-
-
 def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     """Unsloth's loader and LoRA, every choice explicit: 16-bit (bf16 unless ``bf16`` is off)
     or 4-bit weights, Unsloth's gradient checkpointing, no vLLM, a local path only."""
@@ -158,7 +152,7 @@ def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
         load_in_8bit=False,
         load_in_16bit=not four_bit,
         full_finetuning=False,
-        use_gradient_checkpointing="unsloth" if _gradient_checkpointing(recipe) else False,
+        use_gradient_checkpointing="unsloth" if recipe.train.gradient_checkpointing else False,
         fast_inference=False,
     )
     model = FastLanguageModel.get_peft_model(
@@ -168,7 +162,7 @@ def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
         lora_dropout=recipe.lora.dropout,
         target_modules=list(recipe.lora.target_modules),
         bias="none",
-        use_gradient_checkpointing="unsloth" if _gradient_checkpointing(recipe) else False,
+        use_gradient_checkpointing="unsloth" if recipe.train.gradient_checkpointing else False,
         random_state=recipe.seed,
     )
     # Unsloth repairs its own copy of the tokenizer; the length filter and generation use the
@@ -182,13 +176,13 @@ def train_lora(
     train_pairs: Sequence[dict[str, str]],
     eval_pairs: Sequence[dict[str, str]],
     recipe: Recipe,
-    out_dir: Path,
+    adapter_dir: Path,
     checkpoint_dir: Path | None = None,
     callbacks: Sequence[Any] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``out_dir / "adapter"``.
+    """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``adapter_dir``.
 
-    Checkpoints go to ``checkpoint_dir`` (default ``out_dir / "checkpoints"``), and a matching
+    Checkpoints go to ``checkpoint_dir`` (default ``checkpoints`` beside ``adapter_dir``), and a matching
     one is resumed (module doc). ``callbacks`` are extra ``TrainerCallback`` objects.
     Returns the loss curve rows ``{recipe, step, epoch, loss, split}`` (from the trainer's log
     history, so a resumed run's curve holds the steps before the resume too) and the counts of
@@ -219,7 +213,7 @@ def train_lora(
     eval_rows, dropped_eval = tokenize_examples(tokenizer, eval_pairs[: recipe.train.eval_rows], recipe.train.max_length)
     if not train_rows:
         raise ValueError(f"recipe {recipe.name}: no training example fits max_length={recipe.train.max_length}")
-    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else out_dir / "checkpoints"
+    checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else Path(adapter_dir).parent / "checkpoints"
     fingerprint = training_fingerprint(model_dir, recipe, train_rows, eval_rows)
     resume = resumable_checkpoint(checkpoint_dir, fingerprint)
     saving = recipe.train.save_steps > 0
@@ -231,7 +225,7 @@ def train_lora(
             Path(args.output_dir, f"checkpoint-{state.global_step}", FINGERPRINT_FILE).write_text(fingerprint + "\n")
 
     use_cpu = not torch.cuda.is_available()
-    hf_checkpointing = _gradient_checkpointing(recipe) and recipe.train.backend != "unsloth"
+    hf_checkpointing = recipe.train.gradient_checkpointing and recipe.train.backend != "unsloth"
     config = TrainingConfig(
         output_dir=str(checkpoint_dir),
         learning_rate=recipe.train.learning_rate,
@@ -279,9 +273,9 @@ def train_lora(
     else:
         log.info("recipe %s: no checkpoint to resume in %s; training from step 0 (fingerprint %s)", recipe.name, checkpoint_dir, fingerprint[:12])
     trainer.train(resume_from_checkpoint=str(resume) if resume is not None else None)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(out_dir / "adapter")
-    tokenizer.save_pretrained(out_dir / "adapter")
+    Path(adapter_dir).mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(adapter_dir)
+    tokenizer.save_pretrained(adapter_dir)
     counts = {
         "train": len(train_rows),
         "eval": len(eval_rows),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fimrepair.config import schema_defaults
 from fimrepair.fim import Sentinels
 from fimrepair.io import ResumableJsonl
 from fimrepair.prompts import candidate_function, inference_prompt
@@ -24,14 +25,17 @@ from fimrepair.prompts import candidate_function, inference_prompt
 log = logging.getLogger(__name__)
 
 
+_GENERATION = schema_defaults("generation")  # the defaults' one source
+
+
 @dataclass(frozen=True)
 class DecodingSpec:
-    """``generation`` in the config."""
+    """``generation`` in the config (defaults from the schema)."""
 
-    num_beams: int = 10
-    num_return_sequences: int = 10
-    max_new_tokens: int = 256
-    batch_size: int = 4  # bugs per generate call
+    num_beams: int = _GENERATION["num_beams"]
+    num_return_sequences: int = _GENERATION["num_return_sequences"]
+    max_new_tokens: int = _GENERATION["max_new_tokens"]
+    batch_size: int = _GENERATION["batch_size"]  # bugs per generate call
 
 
 def clean_middle(text: str, st: Sentinels) -> str:

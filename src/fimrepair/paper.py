@@ -28,6 +28,7 @@ import pandas as pd
 
 from fimrepair import analysis
 from fimrepair.analysis import latex_escape
+from fimrepair.config import schema_defaults
 
 _DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 _MACRO_RE = re.compile(r"^[A-Za-z]+$")
@@ -126,7 +127,7 @@ def _contrast_macros(pairs: pd.DataFrame | None,
     bodies = (latex_escape(a), latex_escape(b), analysis.fmt_int(int(only_a)),
               analysis.fmt_int(int(only_b)), analysis.fmt_int(int(p["both"])),
               analysis.fmt_p(float(p["p_value"])))
-    return dict(zip(names, bodies)) | {"NPairs": str(len(pairs))}
+    return dict(zip(names, bodies, strict=True)) | {"NPairs": str(len(pairs))}
 
 
 def number_macros(summary: pd.DataFrame, extra: Mapping[str, str | int | float],
@@ -220,7 +221,7 @@ def write_paper_inputs(out_dir: str | Path, summary: pd.DataFrame, pairs: pd.Dat
     it). ``reference`` is the optional published line of :func:`analysis.fig_fixed`;
     ``contrast`` the headline pair of :func:`numbers_tex`. ``recipe_counts`` are the recipes'
     ``counts.json``; ``reproduction`` has the keys of :func:`analysis.table_reproduction`
-    (``model``, ``label``, ``plausible``, ``exact``); ``skipped`` maps a planned but
+    (``model``, ``label``, ``plausible``, ``exact``, ``published_bugs``); ``skipped`` maps a planned but
     unevaluated model to the reason.
     """
     if "ConfigName" not in extra:
@@ -240,7 +241,7 @@ def write_paper_inputs(out_dir: str | Path, summary: pd.DataFrame, pairs: pd.Dat
     text("table_funnel", "tables/funnel.tex", analysis.table_funnel(funnel))
     text("table_pairwise", "tables/pairwise.tex", analysis.table_pairwise(pairs))
     text("table_recipes", "tables/recipes.tex", analysis.table_recipes(recipe_counts))
-    repro = dict(reproduction or {"model": None, "label": "published", "plausible": None, "exact": None})
+    repro = dict(reproduction or {"model": None, "label": "published", "plausible": None, "exact": None, "published_bugs": schema_defaults("analysis")["reference_bugs"]})
     text("table_reproduction", "tables/reproduction.tex", analysis.table_reproduction(summary, **repro))
     text("skipped", "skipped.tex", analysis.text_skipped(skipped or {}))
     for name, paths in (

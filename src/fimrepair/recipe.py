@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fimrepair.config import schema_defaults
 from fimrepair.prompts import RECIPE_KINDS
 
 
@@ -15,44 +16,56 @@ class RecipeError(ValueError):
     """A recipe is invalid; the message names the key."""
 
 
+# Defaults come from the configuration schema (``lora``, ``training``), their one source.
+_LORA = schema_defaults("lora")
+_TRAINING = schema_defaults("training")
+
+BACKENDS: tuple[str, ...] = ("hf", "unsloth")
+"""Training backends: transformers + peft + trl (the reference path), or Unsloth (GPU only)."""
+
+
 @dataclass(frozen=True)
 class LoraSpec:
-    r: int = 8
-    alpha: int = 16
-    dropout: float = 0.05
-    target_modules: tuple[str, ...] = ("q_proj", "v_proj")
+    """``lora`` in the config."""
+
+    r: int = _LORA["r"]
+    alpha: int = _LORA["alpha"]
+    dropout: float = float(_LORA["dropout"])
+    target_modules: tuple[str, ...] = tuple(_LORA["target_modules"])
 
 
 @dataclass(frozen=True)
 class TrainSpec:
-    """``training`` in the config (RepairLLaMA's DeepSeek-Coder LoRA run by default)."""
+    """``training`` in the config (RepairLLaMA's DeepSeek-Coder LoRA run by default; every
+    key's meaning is in the schema)."""
 
-    backend: str = "hf"  # "hf" (transformers + peft + trl) or "unsloth" (GPU only)
-    learning_rate: float = 5e-4
-    lr_scheduler: str = "cosine"
-    warmup_steps: int = 10  # optimiser steps of linear warm-up (a count, not a ratio)
-    weight_decay: float = 0.1
-    max_grad_norm: float = 1.0
-    optim: str = "adamw_torch"
-    epochs: float = 2.0
-    max_steps: int = -1  # > 0 overrides epochs
-    batch_size: int = 4
-    gradient_accumulation: int = 4  # examples per optimiser step = batch_size x this
-    gradient_checkpointing: bool = False
-    max_length: int = 1024
-    logging_steps: int = 1
-    eval_steps: int = 250
-    eval_rows: int = 200
-    bf16: bool = True  # on GPU; CPU runs train in float32
-    load_in_4bit: bool = False
+    backend: str = _TRAINING["backend"]  # one of BACKENDS
+    learning_rate: float = float(_TRAINING["learning_rate"])
+    lr_scheduler: str = _TRAINING["lr_scheduler"]
+    warmup_steps: int = _TRAINING["warmup_steps"]  # optimiser steps of linear warm-up (a count, not a ratio)
+    weight_decay: float = float(_TRAINING["weight_decay"])
+    max_grad_norm: float = float(_TRAINING["max_grad_norm"])
+    optim: str = _TRAINING["optim"]
+    epochs: float = float(_TRAINING["epochs"])
+    max_steps: int = _TRAINING["max_steps"]  # > 0 overrides epochs
+    batch_size: int = _TRAINING["batch_size"]
+    gradient_accumulation: int = _TRAINING["gradient_accumulation"]  # examples per optimiser step = batch_size x this
+    gradient_checkpointing: bool = _TRAINING["gradient_checkpointing"]
+    max_length: int = _TRAINING["max_length"]
+    logging_steps: int = _TRAINING["logging_steps"]
+    eval_steps: int = _TRAINING["eval_steps"]
+    eval_rows: int = _TRAINING["eval_rows"]
+    bf16: bool = _TRAINING["bf16"]  # on GPU; CPU runs train in float32
+    load_in_4bit: bool = _TRAINING["load_in_4bit"]
 
     @property
     def examples_per_step(self) -> int:
         return self.batch_size * self.gradient_accumulation
+
     # Checkpoints (resumable fine-tuning): every save_steps optimiser steps (0 = never), the
     # last keep_checkpoints kept. Not part of the checkpoint fingerprint.
-    save_steps: int = 100
-    keep_checkpoints: int = 2
+    save_steps: int = _TRAINING["save_steps"]
+    keep_checkpoints: int = _TRAINING["keep_checkpoints"]
 
 
 @dataclass(frozen=True)
@@ -79,8 +92,8 @@ class Recipe:
                 raise RecipeError(f"recipe {self.name}: {key} must lie in [0, 1], got {value}")
         if self.kind == "ir4_psm" and (self.fim_rate, self.spm_rate) != (1.0, 0.0):
             raise RecipeError(f"recipe {self.name}: kind ir4_psm is PSM on every example (fim_rate 1, spm_rate 0), got {self.fim_rate}, {self.spm_rate}")
-        if self.train.backend not in ("hf", "unsloth"):
-            raise RecipeError(f"recipe {self.name}: train.backend must be 'hf' or 'unsloth', got {self.train.backend!r}")
+        if self.train.backend not in BACKENDS:
+            raise RecipeError(f"recipe {self.name}: train.backend must be one of {BACKENDS}, got {self.train.backend!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

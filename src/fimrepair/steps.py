@@ -20,6 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from fimrepair.config import REFERENCE_MODELS, schema_defaults
 from fimrepair.io import read_jsonl, write_jsonl, write_tsv
 
 log = logging.getLogger("fimrepair")
@@ -60,7 +61,7 @@ def logged(log_path: str | Path, threads: int = 1, offline: bool = True) -> Iter
 # --- data ---------------------------------------------------------------------------------
 
 
-def make_synthetic_data(out: str | Path, n_rows: int, seed: int, generated_share: float = 0.0) -> None:
+def data_synthetic(out: str | Path, n_rows: int, seed: int, generated_share: float = 0.0) -> None:
     """The project's own Megadiff-format set (offline), as parquet; ``generated_share`` of the
     clean rows are built on generated methods (:mod:`fimrepair.methodgen`)."""
     import pandas as pd
@@ -73,7 +74,7 @@ def make_synthetic_data(out: str | Path, n_rows: int, seed: int, generated_share
     log.info("wrote %d synthetic Megadiff-format rows to %s", len(rows), out)
 
 
-def prepare_data(
+def data_prepare(
     out_train: str | Path,
     out_test: str | Path,
     out_funnel: str | Path,
@@ -97,13 +98,13 @@ def prepare_data(
     import pandas as pd
 
     from fimrepair import data
-    from fimrepair.decontaminate import EXACT, NEAR, decontaminate
+    from fimrepair.decontaminate import DEFAULTS, EXACT, NEAR, decontaminate
 
     ds = data.load_rows("local" if source in ("local", "synthetic") else source, hub_id=hub_id, revision=revision, path=path)
     examples, funnel = data.filter_rows(ds, dataset=dataset, progress=progress, remove_blank_lines=remove_blank_lines)
     contaminated: list[dict[str, Any]] = []
     if bugs_jsonl is not None:
-        settings = {"threshold": 0.8, "ngram": 5, **(decontamination or {})}
+        settings = {**DEFAULTS, **(decontamination or {})}
         bug_files = [bugs_jsonl] if isinstance(bugs_jsonl, (str, Path)) else list(bugs_jsonl)
         bugs = [row for f in bug_files for row in read_jsonl(f)]
         examples, counts, contaminated = decontaminate(examples, bugs, threshold=float(settings["threshold"]), ngram=int(settings["ngram"]))
@@ -127,14 +128,14 @@ def prepare_data(
 # --- benchmark ----------------------------------------------------------------------------
 
 
-def make_tiny_benchmark(out_dir: str | Path) -> None:
+def benchmark_tiny(out_dir: str | Path) -> None:
     from fimrepair.tinybench import write_tiny_benchmark
 
     ids = write_tiny_benchmark(Path(out_dir))
     log.info("wrote the tiny benchmark (%d bugs) to %s", len(ids), out_dir)
 
 
-def download_benchmark(out_dir: str | Path, repo: str, commit: str) -> None:
+def benchmark_download(out_dir: str | Path, repo: str, commit: str) -> None:
     """Fetch ``repo`` at ``commit`` from GitHub as a tarball and unpack it into ``out_dir``."""
     url = f"https://codeload.github.com/{repo}/tar.gz/{commit}"
     log.info("downloading %s", url)
@@ -148,7 +149,7 @@ def download_benchmark(out_dir: str | Path, repo: str, commit: str) -> None:
     Path(out_dir, "REVISION").write_text(f"{repo}@{commit}\n")
 
 
-def extract_benchmark(
+def benchmark_bugs(
     root: str | Path,
     out: str | Path,
     *,
@@ -192,7 +193,7 @@ def extract_benchmark(
 # --- model --------------------------------------------------------------------------------
 
 
-def build_tiny_model(train_parquet: str | Path, out_dir: str | Path, out_loss: str | Path, *, spec: Mapping[str, Any], sentinels: str, seed: int) -> None:
+def model_tiny(train_parquet: str | Path, out_dir: str | Path, out_loss: str | Path, *, spec: Mapping[str, Any], sentinels: str, seed: int) -> None:
     """The offline tiny base model, pre-trained on the fixed functions of the TRAINING split
     only (never on benchmark code)."""
     import pandas as pd
@@ -206,7 +207,7 @@ def build_tiny_model(train_parquet: str | Path, out_dir: str | Path, out_loss: s
     write_tsv(out_loss, curve)
 
 
-def build_scratch_model(
+def model_scratch(
     train_parquet: str | Path,
     out_dir: str | Path,
     out_loss: str | Path,
@@ -234,6 +235,21 @@ def build_scratch_model(
     write_tsv(out_loss, curve)
 
 
+def data_download(out_dir: str | Path, *, repo_id: str, revision: str) -> None:
+    """The Megadiff-format dataset's train files at ``revision`` (data.source hub, hub_full)."""
+    download_hub(out_dir, repo_id=repo_id, revision=revision, repo_type="dataset")
+
+
+def model_download(out_dir: str | Path, *, repo_id: str, revision: str) -> None:
+    """The base model's weights and tokenizer at ``revision`` (base_model.source hub)."""
+    download_hub(out_dir, repo_id=repo_id, revision=revision)
+
+
+def adapter_download(out_dir: str | Path, *, repo_id: str, revision: str) -> None:
+    """A published LoRA adapter at ``revision`` (a model with adapter hub)."""
+    download_hub(out_dir, repo_id=repo_id, revision=revision)
+
+
 def download_hub(out_dir: str | Path, *, repo_id: str, revision: str, repo_type: str = "model") -> None:
     """Download the files the pipeline reads (:mod:`fimrepair.hub`) of a hub repository at
     ``revision``, and record the commit it resolved to."""
@@ -254,22 +270,25 @@ def download_hub(out_dir: str | Path, *, repo_id: str, revision: str, repo_type:
 # --- representations and fine-tuning ------------------------------------------------------
 
 
-def write_recipe(
+def recipe(
     out: str | Path,
     *,
     name: str,
-    recipe: Mapping[str, Any],
+    spec: Mapping[str, Any],
     lora: Mapping[str, Any],
     training: Mapping[str, Any],
     sentinels: str,
     seed: int,
     token_ids: Mapping[str, int] | None = None,
 ) -> None:
+    """The typed recipe ``name`` (``recipes.<name>`` as ``spec``, with the shared LoRA and
+    training settings), validated, as JSON."""
     from fimrepair.recipe import Recipe
 
-    kind = recipe["kind"]
+    spec = {**schema_defaults("recipes", "*"), **spec}
+    kind = spec["kind"]
     # Only kind fim draws modes; ir4_psm is PSM on every example by definition.
-    rates = {"fim": (recipe.get("fim_rate", 0.0), recipe.get("spm_rate", 0.0)), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
+    rates = {"fim": (spec["fim_rate"], spec["spm_rate"]), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
     r = Recipe.from_dict(
         {
             "name": name,
@@ -369,7 +388,7 @@ def finetune(
     recipe_json: str | Path,
     train_pairs: str | Path,
     eval_pairs: str | Path,
-    out_dir: str | Path,
+    out_adapter: str | Path,
     out_loss: str | Path,
     out_counts: str | Path,
     *,
@@ -385,7 +404,7 @@ def finetune(
     require_device(allow_cpu, f"finetune {recipe.name}")  # imports torch only: Unsloth can still come first
     from fimrepair.finetune import train_lora
 
-    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_dir), checkpoint_dir=Path(checkpoint_dir))
+    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_adapter), checkpoint_dir=Path(checkpoint_dir))
     write_tsv(out_loss, curve, columns=["recipe", "step", "epoch", "loss", "split"])
     Path(out_counts).write_text(json.dumps({"recipe": recipe.name, **counts}, indent=2) + "\n")
 
@@ -443,7 +462,7 @@ def generate(
     partial_path.unlink()
 
 
-def write_skipped(out: str | Path, *, model_name: str, reason: str) -> None:
+def generate_skipped(out: str | Path, *, model_name: str, reason: str) -> None:
     """The note of a model that is planned but not generated (``models.<name>.skip``)."""
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     Path(out).write_text(f"{model_name}: not evaluated in this configuration: {reason}\n", encoding="utf-8")
@@ -464,6 +483,7 @@ def validate(
     *,
     per_candidate_timeout_s: float,
     workers: int,
+    out_timings: str | Path | None = None,
     cache_dir: str | Path | None = None,
     engine: str = "engine",
     kind: str = "humaneval-java",
@@ -472,11 +492,14 @@ def validate(
     """Verdicts of every candidate: the persistent sandboxed engine (``engine="fresh"``: a fresh
     javac + java per candidate), deduplicated, with the on-disk verdict cache ``cache_dir`` (a
     killed run resumes without validating anything twice). The benchmark of ``kind`` gives the
-    support classes, the heap and (``java_level`` = ``"declared"``) the Java level."""
+    support classes, the heap and (``java_level`` = ``"declared"``) the Java level.
+
+    ``out`` gets the verdicts without the measured times (the same bytes on every run from
+    scratch: :func:`fimrepair.validate.run.split_timings`), ``out_timings`` (TSV) the times."""
     from fimrepair.benchmark import Bug
     from fimrepair.benchmarks import open_benchmark
     from fimrepair.validate import Engine, FreshValidator, VerdictCache
-    from fimrepair.validate.run import validate_candidates
+    from fimrepair.validate.run import TIMING_COLUMNS, split_timings, validate_candidates
 
     bench = open_benchmark(kind, Path(benchmark_root))
     level = bench.java_level(java_level)
@@ -495,13 +518,16 @@ def validate(
             verdicts = validate_candidates(bugs, rows, eng, workers=workers, cache=cache, stats=stats)
             log.info("validation engine: sandbox %s, %s", eng.sandbox_level, dict(eng.stats))
     log.info("validate: %d candidate rows, %s", len(verdicts), stats)
-    write_jsonl(out, verdicts)
+    rows, timings = split_timings(verdicts)
+    write_jsonl(out, rows)
+    if out_timings is not None:
+        write_tsv(out_timings, timings, list(TIMING_COLUMNS))
 
 
 # --- analysis and paper -------------------------------------------------------------------
 
 
-def analyse(
+def analysis(
     verdict_files: Sequence[str | Path],
     bugs_jsonl: str | Path,
     loss_files: Sequence[str | Path],
@@ -514,6 +540,7 @@ def analyse(
     config_name: str,
     reference_plausible: int | None,
     reference_label: str,
+    reference_bugs: int,
     model_dir: str | Path | None = None,
     counts_files: Sequence[str | Path] = (),
     skipped_files: Sequence[str | Path] = (),
@@ -533,7 +560,7 @@ def analyse(
 
     verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
     n_bugs = len(read_jsonl(bugs_jsonl))
-    real = [m for m in models if m not in ("oracle", "identity")]
+    real = [m for m in models if m not in REFERENCE_MODELS]
     summary = analysis.summarise(verdicts, n_bugs, models=real)
     pairs = analysis.pairwise(verdicts, real, n_bugs)
     loss = pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
@@ -541,17 +568,17 @@ def analyse(
     funnel = pd.concat([pd.read_csv(f, sep="\t", keep_default_na=False) for f in funnel_files], ignore_index=True)
     summary.to_csv(out_summary, sep="\t", index=False)
     pairs.to_csv(out_pairwise, sep="\t", index=False)
-    reference = (reference_label, float(reference_plausible)) if reference_plausible is not None and n_bugs == 162 else None
+    reference = (reference_label, float(reference_plausible)) if reference_plausible is not None and n_bugs == reference_bugs else None
     revision_file = Path(model_dir, "REVISION") if model_dir else None
     revision = revision_file.read_text().strip() if revision_file and revision_file.is_file() else "tiny offline model"
     macros = {"ConfigName": config_name, "ModelRevision": revision, "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max())}
-    gen = {"num_beams": 10, "max_new_tokens": 256, **(generation or {})}
+    gen = {**schema_defaults("generation"), **(generation or {})}
     macros |= {"NumBeams": int(gen["num_beams"]), "MaxNewTokens": int(gen["max_new_tokens"])}
     if settings_json is not None:
         macros["JavaLevel"] = analysis.java_level_text(json.loads(Path(settings_json).read_text())["java_level"])
     recipe_counts = [json.loads(Path(f).read_text()) for f in counts_files]
     skipped = {Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files}
-    reproduction = {"model": reference_model, "label": reference_label, "plausible": reference_plausible, "exact": reference_exact}
+    reproduction = {"model": reference_model, "label": reference_label, "plausible": reference_plausible, "exact": reference_exact, "published_bugs": reference_bugs}
     paper.write_paper_inputs(
         generated_dir, summary, pairs, funnel, loss, verdicts, macros, reference=reference,
         recipe_counts=recipe_counts, reproduction=reproduction, skipped=skipped,
@@ -560,7 +587,7 @@ def analyse(
     log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
 
 
-def analyse_benchmark(
+def analysis_benchmark(
     verdict_files: Sequence[str | Path],
     bugs_jsonl: str | Path,
     out_summary: str | Path,
@@ -578,7 +605,7 @@ def analyse_benchmark(
 
     verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
     n_bugs = len(read_jsonl(bugs_jsonl))
-    real = [m for m in models if m not in analysis.REFERENCE_MODELS]
+    real = [m for m in models if m not in REFERENCE_MODELS]
     summary = analysis.summarise(verdicts, n_bugs, models=real)
     pairs = analysis.pairwise(verdicts, real, n_bugs)
     summary.to_csv(out_summary, sep="\t", index=False)
@@ -590,7 +617,7 @@ def analyse_benchmark(
     log.info("benchmark analysis: %d models on %d bugs", len(summary), n_bugs)
 
 
-def benchmarks_section(settings_files: Sequence[str | Path], tables: Sequence[str | Path], figures: Sequence[str | Path], out_tex: str | Path) -> None:
+def paper_benchmarks(settings_files: Sequence[str | Path], tables: Sequence[str | Path], figures: Sequence[str | Path], out_tex: str | Path) -> None:
     """The paper's per-benchmark section (:func:`fimrepair.analysis.text_benchmarks`); table and
     figure paths are written relative to the paper's folder (the parent of ``generated/``)."""
     from fimrepair import analysis
@@ -604,8 +631,19 @@ def benchmarks_section(settings_files: Sequence[str | Path], tables: Sequence[st
     Path(out_tex).write_text(analysis.text_benchmarks(entries), encoding="utf-8")
 
 
-def download_published(out: str | Path, url: str) -> None:
-    """Fetch a published patch file (a pinned URL) and record where it came from."""
+def published_download(out: str | Path, url: str) -> None:
+    """A published patch file, from its pinned URL."""
+    download_url(out, url)
+
+
+def bundle_fetch(out: str | Path, url: str) -> None:
+    """A reviewer bundle, from the URL ``reproduce.bundle``."""
+    download_url(out, url)
+
+
+def download_url(out: str | Path, url: str) -> None:
+    """Fetch ``url`` to ``out`` and record where it came from (``<out>.source``: the URL and
+    the sha256 of what was fetched)."""
     log.info("downloading %s", url)
     with urllib.request.urlopen(url, timeout=300) as response:  # noqa: S310 - configured URL
         payload = response.read()
@@ -614,7 +652,7 @@ def download_published(out: str | Path, url: str) -> None:
     Path(str(out) + ".source").write_text(f"{url}\nsha256 {hashlib.sha256(payload).hexdigest()}\n")
 
 
-def make_tiny_published(bugs_jsonl: str | Path, out: str | Path) -> None:
+def published_tiny(bugs_jsonl: str | Path, out: str | Path) -> None:
     """A small published patch file in RepairLLaMA's format for the tiny configuration, made
     from the benchmark's own bugs (:func:`fimrepair.published.tiny_published_rows`)."""
     from fimrepair.published import tiny_published_rows
@@ -622,7 +660,7 @@ def make_tiny_published(bugs_jsonl: str | Path, out: str | Path) -> None:
     write_jsonl(out, tiny_published_rows(read_jsonl(bugs_jsonl)))
 
 
-def convert_published(published: str | Path, out: str | Path, *, system: str, benchmark: str) -> None:
+def published_candidates(published: str | Path, out: str | Path, *, system: str, benchmark: str) -> None:
     """A published patch file to the candidates format (the authors' verdicts kept)."""
     from fimrepair.published import convert
 
@@ -631,7 +669,7 @@ def convert_published(published: str | Path, out: str | Path, *, system: str, be
     log.info("%s: %d bugs, %d candidates from %s", system, len(rows), sum(len(r["candidates"]) for r in rows), published)
 
 
-def analyse_published(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path, out_tex: str | Path) -> list[dict[str, Any]]:
+def published_analysis(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path, out_tex: str | Path) -> list[dict[str, Any]]:
     """The published-patch table: per system (``name``, ``label``, ``benchmark``, ``candidates``,
     ``verdicts``, ``verdicts_jdk``, ``bugs``, ``settings``: file paths) its authors' claims beside
     this pipeline's verdicts (:func:`fimrepair.published.compare`)."""
@@ -660,7 +698,7 @@ def analyse_published(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path,
     return rows
 
 
-def write_bundle(members: Mapping[str, str | Path], model_dir: str | Path, out: str | Path, *, config: Mapping[str, Any]) -> None:
+def bundle_make(members: Mapping[str, str | Path], model_dir: str | Path, out: str | Path, *, config: Mapping[str, Any]) -> None:
     """The reviewer bundle (:mod:`fimrepair.bundle`): ``members`` (name -> file of this run),
     the base model's ``REVISION`` (or what the analysis says without one), the configuration
     and the environment."""
@@ -674,7 +712,7 @@ def write_bundle(members: Mapping[str, str | Path], model_dir: str | Path, out: 
     log.info("bundle %s: %d files, sha256 %s", out, len(sums), hashlib.sha256(Path(out).read_bytes()).hexdigest())
 
 
-def open_bundle(archive: str | Path, out_dir: str | Path, *, config: Mapping[str, Any], sha256: str | None = None) -> None:
+def bundle_unpack(archive: str | Path, out_dir: str | Path, *, config: Mapping[str, Any], sha256: str | None = None) -> None:
     """Unpack and check a reviewer bundle; its run's configuration must equal this one (the
     ``reproduce`` key aside), else the error names the keys that differ."""
     from fimrepair.bundle import BundleError, config_differences, unpack_bundle
@@ -688,7 +726,7 @@ def open_bundle(archive: str | Path, out_dir: str | Path, *, config: Mapping[str
     log.info("bundle %s: %d files checked; made with Python %s, %s", archive, len(sums), env.get("python"), env.get("packages"))
 
 
-def build_paper(tex_sources: Sequence[str | Path], generated_dir: str | Path, out_pdf: str | Path, log_path: str | Path) -> None:
+def paper_pdf(tex_sources: Sequence[str | Path], generated_dir: str | Path, out_pdf: str | Path, log_path: str | Path) -> None:
     """Copy ``main.tex`` and ``refs.bib`` beside the generated inputs and build the PDF."""
     from fimrepair import paper
 
@@ -700,3 +738,15 @@ def build_paper(tex_sources: Sequence[str | Path], generated_dir: str | Path, ou
         raise ValueError(f"generated inputs must live in {build_dir / 'generated'}, not {generated_dir}")
     if not paper.build_pdf(build_dir, log_path, out_dir=build_dir):
         raise RuntimeError(f"latexmk is not installed; see {log_path}")
+
+
+def paper_skipped(out: str | Path, log_path: str | Path) -> None:
+    """The note that replaces the PDF when TeX is not installed."""
+    message = (
+        "The paper PDF was NOT built: latexmk is not on PATH (TeX is not installed).\n"
+        "Its inputs are ready in results/paper/generated/. Install TeX Live (latexmk,\n"
+        "texlive-latex-recommended) and run the workflow again to build results/paper/main.pdf.\n"
+    )
+    Path(out).write_text(message)
+    Path(log_path).write_text(message)
+    print(message)

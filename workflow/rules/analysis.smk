@@ -31,6 +31,7 @@ rule analysis:
         config_name=config["name"],
         reference_plausible=config["analysis"]["reference_plausible"],
         reference_label=config["analysis"]["reference_label"],
+        reference_bugs=config["analysis"]["reference_bugs"],
         reference_exact=config["analysis"]["reference_exact"],
         reference_model=config["analysis"]["reference_model"],
         generation=config["generation"],

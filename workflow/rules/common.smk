@@ -4,7 +4,7 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from fimrepair.config import ConfigError, benchmark_specs, check, models_to_evaluate
+from fimrepair.config import REFERENCE_MODELS, ConfigError, benchmark_specs, check, models_to_evaluate
 
 validate(config, schema="../schemas/config.schema.yaml")
 try:
@@ -13,7 +13,6 @@ try:
 except ConfigError as _err:
     raise WorkflowError(f"invalid configuration: {_err}") from None
 
-REFERENCE_MODELS = ["oracle", "identity"]
 SKIPPED_MODELS = [m for m in config["evaluate"] if config["models"][m].get("skip")]
 GENERATED_MODELS = [m for m in config["evaluate"] if m not in SKIPPED_MODELS]
 MODELS = [m for m in models_to_evaluate(config) if m not in SKIPPED_MODELS]

@@ -22,11 +22,11 @@ rule data_download:
     log:
         "logs/data/download.log",
     params:
-        hub={"repo_id": config["data"]["hub_id"], "revision": config["data"]["revision"], "repo_type": "dataset"},
+        hub={"repo_id": config["data"]["hub_id"], "revision": config["data"]["revision"]},
     conda:
         "../../envs/data.yaml"
     script:
-        "../scripts/hub_download.py"
+        "../scripts/data_download.py"
 
 
 rule data_prepare:

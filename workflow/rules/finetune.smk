@@ -1,6 +1,25 @@
-# Stage 5, finetune: one LoRA adapter per recipe, completion-only loss, loss curve as a table.
+# Stage 5, finetune: the typed recipe (a rule input of training, so editing it retrains), one
+# LoRA adapter per recipe, completion-only loss, loss curve as a table.
 # Checkpoints go to results/checkpoints/{recipe}/, outside the declared outputs: Snakemake
 # deletes a failed job's outputs, not them, so a rerun (or a requeued Slurm job) resumes.
+
+
+rule recipe:
+    output:
+        "results/finetune/{recipe}/recipe.json",
+    log:
+        "logs/finetune/{recipe}/recipe.log",
+    params:
+        spec=recipe_config,
+        lora=config["lora"],
+        training=config["training"],
+        sentinels=config["base_model"]["sentinels"],
+        token_ids=config["base_model"]["token_ids"],
+        seed=config["seed"],
+    conda:
+        "../../envs/data.yaml"
+    script:
+        "../scripts/recipe.py"
 
 
 rule finetune:

@@ -38,7 +38,7 @@ rule generate_reference:
     log:
         "logs/generate/{benchmark}/{model}.log",
     wildcard_constraints:
-        model="oracle|identity",
+        model="|".join(REFERENCE_MODELS),
     conda:
         "../../envs/data.yaml"
     script:

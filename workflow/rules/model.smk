@@ -32,7 +32,7 @@ rule model_download:
     conda:
         "../../envs/ml.yaml"
     script:
-        "../scripts/hub_download.py"
+        "../scripts/model_download.py"
 
 
 rule adapter_download:
@@ -45,7 +45,7 @@ rule adapter_download:
     conda:
         "../../envs/ml.yaml"
     script:
-        "../scripts/hub_download.py"
+        "../scripts/adapter_download.py"
 
 
 # The paper-shaped CPU run: a small Llama-family model around the real tokenizer (a local

@@ -17,7 +17,7 @@ rule paper_pdf:
     conda:
         "../../envs/paper.yaml"
     script:
-        "../scripts/paper.py"
+        "../scripts/paper_pdf.py"
 
 
 rule paper_skipped:

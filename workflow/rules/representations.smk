@@ -1,26 +1,9 @@
-# Stage 3, representations: typed recipes, and training pairs (IR4 x OR2, FIM PSM/SPM/plain, or
+# Stage 3, representations: training pairs (IR4 x OR2, FIM PSM/SPM/plain, or
 # the RepairLLaMA reproduction layout) of every recipe on ONE matched set of rows: a row is kept
-# only if it fits max_length in the base model's (target) tokenizer under every recipe. Funnel
+# only if it fits max_length in the base model's (target) tokenizer under every recipe (the
+# typed recipes are made by the finetune stage's rule `recipe`). Funnel
 # tables per recipe; results/representations/matched.tsv counts the matching. Inference prompts
 # are built from the same functions at generation time and kept beside each bug's candidates.
-
-
-rule recipe:
-    output:
-        "results/finetune/{recipe}/recipe.json",
-    log:
-        "logs/finetune/{recipe}/recipe.log",
-    params:
-        recipe=recipe_config,
-        lora=config["lora"],
-        training=config["training"],
-        sentinels=config["base_model"]["sentinels"],
-        token_ids=config["base_model"]["token_ids"],
-        seed=config["seed"],
-    conda:
-        "../../envs/data.yaml"
-    script:
-        "../scripts/recipe.py"
 
 
 rule training_pairs:

@@ -1,4 +1,5 @@
-# Stage 7, validate: place, compile, run the bug's JUnit tests; a verdict per candidate.
+# Stage 7, validate: place, compile, run the bug's JUnit tests; a verdict per candidate
+# (verdicts.jsonl: the same bytes on every run from scratch) and its measured times (timings.tsv).
 # The persistent sandboxed engine (fimrepair.validate.engine) with an on-disk verdict cache
 # shared by all models and benchmarks: a killed or rerun job validates nothing twice. The cache
 # is not a declared output, so Snakemake keeps it when a job fails. Candidates compile at the
@@ -11,7 +12,8 @@ rule validate:
         candidates="results/generate/{benchmark}/{model}/candidates.jsonl",
         root=benchmark_root,
     output:
-        "results/validate/{benchmark}/{model}/verdicts.jsonl",
+        verdicts="results/validate/{benchmark}/{model}/verdicts.jsonl",
+        timings="results/validate/{benchmark}/{model}/timings.tsv",
     log:
         "logs/validate/{benchmark}/{model}.log",
     benchmark:
@@ -32,7 +34,8 @@ rule validate:
 # the verdicts that the benchmark's Java level changes.
 use rule validate as validate_jdk with:
     output:
-        "results/validate/{benchmark}/{system}/verdicts.jdk.jsonl",
+        verdicts="results/validate/{benchmark}/{system}/verdicts.jdk.jsonl",
+        timings="results/validate/{benchmark}/{system}/timings.jdk.tsv",
     input:
         bugs="results/benchmark/{benchmark}/bugs.jsonl",
         candidates="results/generate/{benchmark}/{system}/candidates.jsonl",

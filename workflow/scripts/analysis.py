@@ -1,10 +1,10 @@
 from pathlib import Path
 
-from fimrepair.steps import analyse, logged
+from fimrepair.steps import analysis, logged
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0]):
-    analyse(
+    analysis(
         i.verdicts,
         i.bugs,
         i.losses,
@@ -16,6 +16,7 @@ with logged(snakemake.log[0]):
         config_name=p.config_name,
         reference_plausible=p.reference_plausible,
         reference_label=p.reference_label,
+        reference_bugs=p.reference_bugs,
         model_dir=i.model if Path(i.model).is_dir() else Path(i.model).parent,  # a folder, or the bundle's REVISION
         counts_files=i.counts,
         skipped_files=i.skipped,

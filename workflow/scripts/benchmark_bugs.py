@@ -1,8 +1,8 @@
-from fimrepair.steps import extract_benchmark, logged
+from fimrepair.steps import benchmark_bugs, logged
 
 o, spec = snakemake.output, snakemake.params.spec
 with logged(snakemake.log[0]):
-    extract_benchmark(
+    benchmark_bugs(
         snakemake.input.root,
         o.bugs,
         name=spec["name"],

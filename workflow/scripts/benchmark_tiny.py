@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, make_tiny_benchmark
+from fimrepair.steps import benchmark_tiny, logged
 
 with logged(snakemake.log[0]):
-    make_tiny_benchmark(snakemake.output[0])
+    benchmark_tiny(snakemake.output[0])

@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, write_bundle
+from fimrepair.steps import bundle_make, logged
 
 with logged(snakemake.log[0]):
-    write_bundle(snakemake.params.members, snakemake.input.model, snakemake.output[0], config=snakemake.params.config)
+    bundle_make(snakemake.params.members, snakemake.input.model, snakemake.output[0], config=snakemake.params.config)

@@ -1,5 +1,5 @@
-from fimrepair.steps import logged, open_bundle
+from fimrepair.steps import bundle_unpack, logged
 
 p = snakemake.params
 with logged(snakemake.log[0]):
-    open_bundle(snakemake.input[0], p.out_dir, config=p.config, sha256=p.sha256)
+    bundle_unpack(snakemake.input[0], p.out_dir, config=p.config, sha256=p.sha256)

@@ -1,8 +1,8 @@
-from fimrepair.steps import logged, prepare_data
+from fimrepair.steps import data_prepare, logged
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0]):
-    prepare_data(
+    data_prepare(
         o.train,
         o.test,
         o.funnel,

@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, make_synthetic_data
+from fimrepair.steps import data_synthetic, logged
 
 with logged(snakemake.log[0]):
-    make_synthetic_data(snakemake.output[0], snakemake.params.n_rows, snakemake.params.seed, snakemake.params.generated_share)
+    data_synthetic(snakemake.output[0], snakemake.params.n_rows, snakemake.params.seed, snakemake.params.generated_share)

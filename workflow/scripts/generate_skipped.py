@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, write_skipped
+from fimrepair.steps import generate_skipped, logged
 
 with logged(snakemake.log[0]):
-    write_skipped(snakemake.output[0], model_name=snakemake.wildcards.model, reason=snakemake.params.reason)
+    generate_skipped(snakemake.output[0], model_name=snakemake.wildcards.model, reason=snakemake.params.reason)

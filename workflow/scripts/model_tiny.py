@@ -1,5 +1,5 @@
-from fimrepair.steps import build_tiny_model, logged
+from fimrepair.steps import logged, model_tiny
 
 p = snakemake.params
 with logged(snakemake.log[0], snakemake.threads):
-    build_tiny_model(snakemake.input.train, snakemake.output.model, snakemake.output.loss, spec=p.spec, sentinels=p.sentinels, seed=p.seed)
+    model_tiny(snakemake.input.train, snakemake.output.model, snakemake.output.loss, spec=p.spec, sentinels=p.sentinels, seed=p.seed)

@@ -1,5 +1,5 @@
-from fimrepair.steps import benchmarks_section, logged
+from fimrepair.steps import logged, paper_benchmarks
 
 i = snakemake.input
 with logged(snakemake.log[0]):
-    benchmarks_section(i.settings, i.tables, i.figures, snakemake.output[0])
+    paper_benchmarks(i.settings, i.tables, i.figures, snakemake.output[0])

@@ -1,10 +1,3 @@
-from pathlib import Path
+from fimrepair.steps import paper_skipped
 
-message = (
-    "The paper PDF was NOT built: latexmk is not on PATH (TeX is not installed).\n"
-    "Its inputs are ready in results/paper/generated/. Install TeX Live (latexmk,\n"
-    "texlive-latex-recommended) and run the workflow again to build results/paper/main.pdf.\n"
-)
-Path(snakemake.output[0]).write_text(message)
-Path(snakemake.log[0]).write_text(message)
-print(message)
+paper_skipped(snakemake.output[0], snakemake.log[0])

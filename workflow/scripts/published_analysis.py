@@ -1,4 +1,4 @@
-from fimrepair.steps import analyse_published, logged
+from fimrepair.steps import logged, published_analysis
 
 i, p = snakemake.input, snakemake.params
 systems = [
@@ -7,4 +7,4 @@ systems = [
     for name in p.systems
 ]
 with logged(snakemake.log[0]):
-    analyse_published(systems, snakemake.output.tsv, snakemake.output.tex)
+    published_analysis(systems, snakemake.output.tsv, snakemake.output.tex)

@@ -1,5 +1,5 @@
-from fimrepair.steps import convert_published, logged
+from fimrepair.steps import logged, published_candidates
 
 w = snakemake.wildcards
 with logged(snakemake.log[0]):
-    convert_published(snakemake.input.published, snakemake.output[0], system=w.system, benchmark=w.benchmark)
+    published_candidates(snakemake.input.published, snakemake.output[0], system=w.system, benchmark=w.benchmark)

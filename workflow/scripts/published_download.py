@@ -1,4 +1,4 @@
-from fimrepair.steps import download_published, logged
+from fimrepair.steps import logged, published_download
 
 with logged(snakemake.log[0], offline=False):  # a download: runs on the submit host
-    download_published(snakemake.output[0], snakemake.params.url)
+    published_download(snakemake.output[0], snakemake.params.url)

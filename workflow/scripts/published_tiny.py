@@ -1,4 +1,4 @@
-from fimrepair.steps import logged, make_tiny_published
+from fimrepair.steps import logged, published_tiny
 
 with logged(snakemake.log[0]):
-    make_tiny_published(snakemake.input.bugs, snakemake.output[0])
+    published_tiny(snakemake.input.bugs, snakemake.output[0])

@@ -1,11 +1,11 @@
-from fimrepair.steps import logged, write_recipe
+from fimrepair.steps import logged, recipe
 
 p = snakemake.params
 with logged(snakemake.log[0]):
-    write_recipe(
+    recipe(
         snakemake.output[0],
         name=snakemake.wildcards.recipe,
-        recipe=p.recipe,
+        spec=p.spec,
         lora=p.lora,
         training=p.training,
         sentinels=p.sentinels,

@@ -351,15 +351,9 @@ public final class ValidationWorker {
             for (Diagnostic<? extends JavaFileObject> d : diags.getDiagnostics()) {
                 if (d.getKind() == Diagnostic.Kind.ERROR) {
                     String file = d.getSource() instanceof Source ? ((Source) d.getSource()).path : path;
-                    StringBuilder b = new StringBuilder(file).append(':').append(d.getLineNumber()).append(": error: ")
-                        .append(d.getMessage(Locale.ROOT));
-                    if (d.getSource() instanceof Source && d.getLineNumber() > 0) {
-                        String[] lines = ((Source) d.getSource()).text.split("\n", -1);
-                        if (d.getLineNumber() <= lines.length) {
-                            b.append('\n').append(lines[(int) d.getLineNumber() - 1]);
-                        }
-                    }
-                    out.error = b.toString();
+                    // No line number and no quoted source: they depend on the candidate's layout,
+                    // and a verdict is shared by every candidate with the same normalised text.
+                    out.error = file + ": error: " + d.getMessage(Locale.ROOT);
                     return out;
                 }
             }

@@ -45,12 +45,12 @@ from typing import Any
 
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
 from fimrepair.validate import sandbox
-from fimrepair.validate.fresh import compile_java_class, compile_support, default_jars, jars_digest, jdk_version, sources_digest
+from fimrepair.validate.fresh import DEFAULT_TIMEOUT_S, compile_java_class, compile_support, default_jars, jars_digest, jdk_version, sources_digest
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 WORKER_CLASS = "ValidationWorker"
 #: Bumped whenever the worker's semantics change (part of the result-cache key: :meth:`Engine.verdict_settings`).
-ENGINE_VERSION = "engine-3"
+ENGINE_VERSION = "engine-4"
 STDERR_TAIL = 4096
 #: C1 only: a worker lives for a few hundred compilations, and C2 compiling javac's hot code
 #: costs more CPU than it saves (measured: half the CPU per candidate on HumanEval-Java). The
@@ -265,7 +265,7 @@ class Engine:
         benchmark_root: Path,
         workers: int = 2,
         jars: Sequence[Path] | None = None,
-        per_candidate_timeout_s: float = 60,
+        per_candidate_timeout_s: float = DEFAULT_TIMEOUT_S,
         compile_grace_s: float = 60,
         heap_mb: int = 512,
         heap_limit_fraction: float = 0.5,

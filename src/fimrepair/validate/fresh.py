@@ -40,11 +40,15 @@ from pathlib import Path
 from typing import Any
 
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
+from fimrepair.config import schema_defaults
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 #: Bumped whenever this validator's semantics change (part of the result-cache key:
 #: :meth:`FreshValidator.verdict_settings`).
-FRESH_VERSION = "fresh-3"
+FRESH_VERSION = "fresh-4"
+
+#: The per-candidate limit when none is given: the workflow's (``validation.per_candidate_timeout_s``).
+DEFAULT_TIMEOUT_S = float(schema_defaults("validation")["per_candidate_timeout_s"])
 
 SHARE_JAVA = Path("/usr/share/java")
 #: Jars a HumanEval-Java test run needs on Java 17: JUnit 4 + Hamcrest, JAXB (STRING_TO_MD5)
@@ -184,21 +188,31 @@ def compile_runner(javac: str, jars: Sequence[Path], cache_root: Path | None = N
     return compile_java_class(RUNNER_CLASS, runner_source(), javac, jars, cache_root)
 
 
-_DIAGNOSTIC = re.compile(r"^\S.*:\d+: (error|warning): ")
+_DIAGNOSTIC = re.compile(r"^(\S.*):\d+: (error|warning): ")
+_CARET = re.compile(r"^\s*\^\s*$")
+_END = re.compile(r"^(\d+ (errors?|warnings?)|Note: .*)$")
 
 
-def first_error(output: str, max_lines: int = 3) -> str:
-    """The first ``javac`` error: its ``file:line: error: ...`` line and up to ``max_lines - 1``
-    following context lines (source line, caret); the whole output's start when none is found."""
+def first_error(output: str) -> str:
+    """The first ``javac`` error without its position: ``<file>: error: <text>`` and the detail
+    lines javac prints after it (``symbol:``, ``location:``, ``required:``...), but not the line
+    number, the quoted source line or the caret. Those depend on the candidate's layout, and a
+    verdict must not: it is cached and shared by every candidate that normalises to the same
+    text (:mod:`fimrepair.validate.cache`). The whole output's start when no error is found."""
     lines = output.splitlines()
     for i, line in enumerate(lines):
-        if ": error: " in line and _DIAGNOSTIC.match(line):
-            picked = [line]
-            for follow in lines[i + 1 : i + max_lines]:
-                if _DIAGNOSTIC.match(follow) or re.match(r"^\d+ errors?$", follow):
-                    break
-                picked.append(follow)
-            return "\n".join(picked)
+        m = _DIAGNOSTIC.match(line)
+        if m is None or m.group(2) != "error":
+            continue
+        picked = [f"{m.group(1)}: error: {line[m.end():]}"]
+        rest = lines[i + 1 :]
+        if len(rest) >= 2 and _CARET.match(rest[1]):
+            rest = rest[2:]  # the quoted source line and its caret
+        for follow in rest:
+            if _DIAGNOSTIC.match(follow) or _END.match(follow):
+                break
+            picked.append(follow)
+        return "\n".join(picked)
     return output.strip()
 
 
@@ -271,7 +285,7 @@ class FreshValidator:
         self,
         benchmark_root: Path,
         jars: Sequence[Path] | None = None,
-        per_candidate_timeout_s: float = 60,
+        per_candidate_timeout_s: float = DEFAULT_TIMEOUT_S,
         java: str = "java",
         javac: str = "javac",
         compile_timeout_s: float | None = None,

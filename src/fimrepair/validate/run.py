@@ -13,7 +13,7 @@ from tqdm import tqdm
 from fimrepair.benchmark import Bug
 from fimrepair.javasrc import normalize
 from fimrepair.validate.cache import VerdictCache, bug_version, cache_key, rounded
-from fimrepair.validate.grading import ast_match, exact_match
+from fimrepair.validate.grading import ast_match, exact_match, graded_function
 from fimrepair.validate.verdict import Status, Validator, Verdict
 
 VERDICT_COLUMNS = (
@@ -30,6 +30,18 @@ VERDICT_COLUMNS = (
     "ast_match",
     "duplicate_of",
 )
+
+#: The measured part of a verdict row: kept apart from the verdict itself in the pipeline's
+#: files (:func:`split_timings`), since it differs on every run while the verdict does not.
+TIMING_COLUMNS = ("model", "benchmark", "bug_id", "rank", "compile_s", "test_s")
+
+
+def split_timings(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Verdict rows (of :func:`validate_candidates`) split into the verdicts without the measured
+    times, which are a function of the candidates, the benchmark and the validator settings
+    alone (a rerun from scratch gives the same bytes), and the times (:data:`TIMING_COLUMNS`)."""
+    measured = ("compile_s", "test_s")
+    return [{k: v for k, v in r.items() if k not in measured} for r in rows], [{k: r[k] for k in TIMING_COLUMNS} for r in rows]
 
 
 def _text(function: str) -> str:
@@ -164,7 +176,7 @@ def validate_candidates(
     for row, bug, rank, function, task_key, dup in planned:
         v = verdicts[task_key]
         if task_key not in grade_cache:
-            graded = _text(function)
+            graded = graded_function(bug, _text(function))
             grade_cache[task_key] = (exact_match(graded, bug.fixed_function), ast_match(graded, bug.fixed_function))
         exact, ast = grade_cache[task_key]
         out.append(

@@ -1,0 +1,7 @@
+package humaneval.buggy;
+
+public class NEG {
+    public static int neg(int x) {
+        return -x;
+    }
+}

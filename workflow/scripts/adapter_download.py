@@ -1,0 +1,4 @@
+from fimrepair.steps import adapter_download, logged
+
+with logged(snakemake.log[0], offline=False):  # a download: runs on the submit host
+    adapter_download(snakemake.output[0], **snakemake.params.hub)

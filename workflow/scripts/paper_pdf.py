@@ -1,0 +1,6 @@
+from pathlib import Path
+
+from fimrepair.steps import logged, paper_pdf
+
+with logged(snakemake.log.python):
+    paper_pdf(snakemake.input.tex, Path(snakemake.input.numbers).parent, snakemake.output[0], snakemake.log.latexmk)
