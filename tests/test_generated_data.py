@@ -48,7 +48,9 @@ def tree_sha256(root: Path) -> str:
     """sha256 over every file's relative path and content hash, in sorted order."""
     h = hashlib.sha256()
     for p in sorted(q for q in root.rglob("*") if q.is_file()):
-        h.update(str(p.relative_to(root)).encode() + b"\0" + hashlib.sha256(p.read_bytes()).hexdigest().encode() + b"\n")
+        h.update(
+            str(p.relative_to(root)).encode() + b"\0" + hashlib.sha256(p.read_bytes()).hexdigest().encode() + b"\n"
+        )
     return h.hexdigest()
 
 
@@ -77,7 +79,11 @@ def test_hand_written_bugs_are_unchanged(tmp_path: Path) -> None:
     sf = json.loads((tmp_path / "humaneval-java-sf.json").read_text())
     for bug, want in HAND_WRITTEN_BUG_SHA256.items():
         h = hashlib.sha256()
-        for p in (java / "buggy" / f"{bug}.java", java / "correct" / f"{bug}.java", tmp_path / "src/test/java/humaneval" / f"TEST_{bug}.java"):
+        for p in (
+            java / "buggy" / f"{bug}.java",
+            java / "correct" / f"{bug}.java",
+            tmp_path / "src/test/java/humaneval" / f"TEST_{bug}.java",
+        ):
             h.update(p.read_bytes() + b"\0")
         h.update(loc[bug].encode() + b"\0" + json.dumps(sf[bug], sort_keys=True).encode())
         assert h.hexdigest() == want, bug

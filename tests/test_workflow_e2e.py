@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import copy_workflow, run_workflow
 
 pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -32,9 +32,14 @@ def test_reference_models_are_the_sanity_check(tiny_run: Path):
 
 
 def test_every_model_has_ten_candidates_per_bug_with_a_verdict(tiny_run: Path):
-    bugs = [json.loads(line)["bug_id"] for line in (tiny_run / "results/benchmark/tiny/bugs.jsonl").read_text().splitlines()]
+    bugs = [
+        json.loads(line)["bug_id"] for line in (tiny_run / "results/benchmark/tiny/bugs.jsonl").read_text().splitlines()
+    ]
     for model in ("base", "repro", "nofim", "fim", "fim_psm"):
-        rows = [json.loads(line) for line in (tiny_run / f"results/validate/tiny/{model}/verdicts.jsonl").read_text().splitlines()]
+        rows = [
+            json.loads(line)
+            for line in (tiny_run / f"results/validate/tiny/{model}/verdicts.jsonl").read_text().splitlines()
+        ]
         assert sorted({r["bug_id"] for r in rows}) == sorted(bugs)
         assert all(r["model"] == model and r["benchmark"] == "tiny" for r in rows)
         assert len(rows) == 10 * len(bugs)
@@ -50,10 +55,16 @@ def test_fine_tuning_lowers_the_loss(tiny_run: Path):
 
 
 def test_fim_recipe_mixes_psm_spm_and_plain(tiny_run: Path):
-    modes = [json.loads(line)["mode"] for line in (tiny_run / "results/representations/fim/train.jsonl").read_text().splitlines()]
+    modes = [
+        json.loads(line)["mode"]
+        for line in (tiny_run / "results/representations/fim/train.jsonl").read_text().splitlines()
+    ]
     share = {m: modes.count(m) / len(modes) for m in ("psm", "spm", "plain")}
     assert 0.35 < share["psm"] < 0.55 and 0.35 < share["spm"] < 0.55 and 0.04 < share["plain"] < 0.17
-    psm_only = [json.loads(line)["mode"] for line in (tiny_run / "results/representations/fim_psm/train.jsonl").read_text().splitlines()]
+    psm_only = [
+        json.loads(line)["mode"]
+        for line in (tiny_run / "results/representations/fim_psm/train.jsonl").read_text().splitlines()
+    ]
     assert "spm" not in psm_only
 
 
@@ -93,7 +104,10 @@ def test_every_rule_logged(tiny_run: Path):
 # CPU-minutes pre-training), so it repairs only what the context alone gives away. Both tests
 # are strict xfails: they run in CI, and an XPASS fails the run so the marker is removed when
 # the configuration gets there.
-NOT_YET = pytest.mark.xfail(strict=True, reason="issue 12 open: the tiny configuration does not yet make fine-tuning repair a quarter of the bugs")
+NOT_YET = pytest.mark.xfail(
+    strict=True,
+    reason="issue 12 open: the tiny configuration does not yet make fine-tuning repair a quarter of the bugs",
+)
 
 FINE_TUNED = ("repro", "nofim", "fim", "fim_psm")
 # A fine-tuned recipe must fix at least this many bugs more than the base model, AND beat it
@@ -145,17 +159,34 @@ def _plausible_after_training(work: Path, pairs: list[dict], out: Path) -> int:
     train_lora(model_dir, pairs, [], recipe, out)
     name = config["benchmark"]["name"]
     bugs = work / f"results/benchmark/{name}/bugs.jsonl"
-    steps.generate(model_dir, out / "adapter", bugs, out / "candidates.jsonl", model_name=BROKEN, prompt_style=config["models"][BROKEN]["prompt"],
-                   sentinels=config["base_model"]["sentinels"], decoding=config["generation"], seed=config["seed"],
-                   allow_cpu=config["compute"]["allow_cpu"])
-    steps.validate(bugs, out / "candidates.jsonl", work / f"resources/benchmarks/{name}", out / "verdicts.jsonl",
-                   per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"], workers=2)
+    steps.generate(
+        model_dir,
+        out / "adapter",
+        bugs,
+        out / "candidates.jsonl",
+        model_name=BROKEN,
+        prompt_style=config["models"][BROKEN]["prompt"],
+        sentinels=config["base_model"]["sentinels"],
+        decoding=config["generation"],
+        seed=config["seed"],
+        allow_cpu=config["compute"]["allow_cpu"],
+    )
+    steps.validate(
+        bugs,
+        out / "candidates.jsonl",
+        work / f"resources/benchmarks/{name}",
+        out / "verdicts.jsonl",
+        per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"],
+        workers=2,
+    )
     verdicts = [json.loads(line) for line in (out / "verdicts.jsonl").read_text().splitlines()]
     return len({v["bug_id"] for v in verdicts if v["status"] == "plausible"})
 
 
 def _pipeline_pairs(work: Path) -> list[dict]:
-    rows = [json.loads(line) for line in (work / f"results/representations/{BROKEN}/train.jsonl").read_text().splitlines()]
+    rows = [
+        json.loads(line) for line in (work / f"results/representations/{BROKEN}/train.jsonl").read_text().splitlines()
+    ]
     # the token counts of the length filter belong to the unbroken pairs: drop them
     return [{k: v for k, v in r.items() if k not in ("tokens", "loss_tokens", "fix_tokens")} for r in rows]
 
@@ -193,7 +224,9 @@ def test_breaking_a_training_stage_lowers_the_count(tiny_run: Path, tmp_path: Pa
     count_prompt_loss = _plausible_after_training(tiny_run, pairs, tmp_path / "prompt_loss")
     monkeypatch.undo()
 
-    print(f"{BROKEN}: intact {intact}, prompts in {other_style} style {count_mismatched}, loss on the prompt {count_prompt_loss}")
+    print(
+        f"{BROKEN}: intact {intact}, prompts in {other_style} style {count_mismatched}, loss on the prompt {count_prompt_loss}"
+    )
     assert count_mismatched <= intact - BREAK_DROP, (intact, count_mismatched)
     assert count_prompt_loss <= intact - BREAK_DROP, (intact, count_prompt_loss)
 
@@ -214,14 +247,33 @@ def test_the_paper_has_the_published_set_and_per_benchmark_tables(tiny_run: Path
 
 
 def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: Path, tmp_path: Path):
-    made = subprocess.run([sys.executable, "-m", "snakemake", "bundle", "--cores", "2", "--configfile", "config.tiny.yaml"],
-                          cwd=tiny_run, capture_output=True, text=True, timeout=600)
+    made = subprocess.run(
+        [sys.executable, "-m", "snakemake", "bundle", "--cores", "2", "--configfile", "config.tiny.yaml"],
+        cwd=tiny_run,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert made.returncode == 0, made.stderr[-3000:]
     bundle = tiny_run / "results/bundle/bundle.tar.gz"
     fresh = copy_workflow(tmp_path / "fresh")
     run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config.tiny.yaml", "config.reproduce.yaml", "--config", f"reproduce={{bundle: {bundle}}}"],
-        cwd=fresh, capture_output=True, text=True, timeout=1200,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "2",
+            "--configfile",
+            "config.tiny.yaml",
+            "config.reproduce.yaml",
+            "--config",
+            f"reproduce={{bundle: {bundle}}}",
+        ],
+        cwd=fresh,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert not (fresh / "results/finetune").exists() and not (fresh / "resources/models").exists()  # nothing trained
@@ -229,8 +281,18 @@ def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: 
     assert len(verdicts) == 9  # 5 models + oracle + identity + the published set at two Java levels
     for rel in verdicts:  # byte for byte: the measured times are in timings.tsv beside them
         assert (fresh / rel).read_bytes() == (tiny_run / rel).read_bytes(), rel
-        assert (fresh / rel).with_name((fresh / rel).name.replace("verdicts", "timings").replace(".jsonl", ".tsv")).is_file()
-    tables = sorted(p.relative_to(tiny_run) for p in [*(tiny_run / "results/analysis").rglob("*.tsv"), *(tiny_run / "results/paper/generated").rglob("*.tex")])
+        assert (
+            (fresh / rel)
+            .with_name((fresh / rel).name.replace("verdicts", "timings").replace(".jsonl", ".tsv"))
+            .is_file()
+        )
+    tables = sorted(
+        p.relative_to(tiny_run)
+        for p in [
+            *(tiny_run / "results/analysis").rglob("*.tsv"),
+            *(tiny_run / "results/paper/generated").rglob("*.tex"),
+        ]
+    )
     assert len(tables) >= 12
     for rel in tables:
         assert (fresh / rel).read_bytes() == (tiny_run / rel).read_bytes(), rel
@@ -250,8 +312,24 @@ def test_gpu_stages_keep_checkpoints_and_refuse_the_cpu_unless_configured(tiny_r
     gpu_only = tiny_run / "gpu-only.yaml"
     gpu_only.write_text("compute:\n  allow_cpu: false\n")
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config.tiny.yaml", str(gpu_only), "--forcerun", "finetune", "--", "results/finetune/nofim/adapter"],
-        cwd=tiny_run, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "1",
+            "--configfile",
+            "config.tiny.yaml",
+            str(gpu_only),
+            "--forcerun",
+            "finetune",
+            "--",
+            "results/finetune/nofim/adapter",
+        ],
+        cwd=tiny_run,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode != 0
     refused = (tiny_run / "logs/finetune/nofim/train.log").read_text()

@@ -20,16 +20,97 @@ from collections.abc import Callable
 
 __all__ = ["generate_method", "TEMPLATES"]
 
-_VERBS = ("count", "sum", "find", "scan", "measure", "total", "score", "check", "collect", "tally", "probe", "rank", "weigh", "track")
-_NOUNS = (
-    "Items", "Values", "Steps", "Marks", "Peaks", "Gaps", "Hits", "Runs", "Cells", "Slots", "Points", "Tokens", "Chars", "Digits",
-    "Blocks", "Levels", "Rows", "Pairs", "Spans", "Ticks", "Units", "Bits", "Words", "Flags",
+_VERBS = (
+    "count",
+    "sum",
+    "find",
+    "scan",
+    "measure",
+    "total",
+    "score",
+    "check",
+    "collect",
+    "tally",
+    "probe",
+    "rank",
+    "weigh",
+    "track",
 )
-_ARRAYS = ("values", "nums", "data", "xs", "items", "scores", "weights", "readings", "samples", "costs", "heights", "counts0", "grid", "deltas")
-_ACCS = ("total", "sum", "acc", "count", "hits", "result", "score", "found", "tally", "amount", "steps", "matches", "seen", "best")
+_NOUNS = (
+    "Items",
+    "Values",
+    "Steps",
+    "Marks",
+    "Peaks",
+    "Gaps",
+    "Hits",
+    "Runs",
+    "Cells",
+    "Slots",
+    "Points",
+    "Tokens",
+    "Chars",
+    "Digits",
+    "Blocks",
+    "Levels",
+    "Rows",
+    "Pairs",
+    "Spans",
+    "Ticks",
+    "Units",
+    "Bits",
+    "Words",
+    "Flags",
+)
+_ARRAYS = (
+    "values",
+    "nums",
+    "data",
+    "xs",
+    "items",
+    "scores",
+    "weights",
+    "readings",
+    "samples",
+    "costs",
+    "heights",
+    "counts0",
+    "grid",
+    "deltas",
+)
+_ACCS = (
+    "total",
+    "sum",
+    "acc",
+    "count",
+    "hits",
+    "result",
+    "score",
+    "found",
+    "tally",
+    "amount",
+    "steps",
+    "matches",
+    "seen",
+    "best",
+)
 _INDEXES = ("i", "j", "k", "p", "q", "idx", "pos", "n0")
 _ELEMS = ("v", "x", "e", "val", "item", "elem", "w", "cur")
-_PARAMS = ("limit", "target", "bound", "cap", "floor", "step", "offset", "threshold", "base", "factor", "width", "min0", "max0")
+_PARAMS = (
+    "limit",
+    "target",
+    "bound",
+    "cap",
+    "floor",
+    "step",
+    "offset",
+    "threshold",
+    "base",
+    "factor",
+    "width",
+    "min0",
+    "max0",
+)
 _STRINGS = ("text", "s", "word", "line", "name", "input", "source", "label", "code", "token")
 _CHARS = ("c", "ch", "letter", "symbol", "cur")
 _NUMS = ("n", "num", "value", "number", "m", "amount0", "left", "rest")
@@ -37,7 +118,13 @@ _CMP = ("<", "<=", ">", ">=", "==", "!=")
 _LOOP_CMP = ("<", "<=")
 _ARITH = ("+", "-", "*")
 _COMPOUND = ("+=", "-=", "*=")
-_CHAR_TESTS = ("Character.isDigit", "Character.isLetter", "Character.isUpperCase", "Character.isLowerCase", "Character.isWhitespace")
+_CHAR_TESTS = (
+    "Character.isDigit",
+    "Character.isLetter",
+    "Character.isUpperCase",
+    "Character.isLowerCase",
+    "Character.isWhitespace",
+)
 _CHAR_LITS = ("' '", "','", "'0'", "'a'", "'.'", "'-'", "'x'", "'('", "')'")
 
 
@@ -68,7 +155,10 @@ def _array_loop(rng: random.Random) -> list[str]:
     params = f"int[] {arr}" + (f", int {par}" if extra else "")
     start = rng.choice(("0", "0", "1"))
     elem = f"{arr}[{i}]" if start == "0" else rng.choice((f"{arr}[{i}]", f"{arr}[{i} - 1]"))
-    body = [f"int {acc} = {rng.choice(('0', '0', '1'))};", f"for (int {i} = {start}; {i} {rng.choice(_LOOP_CMP[:1] * 3 + _LOOP_CMP)} {arr}.length; {i}++) {{"]
+    body = [
+        f"int {acc} = {rng.choice(('0', '0', '1'))};",
+        f"for (int {i} = {start}; {i} {rng.choice(_LOOP_CMP[:1] * 3 + _LOOP_CMP)} {arr}.length; {i}++) {{",
+    ]
     stmt = f"{acc} {rng.choice(_COMPOUND[:2])} {rng.choice((elem, elem, f'{elem} {rng.choice(_ARITH)} {_lit(rng)}', f'{elem} * {i}'))};"
     if rng.random() < 0.6:
         rhs = par if extra and rng.random() < 0.6 else _lit(rng)
@@ -85,7 +175,11 @@ def _array_loop(rng: random.Random) -> list[str]:
 def _foreach_extreme(rng: random.Random) -> list[str]:
     """Track a maximum or minimum (or a count of records) over an array."""
     used: set[str] = set()
-    arr, best, v = _pick(rng, _ARRAYS, used), _pick(rng, ("best", "top", "low", "high", "peak", "edge", "record"), used), _pick(rng, _ELEMS, used)
+    arr, best, v = (
+        _pick(rng, _ARRAYS, used),
+        _pick(rng, ("best", "top", "low", "high", "peak", "edge", "record"), used),
+        _pick(rng, _ELEMS, used),
+    )
     big = rng.random() < 0.5
     init = "Integer.MIN_VALUE" if big else "Integer.MAX_VALUE"
     body = [f"int {best} = {init};"]
@@ -108,13 +202,22 @@ def _foreach_extreme(rng: random.Random) -> list[str]:
 def _string_scan(rng: random.Random) -> list[str]:
     """Count (or sum) characters of a string that pass a test."""
     used: set[str] = set()
-    s, acc, i, c = _pick(rng, _STRINGS, used), _pick(rng, _ACCS, used), _pick(rng, _INDEXES, used), _pick(rng, _CHARS, used)
+    s, acc, i, c = (
+        _pick(rng, _STRINGS, used),
+        _pick(rng, _ACCS, used),
+        _pick(rng, _INDEXES, used),
+        _pick(rng, _CHARS, used),
+    )
     body = [f"int {acc} = 0;"]
     if rng.random() < 0.5:
         body += [f"for (int {i} = 0; {i} < {s}.length(); {i}++) {{", f"    char {c} = {s}.charAt({i});"]
     else:
         body.append(f"for (char {c} : {s}.toCharArray()) {{")
-    test = f"{rng.choice(_CHAR_TESTS)}({c})" if rng.random() < 0.6 else f"{c} {rng.choice(('==', '!='))} {rng.choice(_CHAR_LITS)}"
+    test = (
+        f"{rng.choice(_CHAR_TESTS)}({c})"
+        if rng.random() < 0.6
+        else f"{c} {rng.choice(('==', '!='))} {rng.choice(_CHAR_LITS)}"
+    )
     if rng.random() < 0.3:
         test = f"{test} {rng.choice(('&&', '||'))} {c} {rng.choice(('==', '!='))} {rng.choice(_CHAR_LITS)}"
     inc = rng.choice((f"{acc}++;", f"{acc} += {rng.choice(('1', '2', f'{c} - {chr(39)}0{chr(39)}'))};"))
@@ -136,7 +239,11 @@ def _digit_loop(rng: random.Random) -> list[str]:
         body += [f"    if ({n} % {base} {rng.choice(('==', '!=', '>'))} {_lit(rng)}) {{", f"        {op}", "    }"]
     else:
         body.append(f"    {op}")
-    body += [f"    {n} {rng.choice(('/=', '/='))} {base};" if rng.random() < 0.5 else f"    {n} = {n} / {base};", "}", f"return {acc};"]
+    body += [
+        f"    {n} {rng.choice(('/=', '/='))} {base};" if rng.random() < 0.5 else f"    {n} = {n} / {base};",
+        "}",
+        f"return {acc};",
+    ]
     return [f"public static int {_name(rng)}(int {n}) {{"] + body
 
 
@@ -169,7 +276,7 @@ def _branches(rng: random.Random) -> list[str]:
     a, b = _pick(rng, _NUMS, used), _pick(rng, _PARAMS, used)
     ret_str = rng.random() < 0.4
     levels = sorted(rng.sample(range(1, 100), rng.randint(2, 3)), reverse=True)
-    words = ("\"high\"", "\"mid\"", "\"low\"", "\"none\"", "\"ok\"", "\"bad\"", "\"full\"", "\"empty\"")
+    words = ('"high"', '"mid"', '"low"', '"none"', '"ok"', '"bad"', '"full"', '"empty"')
     body: list[str] = []
     op = rng.choice((">=", ">"))
     for lv in levels:
@@ -185,9 +292,19 @@ def _branches(rng: random.Random) -> list[str]:
 def _pairs(rng: random.Random) -> list[str]:
     """Nested loops over pairs of positions."""
     used: set[str] = set()
-    arr, acc, i, j = _pick(rng, _ARRAYS, used), _pick(rng, _ACCS, used), _pick(rng, ("i", "p", "a0"), used), _pick(rng, ("j", "q", "b0"), used)
+    arr, acc, i, j = (
+        _pick(rng, _ARRAYS, used),
+        _pick(rng, _ACCS, used),
+        _pick(rng, ("i", "p", "a0"), used),
+        _pick(rng, ("j", "q", "b0"), used),
+    )
     par = _pick(rng, _PARAMS, used)
-    cond = rng.choice((f"{arr}[{i}] {rng.choice(_ARITH[:2])} {arr}[{j}] {rng.choice(_CMP)} {par}", _cond(rng, f"{arr}[{i}]", f"{arr}[{j}]")))
+    cond = rng.choice(
+        (
+            f"{arr}[{i}] {rng.choice(_ARITH[:2])} {arr}[{j}] {rng.choice(_CMP)} {par}",
+            _cond(rng, f"{arr}[{i}]", f"{arr}[{j}]"),
+        )
+    )
     body = [
         f"int {acc} = 0;",
         f"for (int {i} = 0; {i} < {arr}.length; {i}++) {{",
@@ -205,10 +322,21 @@ def _pairs(rng: random.Random) -> list[str]:
 def _builder(rng: random.Random) -> list[str]:
     """Build a string from the characters of another, keeping or changing some."""
     used: set[str] = set()
-    s, sb, c = _pick(rng, _STRINGS, used), _pick(rng, ("sb", "out", "buf", "kept", "builder"), used), _pick(rng, _CHARS, used)
+    s, sb, c = (
+        _pick(rng, _STRINGS, used),
+        _pick(rng, ("sb", "out", "buf", "kept", "builder"), used),
+        _pick(rng, _CHARS, used),
+    )
     test = f"{rng.choice(('', '!'))}{rng.choice(_CHAR_TESTS)}({c})"
-    act = rng.choice((f"{sb}.append({c});", f"{sb}.append(Character.toUpperCase({c}));", f"{sb}.append(Character.toLowerCase({c}));"))
-    body = [f"StringBuilder {sb} = new StringBuilder();", f"for (char {c} : {s}.toCharArray()) {{", f"    if ({test}) {{", f"        {act}"]
+    act = rng.choice(
+        (f"{sb}.append({c});", f"{sb}.append(Character.toUpperCase({c}));", f"{sb}.append(Character.toLowerCase({c}));")
+    )
+    body = [
+        f"StringBuilder {sb} = new StringBuilder();",
+        f"for (char {c} : {s}.toCharArray()) {{",
+        f"    if ({test}) {{",
+        f"        {act}",
+    ]
     if rng.random() < 0.4:
         body += ["    } else {", f"        {sb}.append({rng.choice(_CHAR_LITS)});"]
     body += ["    }", "}", f"return {sb}.toString();"]

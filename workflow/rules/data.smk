@@ -6,12 +6,12 @@ rule data_synthetic:
         "resources/data/synthetic.parquet",
     log:
         "logs/data/synthetic.log",
+    conda:
+        "../../envs/data.yaml"
     params:
         n_rows=config["data"]["synthetic_rows"],
         generated_share=config["data"]["synthetic_generated"],
         seed=config["seed"],
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/data_synthetic.py"
 
@@ -21,10 +21,10 @@ rule data_download:
         directory("resources/data/megadiff"),
     log:
         "logs/data/download.log",
-    params:
-        hub={"repo_id": config["data"]["hub_id"], "revision": config["data"]["revision"]},
     conda:
         "../../envs/data.yaml"
+    params:
+        hub={"repo_id": config["data"]["hub_id"], "revision": config["data"]["revision"]},
     script:
         "../scripts/data_download.py"
 
@@ -42,6 +42,8 @@ rule data_prepare:
         "logs/data/prepare.log",
     benchmark:
         "benchmarks/data/prepare.tsv"
+    conda:
+        "../../envs/data.yaml"
     params:
         dataset=config["data"]["source"],
         source=config["data"]["source"],
@@ -51,7 +53,5 @@ rule data_prepare:
         remove_blank_lines=config["data"]["remove_blank_lines"],
         decontamination=config["data"]["decontamination"],
         seed=config["seed"],
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/data_prepare.py"
