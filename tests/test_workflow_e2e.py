@@ -211,7 +211,7 @@ def test_breaking_a_training_stage_lowers_the_count(tiny_run: Path, tmp_path: Pa
     other_style = config["models"]["nofim"]["prompt"]
     assert other_style != config["models"][BROKEN]["prompt"]
     mismatched = [{**p, "prompt": inference_prompt(rows[p["row_id"]], other_style, st)} for p in pairs]
-    assert all(m["prompt"] != p["prompt"] for m, p in zip(mismatched, pairs))
+    assert all(m["prompt"] != p["prompt"] for m, p in zip(mismatched, pairs, strict=True))
     count_mismatched = _plausible_after_training(tiny_run, mismatched, tmp_path / "mismatched")
 
     real = finetune.tokenize_examples
