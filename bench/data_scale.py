@@ -19,7 +19,9 @@ from pathlib import Path
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--rows", type=int, default=72_393, help="rows of the synthetic set (Megadiff single-function has 72,393)")
+    ap.add_argument(
+        "--rows", type=int, default=72_393, help="rows of the synthetic set (Megadiff single-function has 72,393)"
+    )
     ap.add_argument("--test-size", type=int, default=1000)
     ap.add_argument("--max-length", type=int, default=1024)
     ap.add_argument("--seed", type=int, default=42)
@@ -50,28 +52,50 @@ def main() -> None:
 
         t1 = time.perf_counter()
         funnel = steps.data_prepare(
-            work / "train.parquet", work / "test.parquet", work / "funnel.tsv", dataset="synthetic", source="local", test_size=args.test_size,
-            seed=args.seed, path=str(work / "rows.parquet"), bugs_jsonl=work / "bugs.jsonl", out_contaminated=work / "contaminated.jsonl", progress=False,
+            work / "train.parquet",
+            work / "test.parquet",
+            work / "funnel.tsv",
+            dataset="synthetic",
+            source="local",
+            test_size=args.test_size,
+            seed=args.seed,
+            path=str(work / "rows.parquet"),
+            bugs_jsonl=work / "bugs.jsonl",
+            out_contaminated=work / "contaminated.jsonl",
+            progress=False,
         )
         t2 = time.perf_counter()
         print(f"filter + decontaminate + split: {t2 - t1:.1f} s ({args.rows / (t2 - t1):,.0f} rows/s)")
         recipes = (("nofim", "nofim", 0.0, 0.0), ("fim", "fim", 0.9, 0.5))
         for name, kind, fim_rate, spm_rate in recipes:
             steps.recipe(
-                work / name / "recipe.json", name=name, spec={"kind": kind, "fim_rate": fim_rate, "spm_rate": spm_rate},
-                lora={}, training={"max_length": args.max_length}, sentinels="deepseek-coder", seed=args.seed,
+                work / name / "recipe.json",
+                name=name,
+                spec={"kind": kind, "fim_rate": fim_rate, "spm_rate": spm_rate},
+                lora={},
+                training={"max_length": args.max_length},
+                sentinels="deepseek-coder",
+                seed=args.seed,
             )
         funnel += steps.training_pairs(
-            work / "train.parquet", work / "test.parquet", [work / r[0] / "recipe.json" for r in recipes], [work / r[0] for r in recipes],
-            model_dir=work / "tokenizer", out_matched=work / "matched.tsv",
+            work / "train.parquet",
+            work / "test.parquet",
+            [work / r[0] / "recipe.json" for r in recipes],
+            [work / r[0] for r in recipes],
+            model_dir=work / "tokenizer",
+            out_matched=work / "matched.tsv",
         )
         t3 = time.perf_counter()
         print(f"training pairs + length filter + matching (2 recipes, tiny tokenizer): {t3 - t2:.1f} s")
         total = t3 - t1
-        print(f"data stage total: {total:.1f} s for {args.rows:,} rows = {args.rows / total:,.0f} rows/s (setup excluded: {setup:.1f} s)")
+        print(
+            f"data stage total: {total:.1f} s for {args.rows:,} rows = {args.rows / total:,.0f} rows/s (setup excluded: {setup:.1f} s)"
+        )
         print("\nfunnel:")
         for row in funnel:
-            print(f"  {row['dataset'][:28]:28} {row['step'][:20]:20} {row['rows_in']:>7} -> {row['rows_out']:>7}  {row['reason']}")
+            print(
+                f"  {row['dataset'][:28]:28} {row['step'][:20]:20} {row['rows_in']:>7} -> {row['rows_out']:>7}  {row['reason']}"
+            )
         assert read_tsv(work / "funnel.tsv")
 
 

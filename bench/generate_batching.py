@@ -59,9 +59,22 @@ def main() -> None:
     reference = outputs[args.batch_sizes[0]]
     identical = all(rows == reference for rows in outputs.values())
     for size in args.batch_sizes:
-        print(f"batch {size}: median {seconds[size]:.2f} s for {len(bugs)} bugs ({len(bugs) / seconds[size]:.1f} bugs/s), identical to batch {args.batch_sizes[0]}: {outputs[size] == reference}", flush=True)
+        print(
+            f"batch {size}: median {seconds[size]:.2f} s for {len(bugs)} bugs ({len(bugs) / seconds[size]:.1f} bugs/s), identical to batch {args.batch_sizes[0]}: {outputs[size] == reference}",
+            flush=True,
+        )
     base = seconds[args.batch_sizes[0]]
-    print(json.dumps({"bugs": len(bugs), "seconds": seconds, "speedup": {k: round(base / v, 2) for k, v in seconds.items()}, "identical": identical, "torch_threads": torch.get_num_threads()}))
+    print(
+        json.dumps(
+            {
+                "bugs": len(bugs),
+                "seconds": seconds,
+                "speedup": {k: round(base / v, 2) for k, v in seconds.items()},
+                "identical": identical,
+                "torch_threads": torch.get_num_threads(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

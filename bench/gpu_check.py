@@ -38,9 +38,23 @@ HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parents[1] / "src"))
 
 # DeepSeek-Coder-6.7B-base (config.json): a Llama.
-PAPER_SHAPE = {"hidden_size": 4096, "intermediate_size": 11008, "num_attention_heads": 32, "num_key_value_heads": 32, "vocab_size": 32256, "rope_theta": 100000.0}
+PAPER_SHAPE = {
+    "hidden_size": 4096,
+    "intermediate_size": 11008,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 32,
+    "vocab_size": 32256,
+    "rope_theta": 100000.0,
+}
 PAPER_LAYERS = 32
-SMOKE_SHAPE = {"hidden_size": 64, "intermediate_size": 176, "num_attention_heads": 4, "num_key_value_heads": 4, "vocab_size": 2048, "rope_theta": 10000.0}
+SMOKE_SHAPE = {
+    "hidden_size": 64,
+    "intermediate_size": 176,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 4,
+    "vocab_size": 2048,
+    "rope_theta": 10000.0,
+}
 LOSS_RTOL = 0.02  # hf vs unsloth loss per logged step, bf16
 RESUME_ATOL = 1e-3  # resumed vs uninterrupted adapter on the GPU (non-deterministic kernels)
 
@@ -82,12 +96,28 @@ def phase_train(a: argparse.Namespace) -> dict[str, Any]:
     from fimrepair.recipe import Recipe, TrainSpec
 
     recipe = Recipe(
-        name=f"check-{a.backend}", kind="nofim", sentinels="deepseek-coder", seed=7,
-        train=TrainSpec(backend=a.backend, learning_rate=2e-4, max_steps=a.steps, batch_size=a.batch, gradient_accumulation=1, max_length=a.seq, logging_steps=1, eval_rows=0, bf16=not a.cpu_smoke, save_steps=0),
+        name=f"check-{a.backend}",
+        kind="nofim",
+        sentinels="deepseek-coder",
+        seed=7,
+        train=TrainSpec(
+            backend=a.backend,
+            learning_rate=2e-4,
+            max_steps=a.steps,
+            batch_size=a.batch,
+            gradient_accumulation=1,
+            max_length=a.seq,
+            logging_steps=1,
+            eval_rows=0,
+            bf16=not a.cpu_smoke,
+            save_steps=0,
+        ),
     )
     tok = Tokenizer.from_file(str(Path(a.model) / "tokenizer.json"))
     pairs = java_pairs(tok, a.batch * a.steps, a.seq)
-    mean_tokens = sum(len(tok.encode(p["prompt"] + p["completion"], add_special_tokens=False).ids) + 2 for p in pairs) / len(pairs)
+    mean_tokens = sum(
+        len(tok.encode(p["prompt"] + p["completion"], add_special_tokens=False).ids) + 2 for p in pairs
+    ) / len(pairs)
     marks: list[float] = []
 
     class Clock(TrainerCallback):  # type: ignore[misc]
@@ -96,7 +126,15 @@ def phase_train(a: argparse.Namespace) -> dict[str, Any]:
                 torch.cuda.synchronize()
             marks.append(time.perf_counter())
 
-    curve, _ = train_lora(Path(a.model), pairs, [], recipe, Path(a.out) / "adapter", checkpoint_dir=Path(a.out) / "ckpt", callbacks=[Clock()])
+    curve, _ = train_lora(
+        Path(a.model),
+        pairs,
+        [],
+        recipe,
+        Path(a.out) / "adapter",
+        checkpoint_dir=Path(a.out) / "ckpt",
+        callbacks=[Clock()],
+    )
     timed = marks[2:] if len(marks) > 3 else marks
     seconds = (timed[-1] - timed[0]) / max(1, len(timed) - 1)
     return {
@@ -126,7 +164,9 @@ def phase_memory(a: argparse.Namespace) -> dict[str, Any]:
             config = LlamaConfig(**shape, num_hidden_layers=layers, max_position_embeddings=16384)
             with torch.device(device):
                 model = LlamaForCausalLM(config).to(torch.bfloat16 if cuda else torch.float32)
-            model = get_peft_model(model, LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM"))
+            model = get_peft_model(
+                model, LoraConfig(r=8, lora_alpha=16, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
+            )
             if checkpointing:
                 model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
                 model.enable_input_require_grads()
@@ -139,7 +179,11 @@ def phase_memory(a: argparse.Namespace) -> dict[str, Any]:
             del model, ids
         per_layer = peaks[1] - peaks[0]
         key = "with_checkpointing" if checkpointing else "without_checkpointing"
-        result[key] = {"peak_1_layer_gib": round(peaks[0], 2), "per_layer_gib": round(per_layer, 3), "peak_32_layers_gib": round(peaks[0] + (PAPER_LAYERS - 1) * per_layer, 1)}
+        result[key] = {
+            "peak_1_layer_gib": round(peaks[0], 2),
+            "per_layer_gib": round(per_layer, 3),
+            "peak_32_layers_gib": round(peaks[0] + (PAPER_LAYERS - 1) * per_layer, 1),
+        }
     return result
 
 
@@ -162,28 +206,51 @@ def phase_generate(a: argparse.Namespace) -> dict[str, Any]:
     for batch in (1, 4):
         ids = torch.randint(0, shape["vocab_size"], (batch, prompt), device=device)
         with torch.no_grad():
-            model.generate(input_ids=ids[:, :16], max_new_tokens=2, min_new_tokens=2, num_beams=beams, do_sample=False, pad_token_id=0)  # warm-up
+            model.generate(
+                input_ids=ids[:, :16],
+                max_new_tokens=2,
+                min_new_tokens=2,
+                num_beams=beams,
+                do_sample=False,
+                pad_token_id=0,
+            )  # warm-up
             if cuda:
                 torch.cuda.synchronize()
             start = time.perf_counter()
-            model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), max_new_tokens=new, min_new_tokens=new, num_beams=beams, num_return_sequences=beams, do_sample=False, pad_token_id=0)
+            model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=new,
+                min_new_tokens=new,
+                num_beams=beams,
+                num_return_sequences=beams,
+                do_sample=False,
+                pad_token_id=0,
+            )
             if cuda:
                 torch.cuda.synchronize()
         seconds = time.perf_counter() - start
-        results.append({"bugs_per_call": batch, "seconds_per_bug": round(seconds / batch, 3), "tokens_per_s": round(batch * beams * new / seconds, 1)})
+        results.append(
+            {
+                "bugs_per_call": batch,
+                "seconds_per_bug": round(seconds / batch, 3),
+                "tokens_per_s": round(batch * beams * new / seconds, 1),
+            }
+        )
     return {"prompt_tokens": prompt, "new_tokens": new, "beams": beams, "runs": results}
 
 
 def phase_resume_train(a: argparse.Namespace) -> dict[str, Any]:
     """One fine-tune of the tiny model (the parent kills it, or not)."""
+    from fimrepair.finetune import train_lora
     from fimrepair.io import read_jsonl
     from fimrepair.recipe import Recipe
 
-    from fimrepair.finetune import train_lora
-
     recipe = Recipe.load(Path(a.work) / "recipe.json")
     pairs = read_jsonl(Path(a.work) / "pairs.jsonl")
-    train_lora(Path(a.model), pairs, pairs[:8], recipe, Path(a.run_dir) / "adapter", checkpoint_dir=Path(a.run_dir) / "ckpt")
+    train_lora(
+        Path(a.model), pairs, pairs[:8], recipe, Path(a.run_dir) / "adapter", checkpoint_dir=Path(a.run_dir) / "ckpt"
+    )
     return {"done": True}
 
 
@@ -195,7 +262,17 @@ PHASES = {"train": phase_train, "memory": phase_memory, "generate": phase_genera
 
 def run_phase(name: str, a: argparse.Namespace, timeout: float, **extra: str) -> dict[str, Any]:
     out = Path(a.work) / f"{name}-{extra.get('backend', '')}-{int(time.time() * 1000)}.json"
-    cmd = [sys.executable, str(HERE), "--phase", name, "--result", str(out), "--work", a.work, *(["--cpu-smoke"] if a.cpu_smoke else [])]
+    cmd = [
+        sys.executable,
+        str(HERE),
+        "--phase",
+        name,
+        "--result",
+        str(out),
+        "--work",
+        a.work,
+        *(["--cpu-smoke"] if a.cpu_smoke else []),
+    ]
     cmd += ["--steps", str(a.steps), "--batch", str(a.batch), "--seq", str(a.seq)]
     for key, value in extra.items():
         cmd += [f"--{key.replace('_', '-')}", value]
@@ -219,10 +296,22 @@ def build_models(a: argparse.Namespace) -> tuple[Path, Path]:
 
     tiny = Path(a.work) / "tiny"
     corpus = sorted({r["fixed_function"] for r in generate_megadiff_rows(600, seed=3) if r["fixed_function"]})
-    build_tiny_model(corpus, sentinels("deepseek-coder"), TinyModelSpec(vocab_size=1024, pretrain_steps=30 if a.cpu_smoke else 100), 3, tiny, progress=False)
+    build_tiny_model(
+        corpus,
+        sentinels("deepseek-coder"),
+        TinyModelSpec(vocab_size=1024, pretrain_steps=30 if a.cpu_smoke else 100),
+        3,
+        tiny,
+        progress=False,
+    )
     shaped = Path(a.work) / "shaped"
     torch.manual_seed(0)
-    config = LlamaConfig(**(SMOKE_SHAPE if a.cpu_smoke else PAPER_SHAPE), num_hidden_layers=a.layers, max_position_embeddings=16384, torch_dtype="bfloat16")
+    config = LlamaConfig(
+        **(SMOKE_SHAPE if a.cpu_smoke else PAPER_SHAPE),
+        num_hidden_layers=a.layers,
+        max_position_embeddings=16384,
+        torch_dtype="bfloat16",
+    )
     LlamaForCausalLM(config).to(torch.float32 if a.cpu_smoke else torch.bfloat16).save_pretrained(shaped)
     AutoTokenizer.from_pretrained(tiny).save_pretrained(shaped)
     return tiny, shaped
@@ -231,13 +320,13 @@ def build_models(a: argparse.Namespace) -> tuple[Path, Path]:
 def kill_and_resume(a: argparse.Namespace, tiny: Path) -> dict[str, Any]:
     """SIGKILL a tiny fine-tune once its first checkpoint is complete; rerun; compare with an
     uninterrupted run."""
+    from fimrepair.fim import sentinels
     from fimrepair.finetune import FINGERPRINT_FILE
     from fimrepair.io import write_jsonl
     from fimrepair.prompts import training_pair
     from fimrepair.recipe import Recipe, TrainSpec
     from fimrepair.region import split
     from fimrepair.synthetic import generate_megadiff_rows
-    from fimrepair.fim import sentinels
 
     st = sentinels("deepseek-coder")
     rows = []
@@ -246,12 +335,42 @@ def kill_and_resume(a: argparse.Namespace, tiny: Path) -> dict[str, Any]:
             s = split(r["buggy_function"], r["fixed_function"])
         except ValueError:
             continue
-        rows.append({"prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix})
+        rows.append(
+            {"prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix}
+        )
     write_jsonl(Path(a.work) / "pairs.jsonl", [training_pair(r, "nofim", st, seed=1) for r in rows[:160]])
-    Recipe(name="resume", kind="nofim", sentinels="deepseek-coder", seed=1, train=TrainSpec(learning_rate=2e-3, max_steps=30, batch_size=8, gradient_accumulation=1, max_length=512, logging_steps=5, eval_rows=8, save_steps=10)).save(Path(a.work) / "recipe.json")
+    Recipe(
+        name="resume",
+        kind="nofim",
+        sentinels="deepseek-coder",
+        seed=1,
+        train=TrainSpec(
+            learning_rate=2e-3,
+            max_steps=30,
+            batch_size=8,
+            gradient_accumulation=1,
+            max_length=512,
+            logging_steps=5,
+            eval_rows=8,
+            save_steps=10,
+        ),
+    ).save(Path(a.work) / "recipe.json")
 
     def start(run: str) -> subprocess.Popen:
-        cmd = [sys.executable, str(HERE), "--phase", "resume-train", "--result", str(Path(a.work) / f"{run}.json"), "--work", a.work, "--model", str(tiny), "--run-dir", str(Path(a.work) / run)]
+        cmd = [
+            sys.executable,
+            str(HERE),
+            "--phase",
+            "resume-train",
+            "--result",
+            str(Path(a.work) / f"{run}.json"),
+            "--work",
+            a.work,
+            "--model",
+            str(tiny),
+            "--run-dir",
+            str(Path(a.work) / run),
+        ]
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(Path(a.work) / f"{run}.log", "a"))
 
     full = start("full")
@@ -263,7 +382,10 @@ def kill_and_resume(a: argparse.Namespace, tiny: Path) -> dict[str, Any]:
     if not marker.is_file():
         killed.kill()
         full.wait()
-        return {"ok": False, "error": "the first checkpoint never appeared: " + (Path(a.work) / "resumed.log").read_text()[-500:]}
+        return {
+            "ok": False,
+            "error": "the first checkpoint never appeared: " + (Path(a.work) / "resumed.log").read_text()[-500:],
+        }
     os.kill(killed.pid, signal.SIGKILL)
     killed.wait()
     rerun = start("resumed")
@@ -280,7 +402,12 @@ def kill_and_resume(a: argparse.Namespace, tiny: Path) -> dict[str, Any]:
         return {"ok": False, "error": f"no adapter: {err}: {text[-500:]}"}
     diff = max(float((x[k].float() - y[k].float()).abs().max()) for k in x)
     step = text.split("RESUMING from checkpoint", 1)[1].split("(step ", 1)[1].split(";", 1)[0] if resumed else None
-    return {"ok": resumed and diff <= RESUME_ATOL, "resumed_from_step": step, "max_abs_diff": diff, "tolerance": RESUME_ATOL}
+    return {
+        "ok": resumed and diff <= RESUME_ATOL,
+        "resumed_from_step": step,
+        "max_abs_diff": diff,
+        "tolerance": RESUME_ATOL,
+    }
 
 
 def main() -> int:
@@ -289,12 +416,16 @@ def main() -> int:
     parser.add_argument("--layers", type=int, default=2, help="layers of the 6.7B-shaped model trained per backend")
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--seq", type=int, default=1024)
-    parser.add_argument("--train-examples", type=int, default=35000, help="training pairs per recipe in the paper run (assumed)")
+    parser.add_argument(
+        "--train-examples", type=int, default=35000, help="training pairs per recipe in the paper run (assumed)"
+    )
     parser.add_argument("--epochs", type=float, default=2.0)
     parser.add_argument("--recipes", type=int, default=3)
     parser.add_argument("--bugs", type=int, default=162)
     parser.add_argument("--generated-models", type=int, default=4)
-    parser.add_argument("--cpu-smoke", action="store_true", help="toy sizes on the CPU (tests this script; measures nothing)")
+    parser.add_argument(
+        "--cpu-smoke", action="store_true", help="toy sizes on the CPU (tests this script; measures nothing)"
+    )
     for internal in ("--phase", "--result", "--work", "--backend", "--model", "--out", "--run-dir"):
         parser.add_argument(internal, help=argparse.SUPPRESS)
     a = parser.parse_args()
@@ -305,7 +436,9 @@ def main() -> int:
     if a.phase:
         import logging
 
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.basicConfig(
+            level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
         if a.cpu_smoke:
             os.environ.setdefault("OMP_NUM_THREADS", "1")
         Path(a.result).write_text(json.dumps(PHASES[a.phase](a)))
@@ -325,7 +458,10 @@ def main() -> int:
         a.work = work
         tiny, shaped = build_models(a)
         limit = 600
-        runs = {b: run_phase("train", a, limit, backend=b, model=str(shaped), out=str(Path(work) / b)) for b in ("hf", "unsloth")}
+        runs = {
+            b: run_phase("train", a, limit, backend=b, model=str(shaped), out=str(Path(work) / b))
+            for b in ("hf", "unsloth")
+        }
         report["train"] = runs
         report["memory"] = run_phase("memory", a, limit)
         report["generate"] = run_phase("generate", a, limit)
@@ -333,10 +469,14 @@ def main() -> int:
 
     hf, un = runs["hf"], runs["unsloth"]
     report["tokens_per_s"] = {b: runs[b].get("tokens_per_s") for b in runs}
-    report["unsloth_over_hf"] = round(un["tokens_per_s"] / hf["tokens_per_s"], 3) if "tokens_per_s" in hf and "tokens_per_s" in un else None
+    report["unsloth_over_hf"] = (
+        round(un["tokens_per_s"] / hf["tokens_per_s"], 3) if "tokens_per_s" in hf and "tokens_per_s" in un else None
+    )
     losses_agree = None
     if hf.get("losses") and un.get("losses"):
-        losses_agree = len(hf["losses"]) == len(un["losses"]) and all(abs(x - y) <= LOSS_RTOL * abs(x) for x, y in zip(hf["losses"], un["losses"], strict=True))
+        losses_agree = len(hf["losses"]) == len(un["losses"]) and all(
+            abs(x - y) <= LOSS_RTOL * abs(x) for x, y in zip(hf["losses"], un["losses"], strict=True)
+        )
     report["losses_agree"] = losses_agree
     memory = report["memory"]
     report["peak_gib_6_7b"] = {k: v["peak_32_layers_gib"] for k, v in memory.items() if isinstance(v, dict)}
@@ -352,14 +492,25 @@ def main() -> int:
             hours[b] = round(train_tokens / (runs[b]["tokens_per_s"] / scale) / 3600, 1)
     generation = report["generate"].get("runs", [{}])
     per_bug = min((r["seconds_per_bug"] for r in generation if "seconds_per_bug" in r), default=None)
-    report["generation_tokens_per_s"] = max((r["tokens_per_s"] for r in generation if "tokens_per_s" in r), default=None)
+    report["generation_tokens_per_s"] = max(
+        (r["tokens_per_s"] for r in generation if "tokens_per_s" in r), default=None
+    )
     report["gpu_hours_paper"] = {
         "finetune_per_backend": hours,
         "generate": round(a.bugs * a.generated_models * per_bug / 3600, 2) if per_bug else None,
         "assumptions": f"{a.recipes} recipes x {a.epochs} epochs x {a.train_examples} pairs x {a.seq} tokens (upper bound), 6.7B step time extrapolated from {a.layers} layers x {scale:.1f}; {a.bugs} bugs x {a.generated_models} models, beam 10, 256 new tokens",
     }
     report["seconds"] = round(time.perf_counter() - started, 1)
-    errors = [f"{k}: {v['error']}" for k, v in {**runs, "memory": report["memory"], "generate": report["generate"], "resume": report["resume"]}.items() if isinstance(v, dict) and "error" in v]
+    errors = [
+        f"{k}: {v['error']}"
+        for k, v in {
+            **runs,
+            "memory": report["memory"],
+            "generate": report["generate"],
+            "resume": report["resume"],
+        }.items()
+        if isinstance(v, dict) and "error" in v
+    ]
     report["errors"] = errors
     report["ok"] = bool(usable and not errors and losses_agree and report["resume"].get("ok"))
     for line in errors:

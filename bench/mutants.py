@@ -47,15 +47,18 @@ MUTANTS = (
     Mutant(
         "normalize collapses whitespace inside literals",
         "src/fimrepair/javasrc.py",
-        "return _LITERAL_OR_WS.sub(lambda m: \" \" if m.group(1) is not None else m.group(0), strip_comments(code)).strip()",
+        'return _LITERAL_OR_WS.sub(lambda m: " " if m.group(1) is not None else m.group(0), strip_comments(code)).strip()',
         "return collapse_whitespace(strip_comments(code))",
-        ("tests/test_validate.py::test_whitespace_inside_literals_is_significant", "tests/test_validate.py::test_candidates_that_differ_inside_a_literal_are_validated_apart"),
+        (
+            "tests/test_validate.py::test_whitespace_inside_literals_is_significant",
+            "tests/test_validate.py::test_candidates_that_differ_inside_a_literal_are_validated_apart",
+        ),
     ),
     Mutant(
         "cache key ignores the validator settings",
         f"{V}/cache.py",
-        "json.dumps([CACHE_FORMAT, version, bug_id, normalised_candidate, settings], ensure_ascii=True, sort_keys=True)",
-        "json.dumps([CACHE_FORMAT, version, bug_id, normalised_candidate], ensure_ascii=True, sort_keys=True)",
+        "[CACHE_FORMAT, version, bug_id, normalised_candidate, settings], ensure_ascii=True",
+        "[CACHE_FORMAT, version, bug_id, normalised_candidate], ensure_ascii=True",
         ("tests/test_validate.py::test_cached_verdicts_are_not_reused_under_another_limit",),
     ),
     Mutant(
@@ -63,7 +66,10 @@ MUTANTS = (
         f"{V}/engine.py",
         '"engine": ENGINE_VERSION,',
         '"engine": "engine",',
-        ("tests/test_engine.py::test_engine_version_and_jdk_are_in_the_cache_key", "tests/test_engine.py::test_cached_verdicts_are_not_reused_under_another_engine_version"),
+        (
+            "tests/test_engine.py::test_engine_version_and_jdk_are_in_the_cache_key",
+            "tests/test_engine.py::test_cached_verdicts_are_not_reused_under_another_engine_version",
+        ),
     ),
     Mutant(
         "per-candidate limit not in the engine's settings",
@@ -91,7 +97,10 @@ MUTANTS = (
         f"{V}/verdict.py",
         "    if status is not Status.PLAUSIBLE:\n        return status, failing_test, message\n    if report.get(",
         "    if True:\n        return status, failing_test, message\n    if report.get(",
-        ("tests/test_validate.py::test_assumption_skips_and_no_test_run_are_not_plausible", "tests/test_engine.py::test_assumption_skips_and_no_test_run_are_not_plausible"),
+        (
+            "tests/test_validate.py::test_assumption_skips_and_no_test_run_are_not_plausible",
+            "tests/test_engine.py::test_assumption_skips_and_no_test_run_are_not_plausible",
+        ),
     ),
     Mutant(
         "the test runner does not report assumption failures",
@@ -135,7 +144,11 @@ MUTANTS = (
             f"clean_middle does not cut at {marker}",
             "src/fimrepair/generate.py",
             "for marker in (st.eos, st.prefix, st.suffix, st.middle, st.bos):",
-            "for marker in " + repr(tuple(m for m in ("st.eos", "st.prefix", "st.suffix", "st.middle", "st.bos") if m != f"st.{marker}")).replace("'", "") + ":",
+            "for marker in "
+            + repr(
+                tuple(m for m in ("st.eos", "st.prefix", "st.suffix", "st.middle", "st.bos") if m != f"st.{marker}")
+            ).replace("'", "")
+            + ":",
             ("tests/test_model_generate.py::test_clean_middle_cuts_at_eos_and_every_sentinel",),
         )
         for marker in ("bos", "prefix", "suffix", "middle", "eos")
@@ -199,7 +212,9 @@ def apply(root: Path, m: Mutant) -> None:
     text = path.read_text(encoding="utf-8")
     n = text.count(m.old)
     if n != 1:
-        raise SystemExit(f"mutant {m.name!r}: the text to replace occurs {n} times in {m.path} (must be once): {m.old!r}")
+        raise SystemExit(
+            f"mutant {m.name!r}: the text to replace occurs {n} times in {m.path} (must be once): {m.old!r}"
+        )
     path.write_text(text.replace(m.old, m.new), encoding="utf-8")
 
 
@@ -207,16 +222,30 @@ def run_tests(root: Path, tests: tuple[str, ...], timeout: float, stop_first: bo
     """("passed" | "failed" | "timeout" | "error", junit counts) of ``tests`` in ``root``."""
     report = root / "report.xml"
     env = {**os.environ, "PYTHONPATH": str(root / "src"), "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false"}
-    cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}", *(["-x"] if stop_first else []), *tests]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        f"--junitxml={report}",
+        *(["-x"] if stop_first else []),
+        *tests,
+    ]
     try:
-        proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, start_new_session=True, check=False)
+        proc = subprocess.run(
+            cmd, cwd=root, env=env, capture_output=True, text=True, timeout=timeout, start_new_session=True, check=False
+        )
     except subprocess.TimeoutExpired:
         return "timeout", {}
     counts: dict[str, int] = {}
     if report.is_file():
         suite = ET.parse(report).getroot()
         suite = suite if suite.tag == "testsuite" else suite.find("testsuite")
-        counts = {k: int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")} if suite is not None else {}
+        counts = (
+            {k: int(suite.get(k, 0)) for k in ("tests", "failures", "errors", "skipped")} if suite is not None else {}
+        )
     if proc.returncode == 0:
         return "passed", counts
     if proc.returncode == 1 and counts.get("failures", 0) + counts.get("errors", 0) > 0:
@@ -242,7 +271,10 @@ def main(argv: list[str] | None = None) -> int:
         if outcome != "passed" or not counts.get("tests"):
             raise SystemExit("the baseline (unmutated) tests must pass; nothing is decided")
         if counts.get("skipped"):
-            print(f"note: {counts['skipped']} baseline test(s) skipped here (no Java, not root?): a mutant only they would kill survives", flush=True)
+            print(
+                f"note: {counts['skipped']} baseline test(s) skipped here (no Java, not root?): a mutant only they would kill survives",
+                flush=True,
+            )
         survived, timeouts, killed = [], [], 0
         for k, m in enumerate(mutants):
             root = scratch_copy(work / f"m{k}")
@@ -256,13 +288,26 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 survived.append(m.name)
             note = "" if outcome != "error" else f" (could not run: {counts})"
-            print(f"{'KILLED  ' if outcome in ('failed', 'timeout') else 'SURVIVED'} {m.name} [{outcome}, {time.monotonic() - t0:.1f} s]{note}", flush=True)
+            print(
+                f"{'KILLED  ' if outcome in ('failed', 'timeout') else 'SURVIVED'} {m.name} [{outcome}, {time.monotonic() - t0:.1f} s]{note}",
+                flush=True,
+            )
             if not args.keep:
                 shutil.rmtree(root, ignore_errors=True)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(json.dumps({"mutants": len(mutants), "killed": killed, "survived": survived, "timeouts": timeouts, "seconds": round(time.monotonic() - start, 1)}))
+    print(
+        json.dumps(
+            {
+                "mutants": len(mutants),
+                "killed": killed,
+                "survived": survived,
+                "timeouts": timeouts,
+                "seconds": round(time.monotonic() - start, 1),
+            }
+        )
+    )
     return 1 if survived else 0
 
 

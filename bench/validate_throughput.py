@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bugs", type=int, default=None, help="only the first N bugs (quick runs)")
     ap.add_argument("--per-candidate-timeout", type=float, default=60)
     ap.add_argument("--skip-baseline", action="store_true", help="engine only (no ratio)")
-    ap.add_argument("--baseline", choices=("junitcore", "failfast"), default="junitcore", help="which fresh-process baseline")
+    ap.add_argument(
+        "--baseline", choices=("junitcore", "failfast"), default="junitcore", help="which fresh-process baseline"
+    )
     args = ap.parse_args(argv)
 
     root: Path = args.benchmark_root
@@ -90,7 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         engine_plausible={m: sum(v for (mm, _), v in engine_p.items() if mm == m) for m in ("correct", "buggy")},
         engine_statuses=_count(engine_out),
     )
-    print(f"engine: {n} candidates in {engine_s:.1f} s ({n / engine_s:.2f}/s), statuses {_count(engine_out)}", file=sys.stderr)
+    print(
+        f"engine: {n} candidates in {engine_s:.1f} s ({n / engine_s:.2f}/s), statuses {_count(engine_out)}",
+        file=sys.stderr,
+    )
 
     if not args.skip_baseline:
         baseline_class = JUnitCoreValidator if args.baseline == "junitcore" else FreshValidator

@@ -29,7 +29,17 @@ def java_available() -> bool:
 
 # --- the workflow, copied and run outside the checkout -----------------------------------------
 
-WORKFLOW_FILES = ("Snakefile", "config.yaml", "config.tiny.yaml", "config.smoke.yaml", "config.reproduce.yaml", "workflow", "envs", "paper", "slurm")
+WORKFLOW_FILES = (
+    "Snakefile",
+    "config.yaml",
+    "config.tiny.yaml",
+    "config.smoke.yaml",
+    "config.reproduce.yaml",
+    "workflow",
+    "envs",
+    "paper",
+    "slurm",
+)
 """What a run of the workflow needs besides the package: a copy of these runs it elsewhere."""
 
 
@@ -49,7 +59,13 @@ def run_workflow(work: Path, *args: str, timeout: float, what: str) -> Path:
     without Java (the validate stage needs Java 17 and JUnit 4)."""
     if not java_available():
         pytest.skip("javac or /usr/share/java/junit4.jar is missing: the validate stage needs Java 17 and JUnit 4")
-    result = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", *args], cwd=work, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", *args],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     if result.returncode != 0:
         pytest.fail(f"{what} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}")
     return work
@@ -96,7 +112,9 @@ def write_ignored_bug(root: Path):  # -> Bug
     """A bug IGN whose only test is @Ignore'd: no test runs, whatever the candidate."""
     from fimrepair.benchmark import extract_bug
 
-    buggy = "package humaneval.buggy;\n\npublic class IGN {\n    public static int one() {\n        return 2;\n    }\n}\n"
+    buggy = (
+        "package humaneval.buggy;\n\npublic class IGN {\n    public static int one() {\n        return 2;\n    }\n}\n"
+    )
     (root / "src/main/java/humaneval/buggy/IGN.java").write_text(buggy)
     (root / "src/main/java/humaneval/correct/IGN.java").write_text(buggy.replace("return 2;", "return 1;"))
     (root / "src/test/java/humaneval/TEST_IGN.java").write_text(
@@ -146,7 +164,17 @@ def split_bugs(n: int) -> list[dict[str, object]]:
         except ValueError:
             continue
         if s.prefix and s.fixed_chunk:
-            rows.append({"benchmark": "t", "bug_id": f"B{len(rows)}", "row_id": f"r{len(rows)}", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix})
+            rows.append(
+                {
+                    "benchmark": "t",
+                    "bug_id": f"B{len(rows)}",
+                    "row_id": f"r{len(rows)}",
+                    "prefix": s.prefix,
+                    "buggy_chunk": s.buggy_chunk,
+                    "fixed_chunk": s.fixed_chunk,
+                    "suffix": s.suffix,
+                }
+            )
     assert len(rows) == n
     return rows
 
@@ -155,8 +183,21 @@ def small_recipe(**train: object):  # -> Recipe
     """A fim recipe that trains the tiny model for a few steps (``train`` overrides settings)."""
     from fimrepair.recipe import Recipe, TrainSpec
 
-    spec = {"backend": "hf", "learning_rate": 5e-3, "max_steps": 10, "batch_size": 4, "gradient_accumulation": 2, "logging_steps": 2, "max_length": 256, "eval_rows": 4, "save_steps": 4, **train}
-    return Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5, train=TrainSpec(**spec))
+    spec = {
+        "backend": "hf",
+        "learning_rate": 5e-3,
+        "max_steps": 10,
+        "batch_size": 4,
+        "gradient_accumulation": 2,
+        "logging_steps": 2,
+        "max_length": 256,
+        "eval_rows": 4,
+        "save_steps": 4,
+        **train,
+    }
+    return Recipe(
+        name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5, train=TrainSpec(**spec)
+    )
 
 
 def fim_pairs() -> list[dict[str, str]]:
@@ -164,7 +205,9 @@ def fim_pairs() -> list[dict[str, str]]:
     from fimrepair.fim import sentinels
     from fimrepair.prompts import training_pair
 
-    return [training_pair(r, "fim", sentinels("deepseek-coder"), seed=1, fim_rate=0.9, spm_rate=0.5) for r in split_bugs(24)]
+    return [
+        training_pair(r, "fim", sentinels("deepseek-coder"), seed=1, fim_rate=0.9, spm_rate=0.5) for r in split_bugs(24)
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -179,5 +222,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     torch.set_num_threads(1)
     corpus = sorted({r["fixed_function"] for r in generate_megadiff_rows(300, seed=7) if r["fixed_function"]})
     out = tmp_path_factory.mktemp("tiny-model")
-    build_tiny_model(corpus, sentinels("deepseek-coder"), TinyModelSpec(vocab_size=800, pretrain_steps=30), 7, out, progress=False)
+    build_tiny_model(
+        corpus, sentinels("deepseek-coder"), TinyModelSpec(vocab_size=800, pretrain_steps=30), 7, out, progress=False
+    )
     return out

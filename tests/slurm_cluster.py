@@ -162,8 +162,11 @@ def unavailable_reason() -> str | None:
     missing = missing_programs()
     if missing:
         return (
-            "Slurm/munge are not installed: missing " + ", ".join(missing)
-            + "; install with `apt-get install -y --no-install-recommends " + " ".join(PACKAGES) + "`"
+            "Slurm/munge are not installed: missing "
+            + ", ".join(missing)
+            + "; install with `apt-get install -y --no-install-recommends "
+            + " ".join(PACKAGES)
+            + "`"
         )
     try:
         import pwd
@@ -270,11 +273,20 @@ class SlurmCluster:
         shutil.chown(key, "munge", "munge")
         key.chmod(0o400)
         munge_socket = munge_dir / "munge.socket"
-        self.conf.write_text(SLURM_CONF.format(
-            root=root, ctld_port=ctld_port, slurmd_port=slurmd_port, munge_socket=munge_socket,
-            min_job_age=self.min_job_age, cpus=self.cpus, memory_mb=self.memory_mb,
-            gpu_type=self.gpu_type, gpus=self.gpus, partition=self.partition,
-        ))
+        self.conf.write_text(
+            SLURM_CONF.format(
+                root=root,
+                ctld_port=ctld_port,
+                slurmd_port=slurmd_port,
+                munge_socket=munge_socket,
+                min_job_age=self.min_job_age,
+                cpus=self.cpus,
+                memory_mb=self.memory_mb,
+                gpu_type=self.gpu_type,
+                gpus=self.gpus,
+                partition=self.partition,
+            )
+        )
         # The slurm-jobstep plugin drops every SLURM_* variable, SLURM_CONF included, before
         # the job's nested srun; on a real cluster srun finds /etc/slurm/slurm.conf, here an
         # srun first on the jobs' PATH (exported by sbatch) points it at this cluster.
@@ -284,17 +296,31 @@ class SlurmCluster:
         prolog = root / "etc" / "prolog.sh"
         prolog.write_text(PROLOG.format(root=root))
         prolog.chmod(0o755)
-        (root / "etc" / "gres.conf").write_text(GRES_CONF.format(gpu_type=self.gpu_type, gpu_dir=root / "gpus", last=self.gpus - 1))
+        (root / "etc" / "gres.conf").write_text(
+            GRES_CONF.format(gpu_type=self.gpu_type, gpu_dir=root / "gpus", last=self.gpus - 1)
+        )
 
-        self._spawn("munged", [
-            "munged", "--foreground", f"--key-file={key}", f"--socket={munge_socket}",
-            f"--pid-file={munge_dir}/munged.pid", f"--log-file={munge_dir}/munged.log",
-            f"--seed-file={munge_dir}/munged.seed", "--num-threads=2",
-        ], user="munge")
+        self._spawn(
+            "munged",
+            [
+                "munged",
+                "--foreground",
+                f"--key-file={key}",
+                f"--socket={munge_socket}",
+                f"--pid-file={munge_dir}/munged.pid",
+                f"--log-file={munge_dir}/munged.log",
+                f"--seed-file={munge_dir}/munged.seed",
+                "--num-threads=2",
+            ],
+            user="munge",
+        )
         self._wait(lambda: munge_socket.exists(), timeout_s, "munged did not create its socket")
         self._spawn("slurmctld", ["slurmctld", "-D", "-i", "-f", str(self.conf)])
-        self._wait(lambda: self._ok(["scontrol", "ping"]) and "UP" in self._out(["scontrol", "ping"]),
-                   timeout_s - (time.monotonic() - t0), "slurmctld did not answer scontrol ping")
+        self._wait(
+            lambda: self._ok(["scontrol", "ping"]) and "UP" in self._out(["scontrol", "ping"]),
+            timeout_s - (time.monotonic() - t0),
+            "slurmctld did not answer scontrol ping",
+        )
         self._spawn("slurmd", ["slurmd", "-D", "-N", "localhost", "-f", str(self.conf)])
         self._wait(self._node_ready, timeout_s - (time.monotonic() - t0), "the node did not become idle")
         self.started_in_s = time.monotonic() - t0
@@ -347,15 +373,24 @@ class SlurmCluster:
             return
         self._ok(["scancel", *ids])
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and self._out(["squeue", "-h", "-t", "PENDING,RUNNING,CONFIGURING,COMPLETING", "-o", "%i"]).strip():
+        while (
+            time.monotonic() < deadline
+            and self._out(["squeue", "-h", "-t", "PENDING,RUNNING,CONFIGURING,COMPLETING", "-o", "%i"]).strip()
+        ):
             time.sleep(0.5)
 
     # ---- helpers ----------------------------------------------------------------------------
     def _spawn(self, name: str, cmd: list[str], user: str | None = None) -> None:
         log = open(self.root / "log" / f"{name}.stdout", "wb")
         self.procs[name] = subprocess.Popen(
-            cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=self.env, user=user, group=user, extra_groups=[] if user else None,
+            cmd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=self.env,
+            user=user,
+            group=user,
+            extra_groups=[] if user else None,
             start_new_session=True,  # keep Ctrl-C of the test run from reaching the daemons first
         )
         log.close()

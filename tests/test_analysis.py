@@ -15,13 +15,31 @@ REPO = Path(__file__).resolve().parents[1]
 BUGS = [f"B{i}" for i in range(1, 7)]  # a 6-bug benchmark
 
 
-def v(model: str, bug: str, rank: int, status: str, exact: bool = False, ast: bool = False,
-      dup: int | None = None, failing_test: str | None = None) -> dict:
+def v(
+    model: str,
+    bug: str,
+    rank: int,
+    status: str,
+    exact: bool = False,
+    ast: bool = False,
+    dup: int | None = None,
+    failing_test: str | None = None,
+) -> dict:
     """One verdict row."""
-    return {"model": model, "benchmark": "toy", "bug_id": bug, "rank": rank,
-            "status": status, "failing_test": failing_test, "message": None,
-            "compile_s": 0.1, "test_s": 0.2, "exact_match": exact, "ast_match": ast,
-            "duplicate_of": dup}
+    return {
+        "model": model,
+        "benchmark": "toy",
+        "bug_id": bug,
+        "rank": rank,
+        "status": status,
+        "failing_test": failing_test,
+        "message": None,
+        "compile_s": 0.1,
+        "test_s": 0.2,
+        "exact_match": exact,
+        "ast_match": ast,
+        "duplicate_of": dup,
+    }
 
 
 def toy_rows() -> list[dict]:
@@ -38,12 +56,18 @@ def toy_rows() -> list[dict]:
     rows = [v("oracle", b, 0, "plausible", True, True) for b in BUGS]
     rows += [v("identity", b, 0, "failing", failing_test="t") for b in BUGS]
     rows += [
-        v("nofim", "B1", 0, "plausible", True, True), v("nofim", "B1", 1, "failing"),
-        v("nofim", "B2", 0, "uncompilable"), v("nofim", "B2", 1, "plausible", ast=True),
-        v("nofim", "B3", 0, "failing"), v("nofim", "B3", 1, "failing", dup=0),
-        v("nofim", "B4", 0, "timeout"), v("nofim", "B5", 0, "uncompilable"),
-        v("fim_psm", "B1", 0, "plausible"), v("fim_psm", "B3", 0, "plausible", True, True),
-        v("fim_psm", "B5", 0, "crash"), v("fim_psm", "B6", 0, "uncompilable"),
+        v("nofim", "B1", 0, "plausible", True, True),
+        v("nofim", "B1", 1, "failing"),
+        v("nofim", "B2", 0, "uncompilable"),
+        v("nofim", "B2", 1, "plausible", ast=True),
+        v("nofim", "B3", 0, "failing"),
+        v("nofim", "B3", 1, "failing", dup=0),
+        v("nofim", "B4", 0, "timeout"),
+        v("nofim", "B5", 0, "uncompilable"),
+        v("fim_psm", "B1", 0, "plausible"),
+        v("fim_psm", "B3", 0, "plausible", True, True),
+        v("fim_psm", "B5", 0, "crash"),
+        v("fim_psm", "B6", 0, "uncompilable"),
         v("fim_psm", "B6", 1, "uncompilable", dup=0),
     ]
     return rows
@@ -64,17 +88,35 @@ def pairs(verdicts: pd.DataFrame) -> pd.DataFrame:
     return analysis.pairwise(verdicts, ["nofim", "fim_psm", "oracle"], n_bugs=6)
 
 
-LOSS = [{"recipe": r, "step": s, "epoch": s / 10, "loss": 2.0 / (s + 1) + k,
-         "split": split}
-        for k, r in enumerate(["nofim", "fim_psm"]) for s in range(0, 10)
-        for split in ("train", "eval") if split == "train" or s % 3 == 0]
+LOSS = [
+    {"recipe": r, "step": s, "epoch": s / 10, "loss": 2.0 / (s + 1) + k, "split": split}
+    for k, r in enumerate(["nofim", "fim_psm"])
+    for s in range(0, 10)
+    for split in ("train", "eval")
+    if split == "train" or s % 3 == 0
+]
 FUNNEL = [
-    {"dataset": "megadiff_sf", "step": "download", "rows_in": 72393, "rows_out": 72393,
-     "reason": "single-function split"},
-    {"dataset": "megadiff_sf", "step": "dedupe", "rows_in": 72393, "rows_out": 65600,
-     "reason": "duplicate (buggy, fixed) pairs & 100% identical"},
-    {"dataset": "megadiff_sf", "step": "length", "rows_in": 65600, "rows_out": 40000,
-     "reason": "samples >= 1024 tokens dropped"},
+    {
+        "dataset": "megadiff_sf",
+        "step": "download",
+        "rows_in": 72393,
+        "rows_out": 72393,
+        "reason": "single-function split",
+    },
+    {
+        "dataset": "megadiff_sf",
+        "step": "dedupe",
+        "rows_in": 72393,
+        "rows_out": 65600,
+        "reason": "duplicate (buggy, fixed) pairs & 100% identical",
+    },
+    {
+        "dataset": "megadiff_sf",
+        "step": "length",
+        "rows_in": 65600,
+        "rows_out": 40000,
+        "reason": "samples >= 1024 tokens dropped",
+    },
 ]
 
 
@@ -84,8 +126,7 @@ FUNNEL = [
 def test_summary_counts_are_exact(summary: pd.DataFrame) -> None:
     s = summary.set_index("model")
     assert list(summary["model"]) == ["nofim", "fim_psm", "oracle", "identity"]
-    cols = ["bugs", "plausible", "exact", "ast", "compilable", "candidates",
-            "distinct_candidates"]
+    cols = ["bugs", "plausible", "exact", "ast", "compilable", "candidates", "distinct_candidates"]
     assert s.loc["nofim", cols].tolist() == [6, 2, 1, 2, 4, 8, 7]
     assert s.loc["fim_psm", cols].tolist() == [6, 2, 1, 1, 3, 5, 4]
     assert s.loc["oracle", cols].tolist() == [6, 6, 6, 6, 6, 6, 6]
@@ -122,12 +163,15 @@ def test_bad_verdicts_fail_loudly_naming_the_row(verdicts) -> None:
 # --- statistics ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("k", "n", "lo", "hi"), [
-    (5, 10, 0.2366, 0.7634),  # textbook values
-    (0, 10, 0.0, 0.2775),
-    (10, 10, 0.7225, 1.0),
-    (134, 162, 0.7615, 0.8776),  # computed by hand from the formula
-])
+@pytest.mark.parametrize(
+    ("k", "n", "lo", "hi"),
+    [
+        (5, 10, 0.2366, 0.7634),  # textbook values
+        (0, 10, 0.0, 0.2775),
+        (10, 10, 0.7225, 1.0),
+        (134, 162, 0.7615, 0.8776),  # computed by hand from the formula
+    ],
+)
 def test_wilson_interval_known_values(k: int, n: int, lo: float, hi: float) -> None:
     got = analysis.wilson_interval(k, n)
     assert got == pytest.approx((lo, hi), abs=5e-5)
@@ -156,9 +200,16 @@ def test_pairwise_counts(pairs: pd.DataFrame) -> None:
 def test_pairwise_known_p_value() -> None:
     bugs = [f"X{i}" for i in range(12)]
     # a fixes X0..X8 (9), b fixes X8 and X9: both 1, only_a 8, only_b 1, neither 2
-    rows = [v("a", b, 0, "plausible" if i <= 8 else "failing", ) for i, b in enumerate(bugs)]
-    rows += [v("b", b, 0, "plausible" if i in (8, 9) else "failing") for i, b in
-             enumerate(bugs)]
+    rows = [
+        v(
+            "a",
+            b,
+            0,
+            "plausible" if i <= 8 else "failing",
+        )
+        for i, b in enumerate(bugs)
+    ]
+    rows += [v("b", b, 0, "plausible" if i in (8, 9) else "failing") for i, b in enumerate(bugs)]
     p = analysis.pairwise(pd.DataFrame(rows), ["a", "b"], 12).iloc[0]
     assert [p["both"], p["only_a"], p["only_b"], p["neither"]] == [1, 8, 1, 2]
     assert p["p_value"] == pytest.approx(0.0390625, abs=1e-12)
@@ -176,8 +227,9 @@ def test_check_references_names_broken_oracle_bug(verdicts) -> None:
     i = broken.index[(broken["model"] == "oracle") & (broken["bug_id"] == "B4")][0]
     broken.loc[i, ["status", "failing_test"]] = ["failing", "TEST_B4::test_0"]
     s = analysis.summarise(broken, 6)
-    with pytest.raises(analysis.ReferenceCheckError,
-                       match=r"'oracle' is 5/6 plausible.*B4 \(failing TEST_B4::test_0\)"):
+    with pytest.raises(
+        analysis.ReferenceCheckError, match=r"'oracle' is 5/6 plausible.*B4 \(failing TEST_B4::test_0\)"
+    ):
         analysis.check_references(s, broken)
     with pytest.raises(analysis.ReferenceCheckError, match="'oracle'"):
         analysis.check_references(s)  # without verdicts: no bug names, still an error
@@ -321,11 +373,24 @@ def test_build_pdf_without_tex_returns_false(tmp_path, monkeypatch) -> None:
 def test_paper_builds(tmp_path, summary, pairs, verdicts) -> None:
     paper.copy_sources(REPO / "paper", tmp_path)
     written = paper.write_paper_inputs(
-        tmp_path / "generated", summary, pairs, FUNNEL, LOSS, verdicts,
-        {"ConfigName": "test_toy"}, reference=("published (illustrative)", 5))
-    for rel in ("numbers.tex", "tables/results.tex", "tables/funnel.tex",
-                "tables/pairwise.tex", "figures/fixed.pdf", "figures/outcomes.pdf",
-                "figures/loss.pdf"):
+        tmp_path / "generated",
+        summary,
+        pairs,
+        FUNNEL,
+        LOSS,
+        verdicts,
+        {"ConfigName": "test_toy"},
+        reference=("published (illustrative)", 5),
+    )
+    for rel in (
+        "numbers.tex",
+        "tables/results.tex",
+        "tables/funnel.tex",
+        "tables/pairwise.tex",
+        "figures/fixed.pdf",
+        "figures/outcomes.pdf",
+        "figures/loss.pdf",
+    ):
         assert (tmp_path / "generated" / rel) in written.values(), rel
     out = tmp_path / "out"
     assert paper.build_pdf(tmp_path, tmp_path / "build.log", out_dir=out) is True

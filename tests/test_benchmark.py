@@ -16,7 +16,9 @@ def write_bug(root: Path, bug: str, buggy_body: str, fixed_body: str) -> None:
     for kind, body in (("buggy", buggy_body), ("correct", fixed_body)):
         d = root / "src/main/java/humaneval" / kind
         d.mkdir(parents=True, exist_ok=True)
-        (d / f"{bug}.java").write_text(f"package humaneval.{kind};\n\npublic class {bug} {{\n    // helper\n    static int h() {{ return 1; }}\n\n{body}}}\n")
+        (d / f"{bug}.java").write_text(
+            f"package humaneval.{kind};\n\npublic class {bug} {{\n    // helper\n    static int h() {{ return 1; }}\n\n{body}}}\n"
+        )
     t = root / "src/test/java/humaneval"
     t.mkdir(parents=True, exist_ok=True)
     (t / f"TEST_{bug}.java").write_text("class T {}\n")
@@ -35,7 +37,12 @@ def test_extract_insertion_and_comments(tmp_path):
 
 
 def test_two_changed_methods_is_an_error_naming_the_files(tmp_path):
-    write_bug(tmp_path, "G", "    int a() { return 1; }\n    int b() { return 2; }\n", "    int a() { return 3; }\n    int b() { return 4; }\n")
+    write_bug(
+        tmp_path,
+        "G",
+        "    int a() { return 1; }\n    int b() { return 2; }\n",
+        "    int a() { return 3; }\n    int b() { return 4; }\n",
+    )
     with pytest.raises(BenchmarkError, match=r"G\.java.*found 2"):
         extract_bug(tmp_path, "G", "t")
     with pytest.raises(BenchmarkError, match="no bug"):
@@ -51,4 +58,6 @@ def test_humaneval_163_162_and_crosschecks_report_known_upstream_errors():
     rows = crosscheck(SHARED, bugs)
     assert not [r for r in rows if r["status"] in ("unexpected", "absent")]
     known = {(r["bug_id"], r["check"]) for r in rows if r["status"] == "known-upstream-error"}
-    assert known == {(b, "humaneval_loc.txt") for b in KNOWN_LOC_ERRORS} | {(b, "humaneval-java-sf.json") for b in KNOWN_SF_ERRORS}
+    assert known == {(b, "humaneval_loc.txt") for b in KNOWN_LOC_ERRORS} | {
+        (b, "humaneval-java-sf.json") for b in KNOWN_SF_ERRORS
+    }

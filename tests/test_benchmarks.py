@@ -12,7 +12,9 @@ from fimrepair.benchmark import BenchmarkError
 from fimrepair.benchmarks import kinds, level_from_build, open_benchmark
 
 QUIXBUGS = SHARED / "quixbugs-java"
-needs_quixbugs = pytest.mark.skipif(not (QUIXBUGS / "java_programs").is_dir(), reason=f"../shared/quixbugs-java is absent ({QUIXBUGS})")
+needs_quixbugs = pytest.mark.skipif(
+    not (QUIXBUGS / "java_programs").is_dir(), reason=f"../shared/quixbugs-java is absent ({QUIXBUGS})"
+)
 
 
 def test_kinds_and_unknown_kind() -> None:
@@ -21,14 +23,17 @@ def test_kinds_and_unknown_kind() -> None:
         open_benchmark("defects4j", ".")
 
 
-@pytest.mark.parametrize("name, text, level", [
-    ("pom.xml", "<properties><maven.compiler.source>1.8</maven.compiler.source></properties>", 8),
-    ("pom.xml", "<maven.compiler.release>11</maven.compiler.release>", 11),
-    ("pom.xml", "<project/>", None),
-    ("build.gradle", "apply plugin: 'java'\nsourceCompatibility = 1.8\n", 8),
-    ("build.gradle", "java { sourceCompatibility = JavaVersion.VERSION_17 }", 17),
-    ("build.gradle", "apply plugin: 'java'\ndependencies { compile 'x:y:1' }\n", None),
-])
+@pytest.mark.parametrize(
+    "name, text, level",
+    [
+        ("pom.xml", "<properties><maven.compiler.source>1.8</maven.compiler.source></properties>", 8),
+        ("pom.xml", "<maven.compiler.release>11</maven.compiler.release>", 11),
+        ("pom.xml", "<project/>", None),
+        ("build.gradle", "apply plugin: 'java'\nsourceCompatibility = 1.8\n", 8),
+        ("build.gradle", "java { sourceCompatibility = JavaVersion.VERSION_17 }", 17),
+        ("build.gradle", "apply plugin: 'java'\ndependencies { compile 'x:y:1' }\n", None),
+    ],
+)
 def test_level_from_the_build(tmp_path: Path, name: str, text: str, level: int | None) -> None:
     (tmp_path / name).write_text(text)
     assert level_from_build(tmp_path) == level
@@ -58,9 +63,17 @@ def test_quixbugs_records() -> None:
     bugs = {b.bug_id: b for b in bench.extract_bugs()}
     assert len(bugs) == 40 and "Node" not in bugs and "WeightedEdge" not in bugs
     gcd = bugs["GCD"]
-    assert (gcd.buggy_class, gcd.test_class, gcd.test_path) == ("java_programs/GCD.java", "java_testcases.junit.GCD_TEST", "java_testcases/junit/GCD_TEST.java")
+    assert (gcd.buggy_class, gcd.test_class, gcd.test_path) == (
+        "java_programs/GCD.java",
+        "java_testcases.junit.GCD_TEST",
+        "java_testcases/junit/GCD_TEST.java",
+    )
     assert gcd.buggy_chunk.strip() != gcd.fixed_chunk.strip()
-    assert sorted(bench.support_sources()) == ["java_programs/Node.java", "java_programs/WeightedEdge.java", "java_testcases/junit/QuixFixOracleHelper.java"]
+    assert sorted(bench.support_sources()) == [
+        "java_programs/Node.java",
+        "java_programs/WeightedEdge.java",
+        "java_testcases/junit/QuixFixOracleHelper.java",
+    ]
     with pytest.raises(BenchmarkError, match="lacks java_programs"):
         open_benchmark("quixbugs", HUMANEVAL).bug_ids()
 
@@ -73,10 +86,19 @@ def test_quixbugs_oracle_plausible_identity_not_through_the_engine() -> None:
 
     bench = open_benchmark("quixbugs", QUIXBUGS)
     bugs = bench.extract_bugs()
-    rows = [{"model": m, "benchmark": b.benchmark, "bug_id": b.bug_id, "candidates": [{"rank": 0, "function": fn}]}
-            for b in bugs for m, fn in (("oracle", b.fixed_function), ("identity", b.buggy_function))]
-    with Engine(QUIXBUGS, workers=2, per_candidate_timeout_s=60, heap_mb=bench.heap_mb, support_sources=bench.support_sources(),
-                java_level=bench.java_level()) as engine:
+    rows = [
+        {"model": m, "benchmark": b.benchmark, "bug_id": b.bug_id, "candidates": [{"rank": 0, "function": fn}]}
+        for b in bugs
+        for m, fn in (("oracle", b.fixed_function), ("identity", b.buggy_function))
+    ]
+    with Engine(
+        QUIXBUGS,
+        workers=2,
+        per_candidate_timeout_s=60,
+        heap_mb=bench.heap_mb,
+        support_sources=bench.support_sources(),
+        java_level=bench.java_level(),
+    ) as engine:
         out = validate_candidates(bugs, rows, engine, workers=2, progress=False)
     oracle = {r["bug_id"]: r["status"] for r in out if r["model"] == "oracle"}
     identity = {r["bug_id"]: r["status"] for r in out if r["model"] == "identity"}
@@ -86,10 +108,21 @@ def test_quixbugs_oracle_plausible_identity_not_through_the_engine() -> None:
     # more, alone on one fresh worker; it must pass then (a wrong fix fails both times).
     again = [b for b in bugs if oracle[b.bug_id] != "plausible"]
     if again:
-        with Engine(QUIXBUGS, workers=1, per_candidate_timeout_s=60, heap_mb=bench.heap_mb, support_sources=bench.support_sources(),
-                    java_level=bench.java_level()) as engine:
-            retry = validate_candidates(again, [r for r in rows if r["model"] == "oracle" and r["bug_id"] in {b.bug_id for b in again}],
-                                        engine, workers=1, progress=False)
+        with Engine(
+            QUIXBUGS,
+            workers=1,
+            per_candidate_timeout_s=60,
+            heap_mb=bench.heap_mb,
+            support_sources=bench.support_sources(),
+            java_level=bench.java_level(),
+        ) as engine:
+            retry = validate_candidates(
+                again,
+                [r for r in rows if r["model"] == "oracle" and r["bug_id"] in {b.bug_id for b in again}],
+                engine,
+                workers=1,
+                progress=False,
+            )
         oracle.update({r["bug_id"]: r["status"] for r in retry})
     assert {b: s for b, s in oracle.items() if s != "plausible"} == {}
     assert {b: s for b, s in identity.items() if s == "plausible"} == {}

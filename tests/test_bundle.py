@@ -47,11 +47,14 @@ def _rewrite(src: Path, dst: Path, change) -> None:
     dst.write_bytes(gzip.compress(raw.getvalue()))
 
 
-@pytest.mark.parametrize("change, match", [
-    (lambda m: m.update({"finetune/r/loss.tsv": b"step\tloss\n1\t0.1\n"}), "loss.tsv does not match its checksum"),
-    (lambda m: m.update({"extra.txt": b"x"}), r"members \['extra.txt'\]"),
-    (lambda m: m.pop(MANIFEST), "no MANIFEST"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda m: m.update({"finetune/r/loss.tsv": b"step\tloss\n1\t0.1\n"}), "loss.tsv does not match its checksum"),
+        (lambda m: m.update({"extra.txt": b"x"}), r"members \['extra.txt'\]"),
+        (lambda m: m.pop(MANIFEST), "no MANIFEST"),
+    ],
+)
 def test_a_changed_bundle_is_refused(tmp_path: Path, change, match: str) -> None:
     good = tmp_path / "good.tar.gz"
     make_bundle(_files(tmp_path), good, config={}, env=ENV)

@@ -22,7 +22,13 @@ needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
 
 def _cli(*args: str, **kw) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "fimrepair.cli", "validate", "--quiet", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+    return subprocess.Popen(
+        [sys.executable, "-m", "fimrepair.cli", "validate", "--quiet", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
+    )
 
 
 def _stats(stderr: str) -> tuple[int, int]:
@@ -36,9 +42,16 @@ def _read(path: Path) -> list[dict]:
 
 
 def test_normalise_rows_defaults() -> None:
-    rows = normalise_rows([{"bug_id": "ADD", "candidates": ["a", {"function": "b", "rank": 7}, {"function": None}]}], "tool", "bench")
+    rows = normalise_rows(
+        [{"bug_id": "ADD", "candidates": ["a", {"function": "b", "rank": 7}, {"function": None}]}], "tool", "bench"
+    )
     assert rows == [
-        {"bug_id": "ADD", "model": "tool", "benchmark": "bench", "candidates": [{"function": "a", "rank": 0}, {"function": "b", "rank": 7}, {"function": "", "rank": 2}]}
+        {
+            "bug_id": "ADD",
+            "model": "tool",
+            "benchmark": "bench",
+            "candidates": [{"function": "a", "rank": 0}, {"function": "b", "rank": 7}, {"function": "", "rank": 2}],
+        }
     ]
     with pytest.raises(ValueError, match="row 1"):
         normalise_rows([{"candidates": []}], "t", "b")
@@ -50,11 +63,19 @@ def test_validate_a_foreign_candidates_file(tmp_path: Path) -> None:
     bugs = {b.bug_id: b for b in extract_bugs(root, "humaneval-java")}
     cands = tmp_path / "othertool.jsonl"
     cands.write_text(
-        json.dumps({"bug_id": "ADD", "candidates": [bugs["ADD"].fixed_function, bugs["ADD"].buggy_function, "int broken("]}) + "\n"
-        + json.dumps({"bug_id": "NEG", "model": "m2", "candidates": [{"rank": 3, "function": bugs["NEG"].fixed_function}]}) + "\n"
+        json.dumps(
+            {"bug_id": "ADD", "candidates": [bugs["ADD"].fixed_function, bugs["ADD"].buggy_function, "int broken("]}
+        )
+        + "\n"
+        + json.dumps(
+            {"bug_id": "NEG", "model": "m2", "candidates": [{"rank": 3, "function": bugs["NEG"].fixed_function}]}
+        )
+        + "\n"
     )
     out = tmp_path / "out" / "verdicts.jsonl"
-    proc = _cli("--benchmark-root", str(root), "--candidates", str(cands), "--out", str(out), "--cache", str(tmp_path / "cache"))
+    proc = _cli(
+        "--benchmark-root", str(root), "--candidates", str(cands), "--out", str(out), "--cache", str(tmp_path / "cache")
+    )
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     rows = _read(out)
@@ -78,11 +99,37 @@ def test_literals_assumptions_and_limits_decide_verdicts(tmp_path: Path) -> None
     reused under a 30 s one."""
     root = write_minibench(tmp_path / "bench")
     add = {b.bug_id: b for b in extract_bugs(root, "humaneval-java")}["ADD"]
-    sleepy = with_body(add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;")
+    sleepy = with_body(
+        add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;"
+    )
     cands = tmp_path / "c.jsonl"
-    cands.write_text(json.dumps({"bug_id": "ADD", "candidates": [with_body(add, LITERAL_2), with_body(add, LITERAL_1), with_body(add, ASSUME_NONE), sleepy]}) + "\n")
+    cands.write_text(
+        json.dumps(
+            {
+                "bug_id": "ADD",
+                "candidates": [
+                    with_body(add, LITERAL_2),
+                    with_body(add, LITERAL_1),
+                    with_body(add, ASSUME_NONE),
+                    sleepy,
+                ],
+            }
+        )
+        + "\n"
+    )
     out = tmp_path / "v.jsonl"
-    args = ["--benchmark-root", str(root), "--candidates", str(cands), "--out", str(out), "--cache", str(tmp_path / "cache"), "--workers", "1"]
+    args = [
+        "--benchmark-root",
+        str(root),
+        "--candidates",
+        str(cands),
+        "--out",
+        str(out),
+        "--cache",
+        str(tmp_path / "cache"),
+        "--workers",
+        "1",
+    ]
     for limit, last in (("1", "timeout"), ("30", "plausible")):
         proc = _cli(*args, "--per-candidate-timeout", limit)
         _, err = proc.communicate(timeout=300)
@@ -90,7 +137,9 @@ def test_literals_assumptions_and_limits_decide_verdicts(tmp_path: Path) -> None
         rows = _read(out)
         assert [r["status"] for r in rows] == ["plausible", "failing", "failing", last]
         assert [r["duplicate_of"] for r in rows] == [None] * 4
-        assert rows[2]["failing_test"] == "TEST_ADD.test_0" and rows[2]["message"].startswith("skipped by a failed assumption")
+        assert rows[2]["failing_test"] == "TEST_ADD.test_0" and rows[2]["message"].startswith(
+            "skipped by a failed assumption"
+        )
         assert _stats(err) == (0, 4)
 
 
@@ -114,10 +163,16 @@ def test_kill_and_resume(tmp_path: Path) -> None:
     bugs = {b.bug_id: b for b in extract_bugs(root, "humaneval-java")}
     spin = bugs["SPIN"]
     # 12 distinct SPIN candidates that each spin into their 500 ms JUnit timeout, plus quick ones.
-    slow = [with_body(spin, f"        int r = {k};\n        for (int i = 0; i < 2; i = i * 1) r += x;\n        return r;") for k in range(12)]
+    slow = [
+        with_body(spin, f"        int r = {k};\n        for (int i = 0; i < 2; i = i * 1) r += x;\n        return r;")
+        for k in range(12)
+    ]
     rows = [
         {"bug_id": "SPIN", "candidates": slow + [spin.fixed_function]},
-        {"bug_id": "ADD", "candidates": [bugs["ADD"].fixed_function, bugs["ADD"].buggy_function, bugs["ADD"].fixed_function]},
+        {
+            "bug_id": "ADD",
+            "candidates": [bugs["ADD"].fixed_function, bugs["ADD"].buggy_function, bugs["ADD"].fixed_function],
+        },
     ]
     cands = tmp_path / "cands.jsonl"
     cands.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -125,7 +180,18 @@ def test_kill_and_resume(tmp_path: Path) -> None:
 
     cache = tmp_path / "cache"
     out = tmp_path / "resumed.jsonl"
-    args = ["--benchmark-root", str(root), "--candidates", str(cands), "--out", str(out), "--cache", str(cache), "--workers", "1"]
+    args = [
+        "--benchmark-root",
+        str(root),
+        "--candidates",
+        str(cands),
+        "--out",
+        str(out),
+        "--cache",
+        str(cache),
+        "--workers",
+        "1",
+    ]
     proc = _cli(*args, start_new_session=True)
     deadline = time.monotonic() + 240
     while len(list(cache.glob("*/*.json"))) < 3:
@@ -150,7 +216,16 @@ def test_kill_and_resume(tmp_path: Path) -> None:
     assert out.read_text() == resumed
 
     straight = tmp_path / "straight.jsonl"
-    proc = _cli("--benchmark-root", str(root), "--candidates", str(cands), "--out", str(straight), "--cache", str(tmp_path / "cache2"))
+    proc = _cli(
+        "--benchmark-root",
+        str(root),
+        "--candidates",
+        str(cands),
+        "--out",
+        str(straight),
+        "--cache",
+        str(tmp_path / "cache2"),
+    )
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err
     strip = lambda rs: [{k: v for k, v in r.items() if k not in ("compile_s", "test_s")} for r in rs]  # noqa: E731

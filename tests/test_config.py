@@ -62,7 +62,10 @@ def test_schema_fills_defaults():
         (lambda c: c["train"].append("nope"), "train: recipe 'nope'"),
         (lambda c: c["evaluate"].append("ghost"), "evaluate: model 'ghost'"),
         (lambda c: c["generation"].update(num_return_sequences=20), "generation.num_return_sequences"),
-        (lambda c: c["benchmark"].update(source="local", root="/does/not/exist"), "benchmark.root: /does/not/exist does not exist"),
+        (
+            lambda c: c["benchmark"].update(source="local", root="/does/not/exist"),
+            "benchmark.root: /does/not/exist does not exist",
+        ),
     ],
 )
 def test_cross_key_errors_name_the_key(edit, message):
@@ -77,7 +80,10 @@ def dry_run(tmp_path: Path, override: dict) -> subprocess.CompletedProcess[str]:
     extra.write_text(yaml.safe_dump(override))
     return subprocess.run(
         [sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", "config.tiny.yaml", str(extra)],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -100,22 +106,30 @@ def test_paper_config_evaluates_both_benchmarks_and_the_published_sets():
     config = validated("config.yaml")
     specs = benchmark_specs(config)
     assert list(specs) == ["humaneval-java", "quixbugs"]
-    assert specs["quixbugs"]["kind"] == "quixbugs" and specs["quixbugs"]["commit"] == "4257f44b0ff1181dedaedee6a447e133219fcebf"
+    assert (
+        specs["quixbugs"]["kind"] == "quixbugs"
+        and specs["quixbugs"]["commit"] == "4257f44b0ff1181dedaedee6a447e133219fcebf"
+    )
     assert all(s["java_level"] == "declared" for s in specs.values())
     urls = [p["url"] for p in config["published"]]
-    assert [u.rsplit("/", 1)[-1] for u in urls] == [f"evaluation_humanevaljava_{n}_martin.jsonl" for n in ("repairllama_ir4_or2", "deepseek_base", "deepseek_lora")]
+    assert [u.rsplit("/", 1)[-1] for u in urls] == [
+        f"evaluation_humanevaljava_{n}_martin.jsonl" for n in ("repairllama_ir4_or2", "deepseek_base", "deepseek_lora")
+    ]
     assert all("ASSERT-KTH/repairllama/a4a5734ed7f80ba41900638b001962ffc79e30a0/results/3_martin/" in u for u in urls)
     tiny = validated("config.yaml", "config.tiny.yaml")
     assert list(benchmark_specs(tiny)) == ["tiny"] and [p["source"] for p in tiny["published"]] == ["tiny"]
 
 
-@pytest.mark.parametrize("change, match", [
-    (lambda c: c["published"].append(dict(c["published"][0])), "already a model or published set name"),
-    (lambda c: c["published"][0].update(benchmark="defects4j"), "not an evaluated benchmark"),
-    (lambda c: c["published"][0].update(url=None), r"published\[0\].url: required"),
-    (lambda c: c["extra_benchmarks"].append(dict(c["extra_benchmarks"][0])), "names must be distinct"),
-    (lambda c: c["extra_benchmarks"][0].update(source="local", root="/no/such/dir"), r"extra_benchmarks\[0\].root"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda c: c["published"].append(dict(c["published"][0])), "already a model or published set name"),
+        (lambda c: c["published"][0].update(benchmark="defects4j"), "not an evaluated benchmark"),
+        (lambda c: c["published"][0].update(url=None), r"published\[0\].url: required"),
+        (lambda c: c["extra_benchmarks"].append(dict(c["extra_benchmarks"][0])), "names must be distinct"),
+        (lambda c: c["extra_benchmarks"][0].update(source="local", root="/no/such/dir"), r"extra_benchmarks\[0\].root"),
+    ],
+)
 def test_benchmark_and_published_cross_checks(change, match):
     config = validated("config.yaml")
     change(config)

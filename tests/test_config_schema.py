@@ -29,7 +29,11 @@ def _specs():
         "training": ({f.name: f.default for f in dataclasses.fields(TrainSpec)}, ("training",), set()),
         "lora": ({f.name: f.default for f in dataclasses.fields(LoraSpec)}, ("lora",), set()),
         "generation": ({f.name: f.default for f in dataclasses.fields(DecodingSpec)}, ("generation",), set()),
-        "base_model.tiny": ({f.name: f.default for f in dataclasses.fields(TinyModelSpec)}, ("base_model", "tiny"), {"max_position_embeddings"}),
+        "base_model.tiny": (
+            {f.name: f.default for f in dataclasses.fields(TinyModelSpec)},
+            ("base_model", "tiny"),
+            {"max_position_embeddings"},
+        ),
         "data.decontamination": (dict(DECONTAMINATION), ("data", "decontamination"), set()),
     }
 
@@ -47,7 +51,9 @@ def test_code_defaults_are_the_schema_defaults(section: str) -> None:
     code, path, code_only = _specs()[section]
     schema = C.schema_defaults(*path)
     keys = set(C.schema_node(*path)["properties"])
-    assert set(code) - code_only == keys, f"{section}: fields {sorted(set(code) - code_only - keys)} lack a schema key; keys {sorted(keys - set(code))} lack a field"
+    assert set(code) - code_only == keys, (
+        f"{section}: fields {sorted(set(code) - code_only - keys)} lack a schema key; keys {sorted(keys - set(code))} lack a field"
+    )
     assert set(schema) == keys, f"{section}: schema keys without a default: {sorted(keys - set(schema))}"
     for name, default in schema.items():
         value = code[name]
@@ -98,5 +104,7 @@ def test_the_validators_default_limit_is_the_workflows() -> None:
     want = C.schema_defaults("validation")["per_candidate_timeout_s"]
     for cls in (Engine, FreshValidator):
         assert inspect.signature(cls.__init__).parameters["per_candidate_timeout_s"].default == want, cls
-    args = build_parser().parse_args(["validate", "--candidates", "c", "--bugs", "b", "--benchmark-root", "r", "--out", "o"])
+    args = build_parser().parse_args(
+        ["validate", "--candidates", "c", "--bugs", "b", "--benchmark-root", "r", "--out", "o"]
+    )
     assert args.per_candidate_timeout == want

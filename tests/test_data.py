@@ -10,7 +10,13 @@ GOOD_FIXED = "    int f(int a) {\n        return a + 1;\n    }\n"
 
 
 def megadiff_row(buggy: object = GOOD_BUGGY, fixed: object = GOOD_FIXED, single: bool = True) -> dict[str, object]:
-    return {"diff": "", "is_single_chunk": True, "is_single_function": single, "buggy_function": buggy, "fixed_function": fixed}
+    return {
+        "diff": "",
+        "is_single_chunk": True,
+        "is_single_function": single,
+        "buggy_function": buggy,
+        "fixed_function": fixed,
+    }
 
 
 def test_each_filter_counts_its_rows():
@@ -81,7 +87,9 @@ def test_bad_rows_are_counted_never_silent():
         megadiff_row(buggy="", fixed=GOOD_FIXED),  # empty buggy: not one Java method
         megadiff_row(buggy="", fixed=""),  # empty strings
         megadiff_row(buggy="Lorem ipsum dolor sit amet.\n", fixed="Lorem ipsum dolor sit amet!\n"),  # non-Java text
-        megadiff_row(buggy=GOOD_BUGGY + "    int g() { return 1; }\n", fixed=GOOD_FIXED + "    int g() { return 1; }\n"),  # two methods
+        megadiff_row(
+            buggy=GOOD_BUGGY + "    int g() { return 1; }\n", fixed=GOOD_FIXED + "    int g() { return 1; }\n"
+        ),  # two methods
         megadiff_row(buggy=GOOD_BUGGY.replace("a - 1", "a\x00 - 1"), fixed=GOOD_FIXED),  # NUL byte
         {"diff": "", "buggy_function": GOOD_BUGGY},  # missing column in one row
         "not a mapping",
@@ -89,7 +97,11 @@ def test_bad_rows_are_counted_never_silent():
     ]
     kept, funnel = data.filter_rows(rows, dataset="t")  # type: ignore[arg-type]
     assert len(kept) == 1
-    assert funnel.dropped[data.UNPARSEABLE] == 4 and funnel.dropped[data.EMPTY_FIXED] == 1 and funnel.dropped[data.MALFORMED] == 2
+    assert (
+        funnel.dropped[data.UNPARSEABLE] == 4
+        and funnel.dropped[data.EMPTY_FIXED] == 1
+        and funnel.dropped[data.MALFORMED] == 2
+    )
     assert funnel.rows_out == 1 and funnel.table()[-1]["rows_out"] == 1
 
 
@@ -97,18 +109,43 @@ def test_huge_row_is_kept_by_the_filters_and_dropped_by_the_length_filter(tmp_pa
     from fimrepair import steps
 
     body = "".join(f"        a = a + {k};\n" for k in range(4000))
-    huge = megadiff_row(buggy=GOOD_BUGGY.replace("        return", body + "        return"), fixed=GOOD_FIXED.replace("        return", body + "        return"))
+    huge = megadiff_row(
+        buggy=GOOD_BUGGY.replace("        return", body + "        return"),
+        fixed=GOOD_FIXED.replace("        return", body + "        return"),
+    )
     rows = [huge] + [megadiff_row(buggy=GOOD_BUGGY.replace("a - 1", f"a - {k}")) for k in range(2, 8)]
     pd.DataFrame(rows).to_parquet(tmp_path / "rows.parquet")
-    steps.data_prepare(tmp_path / "train.parquet", tmp_path / "test.parquet", tmp_path / "funnel.tsv", dataset="t", source="local", test_size=1, seed=3, path=str(tmp_path / "rows.parquet"), progress=False)
+    steps.data_prepare(
+        tmp_path / "train.parquet",
+        tmp_path / "test.parquet",
+        tmp_path / "funnel.tsv",
+        dataset="t",
+        source="local",
+        test_size=1,
+        seed=3,
+        path=str(tmp_path / "rows.parquet"),
+        progress=False,
+    )
     train = pd.read_parquet(tmp_path / "train.parquet")
     test = pd.read_parquet(tmp_path / "test.parquet")
     assert len(train) + len(test) == 7
     if len(test[test["buggy_function"].str.len() > 10000]):  # the huge row landed in the test split
         pd.concat([train, test]).to_parquet(tmp_path / "train.parquet")
-    steps.recipe(tmp_path / "recipe.json", name="nofim", spec={"kind": "nofim"}, lora={}, training={"max_length": 256}, sentinels="deepseek-coder", seed=1)
+    steps.recipe(
+        tmp_path / "recipe.json",
+        name="nofim",
+        spec={"kind": "nofim"},
+        lora={},
+        training={"max_length": 256},
+        sentinels="deepseek-coder",
+        seed=1,
+    )
     funnel = steps.training_pairs(
-        tmp_path / "train.parquet", tmp_path / "test.parquet", [tmp_path / "recipe.json"], [tmp_path / "nofim"], model_dir=tiny_model_dir
+        tmp_path / "train.parquet",
+        tmp_path / "test.parquet",
+        [tmp_path / "recipe.json"],
+        [tmp_path / "nofim"],
+        model_dir=tiny_model_dir,
     )
     length = [r for r in funnel if r["step"] == "length" and "(train)" in r["dataset"]][0]
     assert length["rows_in"] - length["rows_out"] >= 1

@@ -29,8 +29,13 @@ def test_exact_match_after_normalisation():
 
 
 def test_near_duplicate_and_threshold():
-    long_fixed = BUG_FIXED.replace("return a + b;", "int c = a + b;\n        if (c > 100) { c = 100; }\n        if (c < -100) { c = -100; }\n        return c;")
-    bugs = [{"bug_id": "CLAMP", "buggy_function": long_fixed.replace("c > 100", "c >= 100"), "fixed_function": long_fixed}]
+    long_fixed = BUG_FIXED.replace(
+        "return a + b;",
+        "int c = a + b;\n        if (c > 100) { c = 100; }\n        if (c < -100) { c = -100; }\n        return c;",
+    )
+    bugs = [
+        {"bug_id": "CLAMP", "buggy_function": long_fixed.replace("c > 100", "c >= 100"), "fixed_function": long_fixed}
+    ]
     renamed = long_fixed.replace("add(", "sum(")
     hit = Decontaminator(bugs, threshold=0.7).check(OTHER, renamed)
     assert hit is not None and hit.reason == NEAR and 0.7 <= hit.score < 1.0
@@ -45,7 +50,10 @@ def test_near_duplicate_and_threshold():
 def test_either_side_of_a_row_matches_either_side_of_a_bug(row_side: str, bug_side: str):
     """A row is contaminated when its buggy OR its fixed function overlaps the bug's buggy OR
     fixed function, exactly or as a near-duplicate."""
-    long_buggy = BUG_BUGGY.replace("return a - b;", "int c = a - b;\n        if (c > 100) { c = 100; }\n        if (c < -100) { c = -100; }\n        return c;")
+    long_buggy = BUG_BUGGY.replace(
+        "return a - b;",
+        "int c = a - b;\n        if (c > 100) { c = 100; }\n        if (c < -100) { c = -100; }\n        return c;",
+    )
     bug = {"bug_id": "CLAMP", "buggy_function": long_buggy, "fixed_function": long_buggy.replace("a - b", "a + b")}
     d = Decontaminator([bug], threshold=0.7)
     text = bug[bug_side]
@@ -58,7 +66,9 @@ def test_either_side_of_a_row_matches_either_side_of_a_bug(row_side: str, bug_si
 
 def test_near_duplicate_threshold_is_inclusive():
     """A row whose n-gram Jaccard similarity equals the threshold is dropped; just above it, kept."""
-    long_fixed = BUG_FIXED.replace("return a + b;", "int c = a + b;\n        if (c > 100) { c = 100; }\n        return c;")
+    long_fixed = BUG_FIXED.replace(
+        "return a + b;", "int c = a + b;\n        if (c > 100) { c = 100; }\n        return c;"
+    )
     bugs = [{"bug_id": "B", "buggy_function": BUG_BUGGY, "fixed_function": long_fixed}]
     renamed = long_fixed.replace("add(", "sum(")
     score = jaccard(shingles(long_fixed, 5), shingles(renamed, 5))
@@ -69,7 +79,11 @@ def test_near_duplicate_threshold_is_inclusive():
 
 
 def test_decontaminate_drops_and_counts_with_bug_ids():
-    rows = [example(OTHER, OTHER.replace("length()", "length() + 1"), 0), example(BUG_BUGGY, BUG_FIXED, 1), example(OTHER, BUG_FIXED, 2)]
+    rows = [
+        example(OTHER, OTHER.replace("length()", "length() + 1"), 0),
+        example(BUG_BUGGY, BUG_FIXED, 1),
+        example(OTHER, BUG_FIXED, 2),
+    ]
     kept, counts, dropped = decontaminate(rows, BUGS, threshold=0.8, ngram=5)
     assert [e.row_id for e in kept] == ["r0"]
     assert counts[EXACT] == 2 and counts[NEAR] == 0
@@ -78,15 +92,28 @@ def test_decontaminate_drops_and_counts_with_bug_ids():
 
 def test_data_prepare_counts_contaminated_rows_in_the_funnel(tmp_path):
     good = [
-        {"buggy_function": f"    int f{k}(int a) {{\n        return a - {k};\n    }}\n", "fixed_function": f"    int f{k}(int a) {{\n        return a + {k};\n    }}\n", "is_single_function": True}
+        {
+            "buggy_function": f"    int f{k}(int a) {{\n        return a - {k};\n    }}\n",
+            "fixed_function": f"    int f{k}(int a) {{\n        return a + {k};\n    }}\n",
+            "is_single_function": True,
+        }
         for k in range(12)
     ]
     rows = [*good, {"buggy_function": BUG_BUGGY, "fixed_function": BUG_FIXED, "is_single_function": True}]
     pd.DataFrame(rows).to_parquet(tmp_path / "rows.parquet")
     (tmp_path / "bugs.jsonl").write_text("".join(json.dumps(b) + "\n" for b in BUGS))
     table = steps.data_prepare(
-        tmp_path / "train.parquet", tmp_path / "test.parquet", tmp_path / "funnel.tsv", dataset="t", source="local", test_size=2, seed=1,
-        path=str(tmp_path / "rows.parquet"), bugs_jsonl=tmp_path / "bugs.jsonl", out_contaminated=tmp_path / "c.jsonl", progress=False,
+        tmp_path / "train.parquet",
+        tmp_path / "test.parquet",
+        tmp_path / "funnel.tsv",
+        dataset="t",
+        source="local",
+        test_size=2,
+        seed=1,
+        path=str(tmp_path / "rows.parquet"),
+        bugs_jsonl=tmp_path / "bugs.jsonl",
+        out_contaminated=tmp_path / "c.jsonl",
+        progress=False,
     )
     steps_by_name = {r["step"]: r for r in table}
     assert steps_by_name["decontaminate exact"]["rows_in"] - steps_by_name["decontaminate exact"]["rows_out"] == 1

@@ -12,10 +12,32 @@ from fimrepair import steps
 def run_data(tmp: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
     tmp.mkdir(parents=True, exist_ok=True)
     steps.data_synthetic(tmp / "rows.parquet", 300, seed=5)
-    steps.data_prepare(tmp / "train.parquet", tmp / "test.parquet", tmp / "funnel.tsv", dataset="synthetic", source="local", test_size=30, seed=seed, path=str(tmp / "rows.parquet"))
-    steps.recipe(tmp / "recipe.json", name="fim", spec={"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}, lora={}, training={}, sentinels="deepseek-coder", seed=seed)
+    steps.data_prepare(
+        tmp / "train.parquet",
+        tmp / "test.parquet",
+        tmp / "funnel.tsv",
+        dataset="synthetic",
+        source="local",
+        test_size=30,
+        seed=seed,
+        path=str(tmp / "rows.parquet"),
+    )
+    steps.recipe(
+        tmp / "recipe.json",
+        name="fim",
+        spec={"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5},
+        lora={},
+        training={},
+        sentinels="deepseek-coder",
+        seed=seed,
+    )
     steps.training_pairs(tmp / "train.parquet", tmp / "test.parquet", [tmp / "recipe.json"], [tmp / "fim"])
-    return pd.read_parquet(tmp / "train.parquet"), pd.read_parquet(tmp / "test.parquet"), (tmp / "funnel.tsv").read_text(), (tmp / "fim" / "train.jsonl").read_text()
+    return (
+        pd.read_parquet(tmp / "train.parquet"),
+        pd.read_parquet(tmp / "test.parquet"),
+        (tmp / "funnel.tsv").read_text(),
+        (tmp / "fim" / "train.jsonl").read_text(),
+    )
 
 
 def test_same_seed_same_data_and_prompts(tmp_path: Path):

@@ -64,11 +64,15 @@ def test_signature_changes_recompile_the_test(engine: Engine, minibench) -> None
     renamed = add.fixed_function.replace("add(", "plus(")
     v = engine.validate(add, renamed)
     assert v.status is Status.UNCOMPILABLE and "TEST_ADD.java" in (v.message or ""), v
-    widened = add.fixed_function.replace("int x, int y", "long x, long y").replace("return x + y;", "return (int) (x + y);")
+    widened = add.fixed_function.replace("int x, int y", "long x, long y").replace(
+        "return x + y;", "return (int) (x + y);"
+    )
     assert engine.validate(add, widened).status is Status.PLAUSIBLE  # test recompiled: add(JJ)I
     throwing = add.fixed_function.replace("int y)", "int y) throws java.io.IOException")
     assert engine.validate(add, throwing).status is Status.PLAUSIBLE  # TEST methods declare throws Exception
-    helper = add.fixed_function.replace("return x + y;", "java.util.function.IntBinaryOperator f = (a, b) -> a + b;\n        return f.applyAsInt(x, y);")
+    helper = add.fixed_function.replace(
+        "return x + y;", "java.util.function.IntBinaryOperator f = (a, b) -> a + b;\n        return f.applyAsInt(x, y);"
+    )
     assert engine.validate(add, helper).status is Status.PLAUSIBLE  # a lambda adds only synthetic members
     assert engine.validate(add, add.fixed_function).status is Status.PLAUSIBLE
 
@@ -92,7 +96,9 @@ def test_concurrent_callers_share_the_pool(engine: Engine, minibench) -> None:
         with lock:
             results.append(v.status)
 
-    threads = [threading.Thread(target=go, args=(bugs[b], bugs[b].fixed_function)) for b in ("ADD", "NEG", "ABS", "CLAMP") * 2]
+    threads = [
+        threading.Thread(target=go, args=(bugs[b], bugs[b].fixed_function)) for b in ("ADD", "NEG", "ABS", "CLAMP") * 2
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -104,7 +110,14 @@ def _rows(bugs: dict[str, Bug]) -> list[dict]:
     rows = []
     for b in bugs.values():
         fns = [b.fixed_function, b.buggy_function, b.fixed_function + "\n// same\n", with_body(b, "        return ;")]
-        rows.append({"model": "m", "benchmark": b.benchmark, "bug_id": b.bug_id, "candidates": [{"rank": i, "function": f} for i, f in enumerate(fns)]})
+        rows.append(
+            {
+                "model": "m",
+                "benchmark": b.benchmark,
+                "bug_id": b.bug_id,
+                "candidates": [{"rank": i, "function": f} for i, f in enumerate(fns)],
+            }
+        )
     return rows
 
 
@@ -134,7 +147,9 @@ def test_cache_resume_is_identical_and_validates_nothing_twice(engine: Engine, m
         validate_candidates(list(bugs.values()), rows, Interrupting(), workers=1, progress=False, cache=cache)
     assert len(cache) == 4
     stats: dict[str, int] = {}
-    resumed = validate_candidates(list(bugs.values()), rows, engine, workers=2, progress=False, cache=cache, stats=stats)
+    resumed = validate_candidates(
+        list(bugs.values()), rows, engine, workers=2, progress=False, cache=cache, stats=stats
+    )
     assert stats == {"tasks": 12, "cached": 4, "validated": 8}
     stats2: dict[str, int] = {}
     again = validate_candidates(list(bugs.values()), rows, engine, workers=2, progress=False, cache=cache, stats=stats2)
@@ -169,7 +184,11 @@ def test_cache_key_depends_on_benchmark_version(minibench, tmp_path: Path) -> No
     buggy.write_text(buggy.read_text().replace("/* add two numbers */", "/* add */"))
     assert bug_version(copy, add) != changed
     settings = {"engine": "e"}
-    assert cache_key(v1, "ADD", "a", settings) != cache_key(v1, "ADD", "b", settings) != cache_key(v1, "NEG", "b", settings)
+    assert (
+        cache_key(v1, "ADD", "a", settings)
+        != cache_key(v1, "ADD", "b", settings)
+        != cache_key(v1, "NEG", "b", settings)
+    )
     assert cache_key(v1, "ADD", "a", settings) != cache_key(v1, "ADD", "a", {"engine": "f"})
 
 
@@ -217,10 +236,19 @@ def test_engine_version_and_jdk_are_in_the_cache_key(minibench, monkeypatch: pyt
     assert {k for k in b if b[k] != c[k]} == {"jdk"}
 
 
-def test_cached_verdicts_are_not_reused_under_another_engine_version(engine: Engine, minibench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cached_verdicts_are_not_reused_under_another_engine_version(
+    engine: Engine, minibench, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, bugs = minibench
     add = bugs["ADD"]
-    rows = [{"model": "m", "benchmark": "tiny", "bug_id": "ADD", "candidates": [{"rank": 0, "function": add.fixed_function}]}]
+    rows = [
+        {
+            "model": "m",
+            "benchmark": "tiny",
+            "bug_id": "ADD",
+            "candidates": [{"rank": 0, "function": add.fixed_function}],
+        }
+    ]
     cache = VerdictCache(tmp_path / "cache")
     for expected in ({"tasks": 1, "cached": 0, "validated": 1}, {"tasks": 1, "cached": 1, "validated": 0}):
         stats: dict[str, int] = {}
@@ -243,7 +271,9 @@ def test_a_cache_needs_the_validators_settings(minibench, tmp_path: Path) -> Non
 
     rows = [{"model": "m", "benchmark": "tiny", "bug_id": "ADD", "candidates": [{"rank": 0, "function": "x"}]}]
     with pytest.raises(ValueError, match="verdict_settings"):
-        validate_candidates([bugs["ADD"]], rows, NoSettings(), workers=1, progress=False, cache=VerdictCache(tmp_path / "c"))
+        validate_candidates(
+            [bugs["ADD"]], rows, NoSettings(), workers=1, progress=False, cache=VerdictCache(tmp_path / "c")
+        )
 
 
 def test_java_level_is_applied(minibench) -> None:
@@ -258,6 +288,7 @@ def test_java_level_is_applied(minibench) -> None:
 
 
 # --- the verdict rule: at least one test ran, none skipped by an assumption -----------------------
+
 
 def test_assumption_skips_and_no_test_run_are_not_plausible(engine: Engine, minibench) -> None:
     root, bugs = minibench
@@ -275,7 +306,9 @@ def test_a_crash_caused_by_an_earlier_candidate_is_rerun_on_a_fresh_worker(minib
     verdict: a verdict never depends on what an earlier candidate did to the worker."""
     root, bugs = minibench
     add = bugs["ADD"]
-    a = with_body(add, f"        try {{ {MARK}.createNewFile(); }} catch (java.io.IOException e) {{ }}\n        return x + y;")
+    a = with_body(
+        add, f"        try {{ {MARK}.createNewFile(); }} catch (java.io.IOException e) {{ }}\n        return x + y;"
+    )
     b = with_body(add, f"        if ({MARK}.exists()) System.exit(3);\n        return x + y;")
     with Engine(root, workers=1, per_candidate_timeout_s=10) as one:
         assert one.validate(add, a).status is Status.PLAUSIBLE
@@ -301,5 +334,7 @@ def test_a_verdict_does_not_depend_on_the_candidates_layout(engine: Engine, mini
         a, b = validator.validate(add, one), validator.validate(add, other)
         assert a.status is b.status is Status.UNCOMPILABLE and a.message == b.message, (a, b)
         message = a.message or ""
-        assert message.startswith("src/main/java/humaneval/buggy/ADD.java: error: cannot find symbol\n  symbol:   variable missing"), message
+        assert message.startswith(
+            "src/main/java/humaneval/buggy/ADD.java: error: cannot find symbol\n  symbol:   variable missing"
+        ), message
         assert "return" not in message and ":4:" not in message  # neither the quoted source nor a line number

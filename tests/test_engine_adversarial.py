@@ -50,13 +50,25 @@ def test_infinite_loop_with_junit_timeout_fails_fast(engine, minibench) -> None:
 
 def test_infinite_recursion(engine, minibench) -> None:
     _, bugs = minibench
-    check(engine, bugs["ADD"], with_body(bugs["ADD"], "        return add(x, y) + 1;"), Status.FAILING, "StackOverflowError")
+    check(
+        engine,
+        bugs["ADD"],
+        with_body(bugs["ADD"], "        return add(x, y) + 1;"),
+        Status.FAILING,
+        "StackOverflowError",
+    )
 
 
 @pytest.mark.parametrize("body", ["System.exit(0);", "System.exit(1);", "Runtime.getRuntime().halt(0);"])
 def test_exit_and_halt_are_crashes(engine, minibench, body: str) -> None:
     _, bugs = minibench
-    check(engine, bugs["ADD"], with_body(bugs["ADD"], f"        {body}\n        return x + y;"), Status.CRASH, "without a result")
+    check(
+        engine,
+        bugs["ADD"],
+        with_body(bugs["ADD"], f"        {body}\n        return x + y;"),
+        Status.CRASH,
+        "without a result",
+    )
 
 
 def test_unbounded_allocation_is_a_crash(engine, minibench) -> None:
@@ -83,7 +95,7 @@ def test_spawned_spinning_thread_default_engine(engine, minibench) -> None:
 def test_suspending_the_worker_trips_the_parent_watchdog(engine, minibench) -> None:
     _, bugs = minibench
     body = (
-        "        for (Thread t : Thread.getAllStackTraces().keySet()) if (t.getName().equals(\"main\")) t.suspend();\n"
+        '        for (Thread t : Thread.getAllStackTraces().keySet()) if (t.getName().equals("main")) t.suspend();\n'
         "        return x + y;"
     )
     v = check(engine, bugs["ADD"], with_body(bugs["ADD"], body), Status.TIMEOUT, "killed")
@@ -117,7 +129,9 @@ def test_files_outside_the_sandbox(engine, minibench, tmp_path: Path) -> None:
         "        return x + y;"
     )
     if engine.sandbox_level != "namespaces":
-        pytest.skip(f"needs sandbox level 'namespaces' (root, util-linux unshare, mounts allowed); here: {engine.sandbox_level!r}")
+        pytest.skip(
+            f"needs sandbox level 'namespaces' (root, util-linux unshare, mounts allowed); here: {engine.sandbox_level!r}"
+        )
     check(engine, bugs["ADD"], with_body(bugs["ADD"], write), Status.FAILING)
     assert not outside.exists()
     check(engine, bugs["ADD"], with_body(bugs["ADD"], read), Status.FAILING)
@@ -126,7 +140,9 @@ def test_files_outside_the_sandbox(engine, minibench, tmp_path: Path) -> None:
 def test_socket(engine, minibench) -> None:
     _, bugs = minibench
     if engine.sandbox_level not in ("namespaces", "net"):
-        pytest.skip(f"needs sandbox level 'net' or 'namespaces' (root and util-linux unshare); here: {engine.sandbox_level!r}")
+        pytest.skip(
+            f"needs sandbox level 'net' or 'namespaces' (root and util-linux unshare); here: {engine.sandbox_level!r}"
+        )
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(1)
@@ -163,7 +179,12 @@ def test_unparsable_and_signature_changes(engine, minibench) -> None:
 def test_other_packages_and_classes(engine, minibench) -> None:
     _, bugs = minibench
     add = bugs["ADD"]
-    check(engine, add, "package evil;\npublic class ADD { public static int add(int x, int y) { return x + y; } }", Status.UNCOMPILABLE)
+    check(
+        engine,
+        add,
+        "package evil;\npublic class ADD { public static int add(int x, int y) { return x + y; } }",
+        Status.UNCOMPILABLE,
+    )
     extra = add.fixed_function + "}\nclass Extra {\n    static int v() { return 1; }\n"
     check(engine, add, extra, Status.PLAUSIBLE)
     shadow = add.fixed_function + "}\nclass TEST_ADD {\n"
@@ -175,7 +196,9 @@ def test_one_megabyte_candidates(engine, minibench) -> None:
     add = bugs["ADD"]
     comment = "/* " + "x" * (1 << 20) + " */\n"
     check(engine, add, comment + add.fixed_function, Status.PLAUSIBLE)
-    code = add.fixed_function.replace("return x + y;", "int z = 0;\n" + "        z = z + x;\n" * 70000 + "        return x + y;")
+    code = add.fixed_function.replace(
+        "return x + y;", "int z = 0;\n" + "        z = z + x;\n" * 70000 + "        return x + y;"
+    )
     assert len(code) > 1 << 20
     check(engine, add, code, Status.UNCOMPILABLE, "too large")
 
@@ -184,11 +207,21 @@ def test_non_utf8_bytes(engine, minibench) -> None:
     _, bugs = minibench
     add = bugs["ADD"]
     raw = b"\xff\xfe\xc3\x28 bytes".decode("utf-8", "surrogateescape")  # lone surrogates
-    check(engine, add, add.fixed_function.replace("return x + y;", f'String s = "{raw}";\n        return x + y;'), Status.PLAUSIBLE)
+    check(
+        engine,
+        add,
+        add.fixed_function.replace("return x + y;", f'String s = "{raw}";\n        return x + y;'),
+        Status.PLAUSIBLE,
+    )
     check(engine, add, add.fixed_function.replace("return x + y;", f"return x + y; {raw}"), Status.UNCOMPILABLE)
     latin = b"// caf\xe9 \x80\x81\n".decode("latin-1")
     check(engine, add, latin + add.fixed_function, Status.PLAUSIBLE)
     # Through the driver too: grading and the cache survive lone surrogates.
-    row = {"model": "m", "benchmark": "tiny", "bug_id": "ADD", "candidates": [{"rank": 0, "function": f"/* {raw} */ " + add.fixed_function}]}
+    row = {
+        "model": "m",
+        "benchmark": "tiny",
+        "bug_id": "ADD",
+        "candidates": [{"rank": 0, "function": f"/* {raw} */ " + add.fixed_function}],
+    }
     out = validate_candidates([add], [row], engine, workers=1, progress=False)
     assert out[0]["status"] == "plausible"

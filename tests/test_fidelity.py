@@ -22,7 +22,10 @@ EXPECTED = Path(__file__).parent / "data" / "repairllama_expected_differences.js
 pytestmark = [
     pytest.mark.shared,
     pytest.mark.skipif(not (HUMANEVAL / "src").is_dir(), reason=f"../shared/humaneval-java is absent ({HUMANEVAL})"),
-    pytest.mark.skipif(not REPAIRLLAMA_PROMPTS.is_dir(), reason=f"../shared/repairllama-humaneval-prompts is absent ({REPAIRLLAMA_PROMPTS})"),
+    pytest.mark.skipif(
+        not REPAIRLLAMA_PROMPTS.is_dir(),
+        reason=f"../shared/repairllama-humaneval-prompts is absent ({REPAIRLLAMA_PROMPTS})",
+    ),
 ]
 
 
@@ -43,7 +46,10 @@ def _differences() -> dict[str, set[str]]:
             "ir2": ir2(s) == refs["ir2"][bug_id]["buggy_code"],
             "ir3": ir3(s) == refs["ir3"][bug_id]["buggy_code"],
             "ir4": ir4(s) == refs["ir4"][bug_id]["buggy_code"],
-            "or2": or2(s) == refs["ir4"][bug_id]["fixed_chunk"] == refs["ir3"][bug_id]["fixed_chunk"] == refs["ir2"][bug_id]["fixed_code"],
+            "or2": or2(s)
+            == refs["ir4"][bug_id]["fixed_chunk"]
+            == refs["ir3"][bug_id]["fixed_chunk"]
+            == refs["ir2"][bug_id]["fixed_code"],
         }
         bad = {name for name, ok in checks.items() if not ok}
         if bad:

@@ -13,7 +13,15 @@ FIXED = "    int f(int a) {\n        return a + 1;\n    }\n"
 
 def row(key: str = "r1") -> dict[str, str]:
     s = split(BUGGY, FIXED)
-    return {"row_id": key, "benchmark": "t", "bug_id": "B", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix}
+    return {
+        "row_id": key,
+        "benchmark": "t",
+        "bug_id": "B",
+        "prefix": s.prefix,
+        "buggy_chunk": s.buggy_chunk,
+        "fixed_chunk": s.fixed_chunk,
+        "suffix": s.suffix,
+    }
 
 
 def test_deepseek_psm_and_spm_layouts():
@@ -45,7 +53,10 @@ def test_training_pair_mode_shares_follow_the_rates(fim_rate: float, spm_rate: f
     hashes of (seed, row id), so the outcome is fixed, not random."""
     r = row()
     n = 4000
-    modes = [training_pair({**r, "row_id": f"row-{i}"}, "fim", DS, seed=3, fim_rate=fim_rate, spm_rate=spm_rate)["mode"] for i in range(n)]
+    modes = [
+        training_pair({**r, "row_id": f"row-{i}"}, "fim", DS, seed=3, fim_rate=fim_rate, spm_rate=spm_rate)["mode"]
+        for i in range(n)
+    ]
     share = {m.value: modes.count(m.value) / n for m in Mode}
     expected = {"plain": 1 - fim_rate, "spm": fim_rate * spm_rate, "psm": fim_rate * (1 - spm_rate)}
     assert all(abs(share[m] - expected[m]) <= 0.025 for m in expected), (share, expected)
@@ -82,7 +93,10 @@ def test_tokenize_pair_marks_bos_and_eos(tiny_model_dir):
     from fimrepair.tokenizer import load_tokenizer
 
     tok = load_tokenizer(tiny_model_dir, DS)
-    prompt, completion = training_pair(row(), "fim", DS, seed=1, fim_rate=1.0, spm_rate=0.0)["prompt"], "        return a + 1;\n"
+    prompt, completion = (
+        training_pair(row(), "fim", DS, seed=1, fim_rate=1.0, spm_rate=0.0)["prompt"],
+        "        return a + 1;\n",
+    )
     p_ids, c_ids = tokenize_pair(tok, prompt, completion)
     assert p_ids[0] == tok.bos_token_id and c_ids[-1] == tok.eos_token_id
     # The prompt ends with a sentinel (one token), so the seam is clean: the parts tokenised
@@ -97,12 +111,15 @@ def test_seams_psm_joint_equals_parts_and_spm_plain_differ_only_by_a_merge(tiny_
     and as inferred). There the joint tokenisation differs exactly when one of its tokens
     spans the seam (a merge across it, e.g. the prefix's last newline with the completion's
     indentation), and the separate parts still spell exactly the joined text."""
+    from fimrepair.synthetic import generate_megadiff_rows
     from fimrepair.tokenizer import load_tokenizer
 
-    from fimrepair.synthetic import generate_megadiff_rows
-
     tok = load_tokenizer(tiny_model_dir, DS)
-    rows = [r for r in generate_megadiff_rows(200, seed=11) if r["fixed_function"] and r["buggy_function"] != r["fixed_function"]]
+    rows = [
+        r
+        for r in generate_megadiff_rows(200, seed=11)
+        if r["fixed_function"] and r["buggy_function"] != r["fixed_function"]
+    ]
     differs = {m: 0 for m in Mode}
     spans = {m: 0 for m in Mode}
     n = 0
@@ -112,7 +129,14 @@ def test_seams_psm_joint_equals_parts_and_spm_plain_differ_only_by_a_merge(tiny_
         except ValueError:
             continue
         n += 1
-        rec = {"row_id": f"x{k}", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix, "hole_indent": s.hole_indent}
+        rec = {
+            "row_id": f"x{k}",
+            "prefix": s.prefix,
+            "buggy_chunk": s.buggy_chunk,
+            "fixed_chunk": s.fixed_chunk,
+            "suffix": s.suffix,
+            "hole_indent": s.hole_indent,
+        }
         for mode, (fim_rate, spm_rate) in {Mode.PSM: (1.0, 0.0), Mode.SPM: (1.0, 1.0), Mode.PLAIN: (0.0, 0.0)}.items():
             pair = training_pair(rec, "fim", DS, seed=1, fim_rate=fim_rate, spm_rate=spm_rate)
             assert pair["mode"] == mode.value

@@ -25,7 +25,9 @@ ROWS_SHA256 = {
     (300, 7): "a66aab16416e87feb4b7f9090e6a4c122223bf4f31e47012c7a2fe45a93112ed",  # tests' tiny model
 }
 CORPUS_SHA256 = "68f138b9d012fdfba9b9b036f5bd8115be6cf1c07ff366fb3225b725c9a159b7"
-TINY_BENCHMARK_SHA256 = "9ea476753f90dbdd131e623a6551c213e7c674fa140e2e7199970aaa5482d4da"  # the whole tree: changes when bugs are added
+TINY_BENCHMARK_SHA256 = (
+    "9ea476753f90dbdd131e623a6551c213e7c674fa140e2e7199970aaa5482d4da"  # the whole tree: changes when bugs are added
+)
 HAND_WRITTEN_BUG_SHA256 = {
     # per bug: its buggy, correct and test class, its loc line and its humaneval-java-sf.json entry
     "BOXES_NEEDED": "c22aca8c161fc173543a92bd829cfd4334d0f39eb778dca741a78c2b1f2f3b88",
@@ -47,7 +49,9 @@ def tree_sha256(root: Path) -> str:
     """sha256 over every file's relative path and content hash, in sorted order."""
     h = hashlib.sha256()
     for p in sorted(q for q in root.rglob("*") if q.is_file()):
-        h.update(str(p.relative_to(root)).encode() + b"\0" + hashlib.sha256(p.read_bytes()).hexdigest().encode() + b"\n")
+        h.update(
+            str(p.relative_to(root)).encode() + b"\0" + hashlib.sha256(p.read_bytes()).hexdigest().encode() + b"\n"
+        )
     return h.hexdigest()
 
 
@@ -76,7 +80,11 @@ def test_hand_written_bugs_are_unchanged(tmp_path: Path) -> None:
     sf = json.loads((tmp_path / "humaneval-java-sf.json").read_text())
     for bug, want in HAND_WRITTEN_BUG_SHA256.items():
         h = hashlib.sha256()
-        for p in (java / "buggy" / f"{bug}.java", java / "correct" / f"{bug}.java", tmp_path / "src/test/java/humaneval" / f"TEST_{bug}.java"):
+        for p in (
+            java / "buggy" / f"{bug}.java",
+            java / "correct" / f"{bug}.java",
+            tmp_path / "src/test/java/humaneval" / f"TEST_{bug}.java",
+        ):
             h.update(p.read_bytes() + b"\0")
         h.update(loc[bug].encode() + b"\0" + json.dumps(sf[bug], sort_keys=True).encode())
         assert h.hexdigest() == want, bug

@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
 
 
@@ -17,7 +16,9 @@ def test_gpu_check_without_a_gpu_says_so_and_fails():
 
     if torch.cuda.is_available():
         pytest.skip("this machine has a usable GPU: run `make gpu-check` instead")
-    result = subprocess.run([sys.executable, str(REPO / "bench" / "gpu_check.py")], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "gpu_check.py")], capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 1
     assert "GPU check: no usable CUDA GPU here" in result.stderr and "nothing was measured" in result.stderr
     last = json.loads(result.stdout.strip().splitlines()[-1])

@@ -8,29 +8,59 @@ from fimrepair.hub import HubFilesError, dataset_files, model_files
 
 # The layout of a model repository carrying both weight formats (as DeepSeek-Coder's does).
 MODEL = [
-    ".gitattributes", "README.md", "LICENSE", "config.json", "generation_config.json",
-    "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors", "model.safetensors.index.json",
-    "pytorch_model-00001-of-00002.bin", "pytorch_model-00002-of-00002.bin", "pytorch_model.bin.index.json",
-    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+    ".gitattributes",
+    "README.md",
+    "LICENSE",
+    "config.json",
+    "generation_config.json",
+    "model-00001-of-00002.safetensors",
+    "model-00002-of-00002.safetensors",
+    "model.safetensors.index.json",
+    "pytorch_model-00001-of-00002.bin",
+    "pytorch_model-00002-of-00002.bin",
+    "pytorch_model.bin.index.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
 ]
 
 
 def test_model_download_takes_safetensors_and_small_files_only():
     assert model_files(MODEL) == [
-        "LICENSE", "config.json", "generation_config.json", "model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors",
-        "model.safetensors.index.json", "special_tokens_map.json", "tokenizer.json", "tokenizer_config.json",
+        "LICENSE",
+        "config.json",
+        "generation_config.json",
+        "model-00001-of-00002.safetensors",
+        "model-00002-of-00002.safetensors",
+        "model.safetensors.index.json",
+        "special_tokens_map.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
     ]
 
 
 def test_adapter_download_skips_training_leftovers_and_falls_back_to_bin():
-    adapter = ["adapter_config.json", "adapter_model.bin", "training_args.bin", "optimizer.pt", "checkpoint-500/adapter_model.bin", "README.md"]
+    adapter = [
+        "adapter_config.json",
+        "adapter_model.bin",
+        "training_args.bin",
+        "optimizer.pt",
+        "checkpoint-500/adapter_model.bin",
+        "README.md",
+    ]
     assert model_files(adapter) == ["adapter_config.json", "adapter_model.bin"]
     with pytest.raises(HubFilesError, match="no weights"):
         model_files(["config.json", "README.md"])
 
 
 def test_dataset_download_takes_the_train_split():
-    names = ["README.md", ".gitattributes", "data/train-00000-of-00002.parquet", "data/train-00001-of-00002.parquet", "data/test-00000-of-00001.parquet"]
+    names = [
+        "README.md",
+        ".gitattributes",
+        "data/train-00000-of-00002.parquet",
+        "data/train-00001-of-00002.parquet",
+        "data/test-00000-of-00001.parquet",
+    ]
     assert dataset_files(names) == ["data/train-00000-of-00002.parquet", "data/train-00001-of-00002.parquet"]
     assert dataset_files(["README.md", "megadiff.jsonl"]) == ["megadiff.jsonl"]
 

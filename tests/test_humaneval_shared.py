@@ -22,7 +22,9 @@ NEEDED_JARS = ("junit4.jar", "hamcrest-core.jar", "jaxb-api.jar", "rhino.jar")
 pytestmark = [
     pytest.mark.shared,
     pytest.mark.skipif(not SHARED.is_dir(), reason=f"HumanEval-Java reference data not found at {SHARED}"),
-    pytest.mark.skipif(shutil.which("javac") is None or shutil.which("java") is None, reason="needs javac/java on PATH"),
+    pytest.mark.skipif(
+        shutil.which("javac") is None or shutil.which("java") is None, reason="needs javac/java on PATH"
+    ),
     pytest.mark.skipif(
         {p.name for p in default_jars()} != set(NEEDED_JARS),
         reason=f"needs {', '.join(NEEDED_JARS)} under /usr/share/java (junit4, libhamcrest-java, libjaxb-api-java, librhino-java)",
@@ -49,7 +51,9 @@ def test_oracle_plausible_identity_not(capsys: pytest.CaptureFixture[str]) -> No
 
     oracle = {r["bug_id"]: r for r in out if r["model"] == "oracle"}
     identity = {r["bug_id"]: r for r in out if r["model"] == "identity"}
-    not_plausible = {b: (r["status"], r["failing_test"], r["message"]) for b, r in oracle.items() if r["status"] != "plausible"}
+    not_plausible = {
+        b: (r["status"], r["failing_test"], r["message"]) for b, r in oracle.items() if r["status"] != "plausible"
+    }
     assert not not_plausible, not_plausible
     plausible_identity = sorted(b for b, r in identity.items() if r["status"] == Status.PLAUSIBLE.value)
     assert not plausible_identity, plausible_identity

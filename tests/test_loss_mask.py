@@ -18,12 +18,18 @@ from fimrepair.region import split
 DS = sentinels("deepseek-coder")
 IGNORE = -100
 PAIRS = [
-    ("    static int f(int a) {\n        return a - 1;\n    }\n", "    static int f(int a) {\n        return a + 1;\n    }\n"),
+    (
+        "    static int f(int a) {\n        return a - 1;\n    }\n",
+        "    static int f(int a) {\n        return a + 1;\n    }\n",
+    ),
     (
         "    static int g(int[] xs) {\n        int s = 0;\n        for (int x : xs) s -= x;\n        return s;\n    }\n",
         "    static int g(int[] xs) {\n        int s = 0;\n        for (int x : xs) s += x;\n        return s;\n    }\n",
     ),
-    ("    static boolean h(int n) {\n        return n > 0;\n    }\n", "    static boolean h(int n) {\n        return n >= 0;\n    }\n"),
+    (
+        "    static boolean h(int n) {\n        return n > 0;\n    }\n",
+        "    static boolean h(int n) {\n        return n >= 0;\n    }\n",
+    ),
 ]
 
 
@@ -35,11 +41,22 @@ def _rows(n: int) -> list[dict[str, Any]]:
     rows = []
     for i in range(n):
         s = split(*PAIRS[i % len(PAIRS)])
-        rows.append({"row_id": f"r{i}", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix, "hole_indent": s.hole_indent})
+        rows.append(
+            {
+                "row_id": f"r{i}",
+                "prefix": s.prefix,
+                "buggy_chunk": s.buggy_chunk,
+                "fixed_chunk": s.fixed_chunk,
+                "suffix": s.suffix,
+                "hole_indent": s.hole_indent,
+            }
+        )
     return rows
 
 
-def _trainer_of_train_lora(model_dir: Path, pairs: list[dict[str, str]], recipe: Recipe, out: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def _trainer_of_train_lora(
+    model_dir: Path, pairs: list[dict[str, str]], recipe: Recipe, out: Path, monkeypatch: pytest.MonkeyPatch
+) -> Any:
     """The SFTTrainer that ``train_lora`` builds (its own config, dataset and collator),
     captured when ``train()`` is called, before any step runs."""
     import trl
@@ -60,7 +77,9 @@ def _trainer_of_train_lora(model_dir: Path, pairs: list[dict[str, str]], recipe:
 
 
 @pytest.mark.parametrize("kind", RECIPE_KINDS)
-def test_labels_mask_exactly_the_prompt(kind: str, tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_labels_mask_exactly_the_prompt(
+    kind: str, tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from fimrepair.tokenizer import load_tokenizer
 
     tok = load_tokenizer(tiny_model_dir, DS)
@@ -68,7 +87,14 @@ def test_labels_mask_exactly_the_prompt(kind: str, tiny_model_dir: Path, tmp_pat
     pairs = [training_pair(r, kind, DS, seed=1, **rates) for r in _rows(24)]
     if kind == "fim":
         assert {p["mode"] for p in pairs} == {m.value for m in Mode}  # every FIM mode is in the batch
-    recipe = Recipe(name=kind, kind=kind, sentinels="deepseek-coder", seed=1, **rates, train=TrainSpec(backend="hf", max_steps=1, batch_size=4, max_length=256, eval_rows=0))
+    recipe = Recipe(
+        name=kind,
+        kind=kind,
+        sentinels="deepseek-coder",
+        seed=1,
+        **rates,
+        train=TrainSpec(backend="hf", max_steps=1, batch_size=4, max_length=256, eval_rows=0),
+    )
     trainer = _trainer_of_train_lora(tiny_model_dir, pairs, recipe, tmp_path, monkeypatch)
     dataset = trainer.train_dataset
     assert len(dataset) == len(pairs)

@@ -36,7 +36,10 @@ def test_totals_split_loss_and_fix_tokens_by_mode():
     ]
     t = totals(pairs)
     assert (t["rows"], t["loss_tokens"], t["fix_tokens"]) == (3, 55, 15)
-    assert t["by_mode"] == {"psm": {"rows": 1, "loss_tokens": 5, "fix_tokens": 5}, "plain": {"rows": 2, "loss_tokens": 50, "fix_tokens": 10}}
+    assert t["by_mode"] == {
+        "psm": {"rows": 1, "loss_tokens": 5, "fix_tokens": 5},
+        "plain": {"rows": 2, "loss_tokens": 50, "fix_tokens": 10},
+    }
 
 
 @pytest.fixture(scope="module")
@@ -45,20 +48,56 @@ def matched(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     of the function), with max_length between their lengths so that the recipes disagree."""
     tmp = tmp_path_factory.mktemp("matched")
     steps.data_synthetic(tmp / "rows.parquet", 240, seed=3)
-    steps.data_prepare(tmp / "train.parquet", tmp / "test.parquet", tmp / "funnel.tsv", dataset="s", source="local", test_size=20, seed=3, path=str(tmp / "rows.parquet"), progress=False)
+    steps.data_prepare(
+        tmp / "train.parquet",
+        tmp / "test.parquet",
+        tmp / "funnel.tsv",
+        dataset="s",
+        source="local",
+        test_size=20,
+        seed=3,
+        path=str(tmp / "rows.parquet"),
+        progress=False,
+    )
     tok = load_tokenizer(tiny_model_dir, DS)
     rows = pd.read_parquet(tmp / "train.parquet").to_dict("records")
     from fimrepair.prompts import training_pair
 
-    plain_lengths = sorted(sum(map(len, tokenize_pair(tok, **{k: v for k, v in training_pair(r, "fim", DS, seed=1).items() if k != "mode"}))) for r in rows)
+    plain_lengths = sorted(
+        sum(
+            map(
+                len, tokenize_pair(tok, **{k: v for k, v in training_pair(r, "fim", DS, seed=1).items() if k != "mode"})
+            )
+        )
+        for r in rows
+    )
     max_length = plain_lengths[len(plain_lengths) // 2]
-    recipes = {"nofim": {"kind": "nofim"}, "plain": {"kind": "fim", "fim_rate": 0.0, "spm_rate": 0.0}, "repro": {"kind": "ir4_psm"}}
+    recipes = {
+        "nofim": {"kind": "nofim"},
+        "plain": {"kind": "fim", "fim_rate": 0.0, "spm_rate": 0.0},
+        "repro": {"kind": "ir4_psm"},
+    }
     jsons, dirs = [], []
     for name, recipe in recipes.items():
-        steps.recipe(tmp / name / "recipe.json", name=name, spec=recipe, lora={}, training={"max_length": max_length}, sentinels="deepseek-coder", seed=1)
+        steps.recipe(
+            tmp / name / "recipe.json",
+            name=name,
+            spec=recipe,
+            lora={},
+            training={"max_length": max_length},
+            sentinels="deepseek-coder",
+            seed=1,
+        )
         jsons.append(tmp / name / "recipe.json")
         dirs.append(tmp / name)
-    funnel = steps.training_pairs(tmp / "train.parquet", tmp / "test.parquet", jsons, dirs, model_dir=tiny_model_dir, out_matched=tmp / "matched.tsv")
+    funnel = steps.training_pairs(
+        tmp / "train.parquet",
+        tmp / "test.parquet",
+        jsons,
+        dirs,
+        model_dir=tiny_model_dir,
+        out_matched=tmp / "matched.tsv",
+    )
     return tmp, tok, max_length, funnel, recipes
 
 
@@ -99,8 +138,15 @@ def test_counts_json_reports_rows_steps_and_loss_tokens(matched, tiny_model_dir:
     (tmp / "plain" / "recipe2.json").write_text(json.dumps(recipe))
     out = tmp / "plain" / "ft"
     steps.finetune(
-        tiny_model_dir, tmp / "plain" / "recipe2.json", tmp / "plain" / "train.jsonl", tmp / "plain" / "eval.jsonl", out, out / "loss.tsv", out / "counts.json",
-        checkpoint_dir=tmp / "plain" / "ckpt", allow_cpu=True,
+        tiny_model_dir,
+        tmp / "plain" / "recipe2.json",
+        tmp / "plain" / "train.jsonl",
+        tmp / "plain" / "eval.jsonl",
+        out,
+        out / "loss.tsv",
+        out / "counts.json",
+        checkpoint_dir=tmp / "plain" / "ckpt",
+        allow_cpu=True,
     )
     counts = json.loads((out / "counts.json").read_text())
     pairs = read_jsonl(tmp / "plain" / "train.jsonl")
@@ -116,7 +162,9 @@ def test_a_length_filter_with_another_tokenizer_is_caught_at_training(tiny_model
     tok = load_tokenizer(tiny_model_dir, DS)
     pair = {"row_id": "r1", "recipe": "x", "prompt": "int a;\n", "completion": "int b;\n"}
     prompt_ids, completion_ids = tokenize_pair(tok, pair["prompt"], pair["completion"])
-    rows, dropped = tokenize_examples(tok, [{**pair, "tokens": len(prompt_ids) + len(completion_ids), "loss_tokens": len(completion_ids)}], 64)
+    rows, dropped = tokenize_examples(
+        tok, [{**pair, "tokens": len(prompt_ids) + len(completion_ids), "loss_tokens": len(completion_ids)}], 64
+    )
     assert len(rows) == 1 and dropped == 0
     with pytest.raises(ValueError, match="row r1 of recipe x: the training tokenizer gives"):
         tokenize_examples(tok, [{**pair, "tokens": 3, "loss_tokens": 1}], 64)

@@ -17,14 +17,29 @@ DS = sentinels("deepseek-coder")
 
 def bug_rows() -> list[dict[str, object]]:
     pairs = [
-        ("    static int f(int a) {\n        return a - 1;\n    }\n", "    static int f(int a) {\n        return a + 1;\n    }\n"),
-        ("    static int g(int[] xs) {\n        int s = 0;\n        for (int x : xs) s -= x;\n        return s;\n    }\n",
-         "    static int g(int[] xs) {\n        int s = 0;\n        for (int x : xs) s += x;\n        return s;\n    }\n"),
+        (
+            "    static int f(int a) {\n        return a - 1;\n    }\n",
+            "    static int f(int a) {\n        return a + 1;\n    }\n",
+        ),
+        (
+            "    static int g(int[] xs) {\n        int s = 0;\n        for (int x : xs) s -= x;\n        return s;\n    }\n",
+            "    static int g(int[] xs) {\n        int s = 0;\n        for (int x : xs) s += x;\n        return s;\n    }\n",
+        ),
     ]
     rows = []
     for i, (buggy, fixed) in enumerate(pairs):
         s = split(buggy, fixed)
-        rows.append({"benchmark": "t", "bug_id": f"B{i}", "row_id": f"r{i}", "prefix": s.prefix, "buggy_chunk": s.buggy_chunk, "fixed_chunk": s.fixed_chunk, "suffix": s.suffix})
+        rows.append(
+            {
+                "benchmark": "t",
+                "bug_id": f"B{i}",
+                "row_id": f"r{i}",
+                "prefix": s.prefix,
+                "buggy_chunk": s.buggy_chunk,
+                "fixed_chunk": s.fixed_chunk,
+                "suffix": s.suffix,
+            }
+        )
     return rows
 
 
@@ -75,8 +90,25 @@ def train_tiny(model_dir: Path, out: Path):
     from fimrepair.finetune import train_lora
 
     pairs = tiny_pairs()
-    recipe = Recipe(name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5,
-                    train=TrainSpec(backend="hf", learning_rate=5e-3, max_steps=12, batch_size=8, gradient_accumulation=1, logging_steps=3, eval_steps=3, max_length=256, eval_rows=8))
+    recipe = Recipe(
+        name="fim",
+        kind="fim",
+        sentinels="deepseek-coder",
+        seed=1,
+        fim_rate=0.9,
+        spm_rate=0.5,
+        train=TrainSpec(
+            backend="hf",
+            learning_rate=5e-3,
+            max_steps=12,
+            batch_size=8,
+            gradient_accumulation=1,
+            logging_steps=3,
+            eval_steps=3,
+            max_length=256,
+            eval_rows=8,
+        ),
+    )
     curve, counts = train_lora(model_dir, pairs, pairs[:8], recipe, out / "adapter")
     return out, curve, counts
 
@@ -136,9 +168,8 @@ def test_lora_training_lowers_the_loss_on_the_completion_only(tiny_model_dir: Pa
 
 
 def test_too_long_examples_are_dropped_not_truncated(tiny_model_dir: Path):
-    from fimrepair.tokenizer import load_tokenizer
-
     from fimrepair.finetune import tokenize_examples
+    from fimrepair.tokenizer import load_tokenizer
 
     tok = load_tokenizer(tiny_model_dir, DS)
     pairs = [{"prompt": "int a;", "completion": "int b;\n"}, {"prompt": "int a = 1;\n" * 200, "completion": "x\n"}]

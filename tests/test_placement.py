@@ -21,7 +21,9 @@ INNER = """            public int compare(Integer a, Integer b) {
 
 
 def test_signatures_are_name_and_parameter_types() -> None:
-    assert signature_of("public static int f(final int x[], List< Integer > l, String... s) { return 0; }") == Signature("f", ("int[]", "List<Integer>", "String..."))
+    assert signature_of(
+        "public static int f(final int x[], List< Integer > l, String... s) { return 0; }"
+    ) == Signature("f", ("int[]", "List<Integer>", "String..."))
     assert signature_of("  // a comment\n  Foo(int a) {}") == Signature("Foo", ("int",))
     assert signature_of("return x + y;") is None
     assert str(Signature("add", ("int", "int"))) == "add(int, int)"
@@ -31,13 +33,19 @@ def test_all_methods_include_anonymous_and_local_classes() -> None:
     src = (DATA / "SORT_BY_ONES.java").read_text()
     found = [(str(d.signature), d.depth) for d in all_methods(src)]
     assert found == [("ones(int)", 0), ("sort(ArrayList<Integer>)", 0), ("compare(Integer, Integer)", 1)]
-    local = "class A {\n  static int f() {\n    class L { int g(int x) { return x; } }\n    return new L().g(1);\n  }\n}\n"
+    local = (
+        "class A {\n  static int f() {\n    class L { int g(int x) { return x; } }\n    return new L().g(1);\n  }\n}\n"
+    )
     assert [str(d.signature) for d in all_methods(local)] == ["f()", "g(int)"]
 
 
 @pytest.fixture()
 def bench(tmp_path: Path) -> Path:
-    for sub, name in (("src/main/java/humaneval/buggy", "SORT_BY_ONES.java"), ("src/main/java/humaneval/correct", "SORT_BY_ONES.correct.java"), ("src/test/java/humaneval", "TEST_SORT_BY_ONES.java")):
+    for sub, name in (
+        ("src/main/java/humaneval/buggy", "SORT_BY_ONES.java"),
+        ("src/main/java/humaneval/correct", "SORT_BY_ONES.correct.java"),
+        ("src/test/java/humaneval", "TEST_SORT_BY_ONES.java"),
+    ):
         (tmp_path / sub).mkdir(parents=True, exist_ok=True)
         shutil.copy(DATA / name, tmp_path / sub / name.replace(".correct", ""))
     return tmp_path
@@ -48,7 +56,9 @@ def test_an_inner_method_replaces_its_namesake_not_the_enclosing_method(bench: P
     src = (bench / bug.buggy_class).read_text()
     assert bug.method_name == "sort"
     placed = place(src, bug, INNER)
-    assert placed == (bench / "src/main/java/humaneval/correct/SORT_BY_ONES.java").read_text().replace("humaneval.correct", "humaneval.buggy")
+    assert placed == (bench / "src/main/java/humaneval/correct/SORT_BY_ONES.java").read_text().replace(
+        "humaneval.correct", "humaneval.buggy"
+    )
     assert place(src, bug, bug.fixed_function) == splice(src, bug.method_start, bug.method_end, bug.fixed_function)
 
 
@@ -86,7 +96,9 @@ def test_an_inner_candidate_is_graded_as_the_method_it_leaves(bench: Path) -> No
     assert not exact_match(INNER, bug.fixed_function)  # compared alone it could never match
     unchanged = INNER.replace("return a - b;", "return 0;")
     assert not exact_match(graded_function(bug, unchanged), bug.fixed_function)
-    assert not ast_match(graded_function(bug, INNER.replace("ones(a) - ones(b)", "ones(b) - ones(a)")), bug.fixed_function)
+    assert not ast_match(
+        graded_function(bug, INNER.replace("ones(a) - ones(b)", "ones(b) - ones(a)")), bug.fixed_function
+    )
     assert graded_function(bug, bug.fixed_function) == bug.fixed_function
     helper = "static int helper(String s) { return 1; }"
     assert graded_function(bug, helper) == helper  # not inside the bug's method: graded as itself
@@ -98,9 +110,19 @@ def test_validate_candidates_grades_an_inner_fix_as_exact(bench: Path) -> None:
     from fimrepair.validate.run import validate_candidates
 
     bug = extract_bug(bench, "SORT_BY_ONES", "t")
-    rows = [{"model": "m", "benchmark": "t", "bug_id": "SORT_BY_ONES", "candidates": [{"rank": 0, "function": INNER}, {"rank": 1, "function": bug.buggy_function}]}]
+    rows = [
+        {
+            "model": "m",
+            "benchmark": "t",
+            "bug_id": "SORT_BY_ONES",
+            "candidates": [{"rank": 0, "function": INNER}, {"rank": 1, "function": bug.buggy_function}],
+        }
+    ]
     out = validate_candidates([bug], rows, FreshValidator(bench, per_candidate_timeout_s=20), workers=1)
-    assert [(r["status"], r["exact_match"], r["ast_match"]) for r in out] == [("plausible", True, True), ("failing", False, False)]
+    assert [(r["status"], r["exact_match"], r["ast_match"]) for r in out] == [
+        ("plausible", True, True),
+        ("failing", False, False),
+    ]
 
 
 @pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)

@@ -14,7 +14,9 @@ from fimrepair.representations import FILL_ME, hole_line, ir1, ir2, ir3, ir4, ir
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-_STATEMENTS = st.sampled_from(["int v{k} = a + {k};", "a = a * {k};", "if (a > {k}) return a;", "System.out.println(a - {k});", "a += v0 + {k};"])
+_STATEMENTS = st.sampled_from(
+    ["int v{k} = a + {k};", "a = a * {k};", "if (a > {k}) return a;", "System.out.println(a - {k});", "a += v0 + {k};"]
+)
 
 
 @st.composite
@@ -27,7 +29,13 @@ def method_pair(draw: st.DrawFn, blank_lines: bool = True) -> tuple[str, str]:
     body = [f"{indent * 2}{draw(_STATEMENTS).format(k=k)}" for k in range(n)]
     if blank_lines and n > 1 and draw(st.booleans()):
         body.insert(draw(st.integers(1, n - 1)), "")
-    fixed = [f"{indent}public static int m{n}(int a) {{", f"{indent * 2}int v0 = 0;", *body, f"{indent * 2}return a;", f"{indent}}}"]
+    fixed = [
+        f"{indent}public static int m{n}(int a) {{",
+        f"{indent * 2}int v0 = 0;",
+        *body,
+        f"{indent * 2}return a;",
+        f"{indent}}}",
+    ]
     buggy = list(fixed)
     for e in range(draw(st.integers(1, 3))):
         kind = draw(st.sampled_from(["replace", "insert", "delete"]))
@@ -108,7 +116,9 @@ def test_data_examples_reassemble(pair: tuple[str, str]) -> None:
     assert "" not in [x.strip() for x in example.fixed_function.splitlines()]  # blank lines removed
 
 
-_TEXT = st.text(alphabet=st.characters(blacklist_characters=" <>|\x00", blacklist_categories=["Cs"]), min_size=1, max_size=40)
+_TEXT = st.text(
+    alphabet=st.characters(blacklist_characters=" <>|\x00", blacklist_categories=["Cs"]), min_size=1, max_size=40
+)
 
 
 @SETTINGS

@@ -25,7 +25,10 @@ IDS = {"bos": 32013, "eos": 32014, "pad": 32018, "prefix": 32016, "suffix": 3201
 
 pytestmark = [
     pytest.mark.shared,
-    pytest.mark.skipif(not (TOKENIZER / "tokenizer.json").is_file(), reason=f"../shared/deepseek-coder-tokenizer is absent ({TOKENIZER})"),
+    pytest.mark.skipif(
+        not (TOKENIZER / "tokenizer.json").is_file(),
+        reason=f"../shared/deepseek-coder-tokenizer is absent ({TOKENIZER})",
+    ),
     pytest.mark.skipif(not (HUMANEVAL / "src").is_dir(), reason=f"../shared/humaneval-java is absent ({HUMANEVAL})"),
 ]
 
@@ -58,7 +61,9 @@ def _texts(bugs: list[dict]) -> dict[str, str]:
         for style in PROMPT_STYLES:
             out[f"{bug['bug_id']}/{style}"] = inference_prompt(bug, style, DS)
         for kind in RECIPE_KINDS:
-            for rates in ((1.0, 0.5), (0.0, 0.0)) if kind == "fim" else ((1.0, 0.0) if kind == "ir4_psm" else (0.0, 0.0),):
+            for rates in (
+                ((1.0, 0.5), (0.0, 0.0)) if kind == "fim" else ((1.0, 0.0) if kind == "ir4_psm" else (0.0, 0.0),)
+            ):
                 pair = training_pair(row, kind, DS, seed=42, fim_rate=rates[0], spm_rate=rates[1])
                 out[f"{bug['bug_id']}/{kind}/{pair['mode']}/prompt"] = pair["prompt"]
                 out[f"{bug['bug_id']}/{kind}/{pair['mode']}/completion"] = pair["completion"]
@@ -128,11 +133,18 @@ def test_a_tokenizer_that_adds_bos_twice_or_moves_an_id_is_refused(tmp_path: Pat
         load_tokenizer(TOKENIZER, sentinels("starcoder"))  # another family's sentinels are not single tokens here
 
 
-@pytest.mark.skipif(not REPAIRLLAMA_PROMPTS.is_dir(), reason=f"../shared/repairllama-humaneval-prompts is absent ({REPAIRLLAMA_PROMPTS})")
+@pytest.mark.skipif(
+    not REPAIRLLAMA_PROMPTS.is_dir(),
+    reason=f"../shared/repairllama-humaneval-prompts is absent ({REPAIRLLAMA_PROMPTS})",
+)
 def test_reproduction_prompt_is_repairllamas_ir4_around_the_hole_sentinel(bugs):
     """RepairLLaMA's DeepSeek run: IR4 with <FILL_ME> replaced by the hole, wrapped in PSM. For the
     159 bugs whose IR4 matches theirs byte for byte (tests/test_fidelity.py), so does ours."""
-    rows = [json.loads(line) for line in (REPAIRLLAMA_PROMPTS / "humaneval_f2f_bugs_with_ir4.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (REPAIRLLAMA_PROMPTS / "humaneval_f2f_bugs_with_ir4.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     published = {r["bug_id"]: r for r in rows}
     listed = json.loads((Path(__file__).parent / "data" / "repairllama_expected_differences.json").read_text())
     expected_diff = {d["bug_id"] for d in listed["differences"]}

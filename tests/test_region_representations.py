@@ -62,7 +62,10 @@ def test_pure_insertion_takes_the_hole_indent_from_the_inserted_line():
     s = split(buggy, fixed)
     assert s.buggy_chunk == "" and s.hole_indent == "            "
     assert ir4(s) == "    int f(int n) {\n// buggy code\n// \n            <FILL_ME>\n    return n;\n    }\n"
-    assert ir2(s) == "    int f(int n) {\n// buggy lines start:\n\n// buggy lines end\n    return n;\n    }\n// fixed lines:\n"
+    assert (
+        ir2(s)
+        == "    int f(int n) {\n// buggy lines start:\n\n// buggy lines end\n    return n;\n    }\n// fixed lines:\n"
+    )
 
 
 def test_or3_or4_context_diffs():
@@ -102,7 +105,11 @@ def test_replace_hunk_takes_the_hole_indent_from_the_buggy_line():
     buggy = "    int f(int n) {\n      return n - 1;\n    }\n"
     fixed = "    int f(int n) {\n            return n + 1;\n    }\n"
     s = split(buggy, fixed)
-    assert (s.buggy_chunk, s.fixed_chunk, s.hole_indent) == ("      return n - 1;\n", "            return n + 1;\n", "      ")
+    assert (s.buggy_chunk, s.fixed_chunk, s.hole_indent) == (
+        "      return n - 1;\n",
+        "            return n + 1;\n",
+        "      ",
+    )
     assert ir4(s) == "    int f(int n) {\n// buggy code\n//       return n - 1;\n      <FILL_ME>\n    }\n"
     assert ir3(s) == "    int f(int n) {\n      <FILL_ME>\n    }\n"
     assert or2(s) == "            return n + 1;\n"

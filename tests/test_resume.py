@@ -42,20 +42,34 @@ def adapter(out: Path):
     return load_file(out / "adapter" / "adapter_model.safetensors")
 
 
-def test_killed_finetune_resumes_to_the_uninterrupted_adapter(tiny_model_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture):
+def test_killed_finetune_resumes_to_the_uninterrupted_adapter(
+    tiny_model_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
     from fimrepair.finetune import FINGERPRINT_FILE, train_lora
 
     data, r = fim_pairs(), small_recipe()
-    full_curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "full" / "adapter", checkpoint_dir=tmp_path / "full-ckpt")
+    full_curve, _ = train_lora(
+        tiny_model_dir, data, data[:4], r, tmp_path / "full" / "adapter", checkpoint_dir=tmp_path / "full-ckpt"
+    )
 
     with pytest.raises(Killed):
-        train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run" / "adapter", checkpoint_dir=tmp_path / "ckpt", callbacks=[kill_after(6)])
+        train_lora(
+            tiny_model_dir,
+            data,
+            data[:4],
+            r,
+            tmp_path / "run" / "adapter",
+            checkpoint_dir=tmp_path / "ckpt",
+            callbacks=[kill_after(6)],
+        )
     assert sorted(p.name for p in (tmp_path / "ckpt").glob("checkpoint-*")) == ["checkpoint-4"]
     assert (tmp_path / "ckpt" / "checkpoint-4" / FINGERPRINT_FILE).is_file()
     assert not (tmp_path / "run" / "adapter").exists()
 
     with caplog.at_level(logging.INFO, logger="fimrepair.finetune"):
-        curve, _ = train_lora(tiny_model_dir, data, data[:4], r, tmp_path / "run" / "adapter", checkpoint_dir=tmp_path / "ckpt")
+        curve, _ = train_lora(
+            tiny_model_dir, data, data[:4], r, tmp_path / "run" / "adapter", checkpoint_dir=tmp_path / "ckpt"
+        )
     assert "RESUMING from checkpoint" in caplog.text and "(step 4;" in caplog.text
     a, b = adapter(tmp_path / "full"), adapter(tmp_path / "run")
     assert a.keys() == b.keys()
@@ -74,9 +88,14 @@ def test_checkpoints_of_another_configuration_are_never_resumed(tiny_model_dir: 
     rows = [{"input_ids": [1, 2, 3], "completion_mask": [0, 1, 1]}]
     base = training_fingerprint(tiny_model_dir, small_recipe(), rows, rows)
     assert training_fingerprint(tiny_model_dir, small_recipe(save_steps=50, keep_checkpoints=5), rows, rows) == base
-    for changed in (small_recipe(learning_rate=1e-3), Recipe(name="nofim", kind="nofim", sentinels="deepseek-coder", seed=1, train=small_recipe().train)):
+    for changed in (
+        small_recipe(learning_rate=1e-3),
+        Recipe(name="nofim", kind="nofim", sentinels="deepseek-coder", seed=1, train=small_recipe().train),
+    ):
         assert training_fingerprint(tiny_model_dir, changed, rows, rows) != base
-    assert training_fingerprint(tiny_model_dir, small_recipe(), rows, [{"input_ids": [1], "completion_mask": [1]}]) != base
+    assert (
+        training_fingerprint(tiny_model_dir, small_recipe(), rows, [{"input_ids": [1], "completion_mask": [1]}]) != base
+    )
 
     ckpt = tmp_path / "ckpt"
     for step, owner in ((2, base), (4, "f" * 64), (6, None)):  # ours, another configuration's, incomplete
@@ -98,10 +117,23 @@ DECODING = {"num_beams": 4, "num_return_sequences": 4, "max_new_tokens": 16, "ba
 
 
 def run_generate(model_dir: Path, bugs_jsonl: Path, out: Path, **decoding: int) -> None:
-    steps.generate(model_dir, None, bugs_jsonl, out, model_name="base", prompt_style="fim_ir4", sentinels="deepseek-coder", decoding={**DECODING, **decoding}, seed=1, allow_cpu=True)
+    steps.generate(
+        model_dir,
+        None,
+        bugs_jsonl,
+        out,
+        model_name="base",
+        prompt_style="fim_ir4",
+        sentinels="deepseek-coder",
+        decoding={**DECODING, **decoding},
+        seed=1,
+        allow_cpu=True,
+    )
 
 
-def test_killed_generation_resumes_to_identical_candidates(tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_killed_generation_resumes_to_identical_candidates(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     from fimrepair import generate
 
     bugs_jsonl = generation_inputs(tmp_path)
@@ -132,14 +164,18 @@ def test_killed_generation_resumes_to_identical_candidates(tiny_model_dir: Path,
     assert not partial.exists()
 
 
-def test_batching_does_not_change_the_beams_and_a_partial_of_other_settings_is_discarded(tiny_model_dir: Path, tmp_path: Path):
+def test_batching_does_not_change_the_beams_and_a_partial_of_other_settings_is_discarded(
+    tiny_model_dir: Path, tmp_path: Path
+):
     bugs_jsonl = generation_inputs(tmp_path)
     run_generate(tiny_model_dir, bugs_jsonl, tmp_path / "b1" / "candidates.jsonl", batch_size=1)
     run_generate(tiny_model_dir, bugs_jsonl, tmp_path / "b3" / "candidates.jsonl", batch_size=3)
     one = (tmp_path / "b1" / "candidates.jsonl").read_bytes()
     assert (tmp_path / "b3" / "candidates.jsonl").read_bytes() == one
     stale = tmp_path / "b1" / "candidates.jsonl.partial"
-    stale.write_text('{"fingerprint": "another"}\n' + (tmp_path / "b1" / "candidates.jsonl").read_text().replace("return", "RETURN"))
+    stale.write_text(
+        '{"fingerprint": "another"}\n' + (tmp_path / "b1" / "candidates.jsonl").read_text().replace("return", "RETURN")
+    )
     run_generate(tiny_model_dir, bugs_jsonl, tmp_path / "b1" / "candidates.jsonl", batch_size=1)
     assert (tmp_path / "b1" / "candidates.jsonl").read_bytes() == one
 
@@ -149,7 +185,28 @@ def test_gpu_rules_refuse_the_cpu_unless_the_configuration_says_so(tiny_model_di
     r.save(tmp_path / "recipe.json")
     missing = tmp_path / "never-read.jsonl"
     with pytest.raises(DeviceError, match=r"CUDA is not usable: .*compute\.allow_cpu: true"):
-        steps.finetune(tiny_model_dir, tmp_path / "recipe.json", missing, missing, tmp_path / "out", tmp_path / "loss.tsv", tmp_path / "counts.json", checkpoint_dir=tmp_path / "ckpt", allow_cpu=False)
+        steps.finetune(
+            tiny_model_dir,
+            tmp_path / "recipe.json",
+            missing,
+            missing,
+            tmp_path / "out",
+            tmp_path / "loss.tsv",
+            tmp_path / "counts.json",
+            checkpoint_dir=tmp_path / "ckpt",
+            allow_cpu=False,
+        )
     with pytest.raises(DeviceError, match="generate base: CUDA is not usable"):
-        steps.generate(tiny_model_dir, None, missing, tmp_path / "c.jsonl", model_name="base", prompt_style="fim_ir4", sentinels="deepseek-coder", decoding=DECODING, seed=1, allow_cpu=False)
+        steps.generate(
+            tiny_model_dir,
+            None,
+            missing,
+            tmp_path / "c.jsonl",
+            model_name="base",
+            prompt_style="fim_ir4",
+            sentinels="deepseek-coder",
+            decoding=DECODING,
+            seed=1,
+            allow_cpu=False,
+        )
     assert not (tmp_path / "out").exists() and not (tmp_path / "ckpt").exists()

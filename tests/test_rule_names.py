@@ -52,7 +52,16 @@ def rules() -> dict[str, str | None]:
 
 def test_the_parser_finds_the_stages() -> None:
     found = rules()
-    assert {"data_prepare", "benchmark_bugs", "training_pairs", "finetune", "generate", "validate", "analysis", "paper_pdf"} <= set(found)
+    assert {
+        "data_prepare",
+        "benchmark_bugs",
+        "training_pairs",
+        "finetune",
+        "generate",
+        "validate",
+        "analysis",
+        "paper_pdf",
+    } <= set(found)
 
 
 @pytest.mark.parametrize("rule, script", sorted((r, s) for r, s in rules().items() if s is not None))
@@ -62,10 +71,17 @@ def test_rule_script_and_entry_point_share_the_name(rule: str, script: str) -> N
     assert path.is_file(), path
     assert callable(getattr(steps, rule, None)), f"fimrepair.steps has no entry point {rule}"
     tree = ast.parse(path.read_text())
-    imported = {a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module == "fimrepair.steps" for a in node.names}
+    imported = {
+        a.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "fimrepair.steps"
+        for a in node.names
+    }
     called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
     assert rule in imported and rule in called, f"scripts/{rule}.py does not call fimrepair.steps.{rule}"
-    assert imported <= {rule, "logged"}, f"scripts/{rule}.py calls other entry points too: {sorted(imported - {rule, 'logged'})}"
+    assert imported <= {rule, "logged"}, (
+        f"scripts/{rule}.py calls other entry points too: {sorted(imported - {rule, 'logged'})}"
+    )
 
 
 def test_rules_without_a_script_are_the_known_ones() -> None:

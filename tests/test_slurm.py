@@ -25,7 +25,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO, copy_workflow, java_available
 from slurm_cluster import SlurmCluster, unavailable_reason
 
@@ -116,7 +115,9 @@ def write_test_profile(work: Path, cluster: SlurmCluster) -> Path:
     return folder
 
 
-def snakemake(work: Path, args: list[str], env: dict[str, str], timeout: int = RUN_TIMEOUT_S) -> subprocess.CompletedProcess:
+def snakemake(
+    work: Path, args: list[str], env: dict[str, str], timeout: int = RUN_TIMEOUT_S
+) -> subprocess.CompletedProcess:
     cmd = [sys.executable, "-m", "snakemake", "--configfile", "config.tiny.yaml", *args]
     try:
         return subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
@@ -165,7 +166,9 @@ def runs(cluster: SlurmCluster, tmp_path_factory: pytest.TempPathFactory):
             local.kill()
             local.wait()
     if result.returncode != 0:
-        pytest.fail(f"tiny run through Slurm failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}\n{cluster.logs()}")
+        pytest.fail(
+            f"tiny run through Slurm failed:\n{result.stdout[-3000:]}\n{result.stderr[-6000:]}\n{cluster.logs()}"
+        )
     if local_rc != 0:
         pytest.fail(f"local tiny run failed:\n{(local_dir / 'snakemake.err').read_text()[-6000:]}")
     return slurm_dir, result, slurm_jobs_of(cluster, slurm_dir), local_dir
@@ -173,7 +176,9 @@ def runs(cluster: SlurmCluster, tmp_path_factory: pytest.TempPathFactory):
 
 def start_snakemake(work: Path, args: list[str], env: dict[str, str]) -> subprocess.Popen:
     out = open(work / "snakemake.err", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", *args], cwd=work, env=env, stdout=out, stderr=subprocess.STDOUT
+    )
     out.close()
     return proc
 
@@ -194,13 +199,26 @@ def test_tiny_configuration_completes_through_slurm(slurm_run):
     assert (work / "results/paper/main.pdf").is_file() or (work / "results/paper/SKIPPED.txt").is_file()
     rules = {j["rule"] for j in jobs}
     # every non-local rule of the tiny run went through sbatch and completed
-    assert {"data_prepare", "model_tiny", "training_pairs", "finetune", "generate", "validate", "analysis"} <= rules, rules
+    assert {"data_prepare", "model_tiny", "training_pairs", "finetune", "generate", "validate", "analysis"} <= rules, (
+        rules
+    )
     assert all(j["JobState"] == "COMPLETED" for j in jobs), [(j["JobId"], j["rule"], j["JobState"]) for j in jobs]
     # local rules (Snakefile `localrules:`) never became Slurm jobs
-    assert not rules & {"all", "data_synthetic", "benchmark_tiny", "benchmark_bugs", "recipe", "generate_reference", "published_tiny", "published_candidates"}
+    assert not rules & {
+        "all",
+        "data_synthetic",
+        "benchmark_tiny",
+        "benchmark_bugs",
+        "recipe",
+        "generate_reference",
+        "published_tiny",
+        "published_candidates",
+    }
     assert len([j for j in jobs if j["rule"] == "finetune"]) == 4  # fim, fim_psm, nofim, repro
     assert len([j for j in jobs if j["rule"] == "generate"]) == 5
-    assert len([j for j in jobs if j["rule"] == "validate"]) == 8  # 5 models, oracle, identity, the self-made published set
+    assert (
+        len([j for j in jobs if j["rule"] == "validate"]) == 8
+    )  # 5 models, oracle, identity, the self-made published set
     assert len([j for j in jobs if j["rule"] == "validate_jdk"]) == 1
     assert "submitted with SLURM jobid" in result.stderr
 
@@ -221,8 +239,12 @@ def test_gpu_rules_requested_and_got_the_fake_gpus(slurm_run, cluster: SlurmClus
     finetune = [j for j in jobs if j["rule"] == "finetune"]
     generate = [j for j in jobs if j["rule"] == "generate"]
     # the real profile's sizes for the 6.7B model reached sbatch unchanged
-    assert {mem_mb(j["MinMemoryNode"]) for j in finetune} == {96000} and {j["TimeLimit"] for j in finetune} == {"1-00:00:00"}
-    assert {mem_mb(j["MinMemoryNode"]) for j in generate} == {64000} and {j["TimeLimit"] for j in generate} == {"08:00:00"}
+    assert {mem_mb(j["MinMemoryNode"]) for j in finetune} == {96000} and {j["TimeLimit"] for j in finetune} == {
+        "1-00:00:00"
+    }
+    assert {mem_mb(j["MinMemoryNode"]) for j in generate} == {64000} and {j["TimeLimit"] for j in generate} == {
+        "08:00:00"
+    }
     assert {j["wildcards"] for j in finetune} == {"fim", "fim_psm", "nofim", "repro"}
 
 
@@ -252,12 +274,18 @@ def test_outputs_equal_the_local_run(slurm_run, local_run):
     verdicts are byte for byte those of the local run (the measured times are in timings.tsv)."""
     slurm_dir, _, _ = slurm_run
     for name in ("train", "test"):
-        pd.testing.assert_frame_equal(pd.read_parquet(slurm_dir / f"results/data/{name}.parquet"),
-                                      pd.read_parquet(local_run / f"results/data/{name}.parquet"))
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(slurm_dir / f"results/data/{name}.parquet"),
+            pd.read_parquet(local_run / f"results/data/{name}.parquet"),
+        )
     rels = ["results/data/funnel.tsv", "results/benchmark/tiny/bugs.jsonl", "results/model/tiny_pretrain_loss.tsv"]
     for recipe in RECIPES:
-        rels += [f"results/representations/{recipe}/train.jsonl", f"results/representations/{recipe}/eval.jsonl",
-                 f"results/finetune/{recipe}/recipe.json", f"results/finetune/{recipe}/counts.json"]
+        rels += [
+            f"results/representations/{recipe}/train.jsonl",
+            f"results/representations/{recipe}/eval.jsonl",
+            f"results/finetune/{recipe}/recipe.json",
+            f"results/finetune/{recipe}/counts.json",
+        ]
     rels += [f"results/generate/tiny/{model}/candidates.jsonl" for model in UNTRAINED]
     _same_bytes(slurm_dir, local_run, rels)
     for model in UNTRAINED:
@@ -300,7 +328,12 @@ def test_failed_job_fails_the_run_with_its_log_and_rerun_resumes(cluster: SlurmC
     targets = ["results/validate/tiny/oracle/verdicts.jsonl", "results/validate/tiny/identity/verdicts.jsonl"]
     broken = work / "results/generate/tiny/identity/candidates.jsonl"
     # the reference candidates, locally (benchmark_tiny, benchmark_bugs, generate_reference)
-    pre = snakemake(work, ["--cores", "2", str(broken.relative_to(work)), "results/generate/tiny/oracle/candidates.jsonl"], cluster.env, timeout=300)
+    pre = snakemake(
+        work,
+        ["--cores", "2", str(broken.relative_to(work)), "results/generate/tiny/oracle/candidates.jsonl"],
+        cluster.env,
+        timeout=300,
+    )
     assert pre.returncode == 0, pre.stderr[-3000:]
     broken.write_text("{ this is not a candidate\n")
 
@@ -330,6 +363,8 @@ def test_failed_job_fails_the_run_with_its_log_and_rerun_resumes(cluster: SlurmC
     assert second.returncode == 0, second.stderr[-4000:]
     assert (work / targets[1]).is_file()
     assert done.stat().st_mtime_ns == mtime, "oracle's validation was redone"
-    new = sorted((j["rule"], j["wildcards"], j["JobState"]) for j in slurm_jobs_of(cluster, work) if j["JobId"] not in first_ids)
+    new = sorted(
+        (j["rule"], j["wildcards"], j["JobState"]) for j in slurm_jobs_of(cluster, work) if j["JobId"] not in first_ids
+    )
     assert new == [("validate", "tiny_identity", "COMPLETED")], new
     assert "localrule generate_reference:" in second.stderr

@@ -130,7 +130,13 @@ def _javac(out: pathlib.Path, sources: list[pathlib.Path]) -> None:
 
 def _junit(classes: pathlib.Path, ids: list[str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["java", "-cp", f"{classes}{os.pathsep}{CP}", "org.junit.runner.JUnitCore", *[f"humaneval.TEST_{b}" for b in ids]],
+        [
+            "java",
+            "-cp",
+            f"{classes}{os.pathsep}{CP}",
+            "org.junit.runner.JUnitCore",
+            *[f"humaneval.TEST_{b}" for b in ids],
+        ],
         capture_output=True,
         text=True,
         timeout=300,

@@ -29,6 +29,7 @@ from fimrepair.validate.verdict import ASSUMPTION_SKIPPED, NO_TEST_RAN, report_o
 
 needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
+
 @pytest.fixture(scope="module")
 def validator(minibench: tuple[Path, dict[str, Bug]]) -> FreshValidator:
     if not java_available():
@@ -207,12 +208,22 @@ def test_cached_verdicts_are_not_reused_under_another_limit(minibench, tmp_path:
     """Cached as ``timeout`` under a 1 s limit, a 2 s sleep is plausible under a 30 s one."""
     root, bugs = minibench
     add = bugs["ADD"]
-    sleepy = with_body(add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;")
+    sleepy = with_body(
+        add, "        try { Thread.sleep(2000); } catch (InterruptedException e) { }\n        return x + y;"
+    )
     rows = [_row("m", add, [sleepy])]
     cache = VerdictCache(tmp_path / "cache")
     for limit, expected, cached in ((1, "timeout", 0), (30, "plausible", 0), (1, "timeout", 1)):
         stats: dict[str, int] = {}
-        out = validate_candidates([add], rows, FreshValidator(root, per_candidate_timeout_s=limit), workers=1, progress=False, cache=cache, stats=stats)
+        out = validate_candidates(
+            [add],
+            rows,
+            FreshValidator(root, per_candidate_timeout_s=limit),
+            workers=1,
+            progress=False,
+            cache=cache,
+            stats=stats,
+        )
         assert out[0]["status"] == expected and stats["cached"] == cached
     assert len(cache) == 2
 
@@ -269,9 +280,9 @@ def test_ast_match() -> None:
 
 def test_whitespace_inside_literals_is_significant() -> None:
     code = 'int f() {\n    String s = "a  b";  // "x  y"\n    char c = \'\\t\';\n    return s.length();\n}\n'
-    assert normalize(code) == 'int f() { String s = "a  b"; char c = \'\\t\'; return s.length(); }'
+    assert normalize(code) == "int f() { String s = \"a  b\"; char c = '\\t'; return s.length(); }"
     assert normalize(code.replace('"a  b"', '"a b"')) != normalize(code)
-    assert normalize(code.replace("// \"x  y\"", "// \"x y\"")) == normalize(code)  # a comment, not a literal
+    assert normalize(code.replace('// "x  y"', '// "x y"')) == normalize(code)  # a comment, not a literal
     block = 'String f() {\n    return """\n        a   b\n        """;\n}\n'
     assert normalize(block) != normalize(block.replace("a   b", "a b"))
     assert normalize("char f() { return ' '; }") != normalize("char f() { return '  '; }")
@@ -398,9 +409,17 @@ def test_candidates_that_differ_inside_a_literal_are_validated_apart(validator: 
     _, bugs = minibench
     add = bugs["ADD"]
     fake = FakeValidator()
-    out = validate_candidates([add], [_row("m", add, [with_body(add, LITERAL_2), with_body(add, LITERAL_1)])], fake, workers=1, progress=False)
+    out = validate_candidates(
+        [add], [_row("m", add, [with_body(add, LITERAL_2), with_body(add, LITERAL_1)])], fake, workers=1, progress=False
+    )
     assert len(fake.calls) == 2 and [r["duplicate_of"] for r in out] == [None, None]
-    out = validate_candidates([add], [_row("m", add, [with_body(add, LITERAL_2), with_body(add, LITERAL_1)])], validator, workers=1, progress=False)
+    out = validate_candidates(
+        [add],
+        [_row("m", add, [with_body(add, LITERAL_2), with_body(add, LITERAL_1)])],
+        validator,
+        workers=1,
+        progress=False,
+    )
     assert [r["status"] for r in out] == ["plausible", "failing"]
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from conftest import copy_workflow, run_workflow
 
 pytestmark = pytest.mark.e2e
+
 
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
@@ -31,9 +31,14 @@ def test_reference_models_are_the_sanity_check(tiny_run: Path):
 
 
 def test_every_model_has_ten_candidates_per_bug_with_a_verdict(tiny_run: Path):
-    bugs = [json.loads(line)["bug_id"] for line in (tiny_run / "results/benchmark/tiny/bugs.jsonl").read_text().splitlines()]
+    bugs = [
+        json.loads(line)["bug_id"] for line in (tiny_run / "results/benchmark/tiny/bugs.jsonl").read_text().splitlines()
+    ]
     for model in ("base", "repro", "nofim", "fim", "fim_psm"):
-        rows = [json.loads(line) for line in (tiny_run / f"results/validate/tiny/{model}/verdicts.jsonl").read_text().splitlines()]
+        rows = [
+            json.loads(line)
+            for line in (tiny_run / f"results/validate/tiny/{model}/verdicts.jsonl").read_text().splitlines()
+        ]
         assert sorted({r["bug_id"] for r in rows}) == sorted(bugs)
         assert all(r["model"] == model and r["benchmark"] == "tiny" for r in rows)
         assert len(rows) == 10 * len(bugs)
@@ -49,10 +54,16 @@ def test_fine_tuning_lowers_the_loss(tiny_run: Path):
 
 
 def test_fim_recipe_mixes_psm_spm_and_plain(tiny_run: Path):
-    modes = [json.loads(line)["mode"] for line in (tiny_run / "results/representations/fim/train.jsonl").read_text().splitlines()]
+    modes = [
+        json.loads(line)["mode"]
+        for line in (tiny_run / "results/representations/fim/train.jsonl").read_text().splitlines()
+    ]
     share = {m: modes.count(m) / len(modes) for m in ("psm", "spm", "plain")}
     assert 0.35 < share["psm"] < 0.55 and 0.35 < share["spm"] < 0.55 and 0.04 < share["plain"] < 0.17
-    psm_only = [json.loads(line)["mode"] for line in (tiny_run / "results/representations/fim_psm/train.jsonl").read_text().splitlines()]
+    psm_only = [
+        json.loads(line)["mode"]
+        for line in (tiny_run / "results/representations/fim_psm/train.jsonl").read_text().splitlines()
+    ]
     assert "spm" not in psm_only
 
 
@@ -94,14 +105,33 @@ def test_the_paper_has_the_published_set_and_per_benchmark_tables(tiny_run: Path
 
 
 def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: Path, tmp_path: Path):
-    made = subprocess.run([sys.executable, "-m", "snakemake", "bundle", "--cores", "2", "--configfile", "config.tiny.yaml"],
-                          cwd=tiny_run, capture_output=True, text=True, timeout=600)
+    made = subprocess.run(
+        [sys.executable, "-m", "snakemake", "bundle", "--cores", "2", "--configfile", "config.tiny.yaml"],
+        cwd=tiny_run,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert made.returncode == 0, made.stderr[-3000:]
     bundle = tiny_run / "results/bundle/bundle.tar.gz"
     fresh = copy_workflow(tmp_path / "fresh")
     run = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "config.tiny.yaml", "config.reproduce.yaml", "--config", f"reproduce={{bundle: {bundle}}}"],
-        cwd=fresh, capture_output=True, text=True, timeout=1200,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "2",
+            "--configfile",
+            "config.tiny.yaml",
+            "config.reproduce.yaml",
+            "--config",
+            f"reproduce={{bundle: {bundle}}}",
+        ],
+        cwd=fresh,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert not (fresh / "results/finetune").exists() and not (fresh / "resources/models").exists()  # nothing trained
@@ -109,8 +139,18 @@ def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: 
     assert len(verdicts) == 9  # 5 models + oracle + identity + the published set at two Java levels
     for rel in verdicts:  # byte for byte: the measured times are in timings.tsv beside them
         assert (fresh / rel).read_bytes() == (tiny_run / rel).read_bytes(), rel
-        assert (fresh / rel).with_name((fresh / rel).name.replace("verdicts", "timings").replace(".jsonl", ".tsv")).is_file()
-    tables = sorted(p.relative_to(tiny_run) for p in [*(tiny_run / "results/analysis").rglob("*.tsv"), *(tiny_run / "results/paper/generated").rglob("*.tex")])
+        assert (
+            (fresh / rel)
+            .with_name((fresh / rel).name.replace("verdicts", "timings").replace(".jsonl", ".tsv"))
+            .is_file()
+        )
+    tables = sorted(
+        p.relative_to(tiny_run)
+        for p in [
+            *(tiny_run / "results/analysis").rglob("*.tsv"),
+            *(tiny_run / "results/paper/generated").rglob("*.tex"),
+        ]
+    )
     assert len(tables) >= 12
     for rel in tables:
         assert (fresh / rel).read_bytes() == (tiny_run / rel).read_bytes(), rel
@@ -130,8 +170,24 @@ def test_gpu_stages_keep_checkpoints_and_refuse_the_cpu_unless_configured(tiny_r
     gpu_only = tiny_run / "gpu-only.yaml"
     gpu_only.write_text("compute:\n  allow_cpu: false\n")
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "config.tiny.yaml", str(gpu_only), "--forcerun", "finetune", "--", "results/finetune/nofim/adapter"],
-        cwd=tiny_run, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "1",
+            "--configfile",
+            "config.tiny.yaml",
+            str(gpu_only),
+            "--forcerun",
+            "finetune",
+            "--",
+            "results/finetune/nofim/adapter",
+        ],
+        cwd=tiny_run,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode != 0
     refused = (tiny_run / "logs/finetune/nofim/train.log").read_text()

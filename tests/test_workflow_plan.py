@@ -10,7 +10,13 @@ from conftest import REPO
 
 
 def plan(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", *args], cwd=REPO, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-n", "--forceall", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return result.stdout + result.stderr
 
@@ -23,9 +29,26 @@ def job_counts(out: str) -> dict[str, int]:
 def test_paper_plan_on_slurm_has_every_stage_and_gpu_requests():
     out = plan("--cores", "all", "--profile", "slurm")
     counts = job_counts(out)
-    for rule in ("data_prepare", "benchmark_download", "benchmark_bugs", "model_download", "adapter_download",
-                 "training_pairs", "finetune", "generate", "generate_reference", "validate", "analysis", "paper_pdf",
-                 "published_download", "published_candidates", "validate_jdk", "published_analysis", "analysis_benchmark", "paper_benchmarks"):
+    for rule in (
+        "data_prepare",
+        "benchmark_download",
+        "benchmark_bugs",
+        "model_download",
+        "adapter_download",
+        "training_pairs",
+        "finetune",
+        "generate",
+        "generate_reference",
+        "validate",
+        "analysis",
+        "paper_pdf",
+        "published_download",
+        "published_candidates",
+        "validate_jdk",
+        "published_analysis",
+        "analysis_benchmark",
+        "paper_benchmarks",
+    ):
         assert counts.get(rule, 0) >= 1, rule
     assert counts["finetune"] == 4  # fim, fim_psm, nofim and the reproduction arm
     assert counts["training_pairs"] == 1  # one job: every recipe on the same matched rows
@@ -34,8 +57,12 @@ def test_paper_plan_on_slurm_has_every_stage_and_gpu_requests():
     assert counts["benchmark_download"] == counts["benchmark_bugs"] == counts["analysis_benchmark"] == 2
     assert counts["generate"] == 12 and counts["validate"] == 2 * 8 + 3
     assert counts["published_download"] == counts["published_candidates"] == counts["validate_jdk"] == 3
-    for path in ("results/validate/quixbugs/fim/verdicts.jsonl", "results/validate/humaneval-java/repairllama_deepseek_lora/verdicts.jdk.jsonl",
-                 "results/analysis/quixbugs/summary.tsv", "results/analysis/published.tsv"):
+    for path in (
+        "results/validate/quixbugs/fim/verdicts.jsonl",
+        "results/validate/humaneval-java/repairllama_deepseek_lora/verdicts.jdk.jsonl",
+        "results/analysis/quixbugs/summary.tsv",
+        "results/analysis/published.tsv",
+    ):
         assert path in out, path
     assert "resources/published/repairllama_deepseek_base.jsonl" in out
     assert "rule finetune:" in out and "wildcards: recipe=repro" in out
@@ -55,7 +82,17 @@ def test_tiny_plan_builds_its_own_inputs():
 def test_a_bundle_run_plans_no_training_and_no_generation(tmp_path):
     bundle = tmp_path / "bundle.tar.gz"
     bundle.write_bytes(b"")  # planning only
-    counts = job_counts(plan("--cores", "2", "--configfile", "config.tiny.yaml", "config.reproduce.yaml", "--config", f"reproduce={{bundle: {bundle}}}"))
+    counts = job_counts(
+        plan(
+            "--cores",
+            "2",
+            "--configfile",
+            "config.tiny.yaml",
+            "config.reproduce.yaml",
+            "--config",
+            f"reproduce={{bundle: {bundle}}}",
+        )
+    )
     assert counts["bundle_unpack"] == 1 and counts["generate_from_bundle"] == 5 and counts["validate"] == 8
     for rule in ("finetune", "generate", "model_tiny", "training_pairs", "data_prepare", "bundle_make"):
         assert rule not in counts, rule

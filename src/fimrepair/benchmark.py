@@ -118,7 +118,9 @@ def extract_method_bug(
         if key in correct_methods and m.text(buggy_src).split() != correct_methods[key].text(correct_src).split()
     ]
     if len(changed) != 1:
-        raise BenchmarkError(f"bug {bug_id}: expected exactly one method that differs between {where}, found {len(changed)} ({', '.join(changed) or 'none'})")
+        raise BenchmarkError(
+            f"bug {bug_id}: expected exactly one method that differs between {where}, found {len(changed)} ({', '.join(changed) or 'none'})"
+        )
     key = changed[0]
     bm, cm = buggy_methods[key], correct_methods[key]
     buggy_fn = strip_comments(bm.text(buggy_src))
@@ -146,7 +148,15 @@ def extract_method_bug(
 
 
 def extract_files_bug(
-    root: Path, bug_id: str, benchmark: str, *, buggy: Path, correct: Path, test: Path, test_class: str, remove_blank_lines: bool = False
+    root: Path,
+    bug_id: str,
+    benchmark: str,
+    *,
+    buggy: Path,
+    correct: Path,
+    test: Path,
+    test_class: str,
+    remove_blank_lines: bool = False,
 ) -> Bug:
     """:func:`extract_method_bug` on the files ``buggy``, ``correct`` and ``test`` (relative to
     ``root``); a missing file is an error naming it."""
@@ -182,7 +192,12 @@ def extract_bug(root: Path, bug_id: str, benchmark: str, *, remove_blank_lines: 
 
 
 def extract_bugs(
-    root: Path, benchmark: str, include: Iterable[str] | None = None, exclude: Iterable[str] = (), *, remove_blank_lines: bool = False
+    root: Path,
+    benchmark: str,
+    include: Iterable[str] | None = None,
+    exclude: Iterable[str] = (),
+    *,
+    remove_blank_lines: bool = False,
 ) -> list[Bug]:
     """Records of the configured subset: ``include`` (None = all) minus ``exclude``.
 
@@ -244,7 +259,9 @@ def place(class_source: str, bug: Bug, function: str) -> str:
     if own is not None and (sig.name == own.name or sig.parameter_types == own.signature.parameter_types):
         return splice(class_source, bug.method_start, bug.method_end, function)
     known = ", ".join(sorted({str(d.signature) for d in decls})) or "none"
-    raise PlacementError(f"no method {sig} in {bug.buggy_class} to replace (the candidate's signature; the class declares {known})")
+    raise PlacementError(
+        f"no method {sig} in {bug.buggy_class} to replace (the candidate's signature; the class declares {known})"
+    )
 
 
 def _splice_declaration(class_source: str, decl: MethodDecl, function: str) -> str:
@@ -255,7 +272,9 @@ def _splice_declaration(class_source: str, decl: MethodDecl, function: str) -> s
     line_end = len("".join(lines[: decl.end_line]).encode("utf-8"))
     if not data[line_start : decl.start_byte].strip() and not data[decl.end_byte : line_end].strip():
         return splice(class_source, decl.start_line, decl.end_line, function)
-    return (data[: decl.start_byte] + function.strip().encode("utf-8", "surrogatepass") + data[decl.end_byte :]).decode("utf-8", "surrogatepass")
+    return (data[: decl.start_byte] + function.strip().encode("utf-8", "surrogatepass") + data[decl.end_byte :]).decode(
+        "utf-8", "surrogatepass"
+    )
 
 
 # --- cross-checks against the benchmark's own metadata ------------------------------------
@@ -319,7 +338,9 @@ def crosscheck(root: Path, bugs: Iterable[Bug]) -> list[dict[str, str]]:
         status = "ok" if ok else ("known-upstream-error" if bug_id in known else "unexpected")
         if status == "unexpected":
             log.warning("benchmark cross-check %s of %s: %s", check, bug_id, detail)
-        rows.append({"bug_id": bug_id, "check": check, "status": status, "detail": "" if ok else known.get(bug_id, detail)})
+        rows.append(
+            {"bug_id": bug_id, "check": check, "status": status, "detail": "" if ok else known.get(bug_id, detail)}
+        )
 
     for bug in bugs:
         if bug.bug_id not in loc:
@@ -327,7 +348,11 @@ def crosscheck(root: Path, bugs: Iterable[Bug]) -> list[dict[str, str]]:
         else:
             start, end = loc[bug.bug_id]
             changed, inserted = changed_class_lines(root, bug.bug_id)
-            inside = bool(changed or inserted) and all(start <= k < end for k in changed) and all(start <= k <= end for k in inserted)
+            inside = (
+                bool(changed or inserted)
+                and all(start <= k < end for k in changed)
+                and all(start <= k <= end for k in inserted)
+            )
             detail = f"changed lines {changed}, insertions before {inserted}: not all in [{start}, {end})"
             add(bug.bug_id, "humaneval_loc.txt", inside, KNOWN_LOC_ERRORS, detail)
         entry = sf.get(bug.bug_id)
@@ -345,5 +370,11 @@ def crosscheck(root: Path, bugs: Iterable[Bug]) -> list[dict[str, str]]:
             and entry.get("fix", "").rstrip("\n") == fixed_text.rstrip("\n")
             and (int(entry.get("begin", -1)), int(entry.get("end", -1))) == (bug.method_start + 1, bug.method_end)
         )
-        add(bug.bug_id, "humaneval-java-sf.json", same, KNOWN_SF_ERRORS, "method text or lines differ from the class files")
+        add(
+            bug.bug_id,
+            "humaneval-java-sf.json",
+            same,
+            KNOWN_SF_ERRORS,
+            "method text or lines differ from the class files",
+        )
     return rows

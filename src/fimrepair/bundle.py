@@ -26,7 +26,23 @@ from typing import Any
 
 MANIFEST = "MANIFEST.sha256"
 #: Packages whose versions the bundle records (the ones that can change a number).
-PACKAGES = ("fimrepair", "torch", "transformers", "peft", "trl", "tokenizers", "datasets", "accelerate", "snakemake", "pandas", "seaborn", "matplotlib", "scipy", "tree-sitter", "tree-sitter-java")
+PACKAGES = (
+    "fimrepair",
+    "torch",
+    "transformers",
+    "peft",
+    "trl",
+    "tokenizers",
+    "datasets",
+    "accelerate",
+    "snakemake",
+    "pandas",
+    "seaborn",
+    "matplotlib",
+    "scipy",
+    "tree-sitter",
+    "tree-sitter-java",
+)
 
 
 class BundleError(ValueError):
@@ -58,7 +74,9 @@ def _member(name: str, data: bytes) -> tuple[tarfile.TarInfo, io.BytesIO]:
     return info, io.BytesIO(data)
 
 
-def make_bundle(files: Mapping[str, str | Path], out: str | Path, *, config: Mapping[str, Any], env: Mapping[str, Any] | None = None) -> dict[str, str]:
+def make_bundle(
+    files: Mapping[str, str | Path], out: str | Path, *, config: Mapping[str, Any], env: Mapping[str, Any] | None = None
+) -> dict[str, str]:
     """Write the bundle ``out`` with ``files`` (name in the archive -> path) plus ``config.json``,
     ``environment.json`` and ``MANIFEST.sha256``; return name -> sha256."""
     contents: dict[str, bytes] = {}
@@ -68,7 +86,9 @@ def make_bundle(files: Mapping[str, str | Path], out: str | Path, *, config: Map
             raise BundleError(f"bad member name {name!r}")
         contents[name] = Path(path).read_bytes()
     contents["config.json"] = (json.dumps(config, indent=2, sort_keys=True, default=str) + "\n").encode()
-    contents["environment.json"] = (json.dumps(dict(env if env is not None else environment()), indent=2, sort_keys=True) + "\n").encode()
+    contents["environment.json"] = (
+        json.dumps(dict(env if env is not None else environment()), indent=2, sort_keys=True) + "\n"
+    ).encode()
     sums = {name: hashlib.sha256(data).hexdigest() for name, data in sorted(contents.items())}
     contents[MANIFEST] = "".join(f"{digest}  {name}\n" for name, digest in sums.items()).encode()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -122,7 +142,9 @@ def unpack_bundle(archive: str | Path, out_dir: str | Path, sha256: str | None =
     return sums
 
 
-def config_differences(bundled: Mapping[str, Any], current: Mapping[str, Any], ignore: Iterable[str] = ("reproduce",)) -> list[str]:
+def config_differences(
+    bundled: Mapping[str, Any], current: Mapping[str, Any], ignore: Iterable[str] = ("reproduce",)
+) -> list[str]:
     """Top-level configuration keys whose values differ between the bundle's run and this one
     (JSON-normalised), ``ignore`` aside."""
     skip = set(ignore)

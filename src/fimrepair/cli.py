@@ -51,8 +51,17 @@ def normalise_rows(raw: list[dict[str, Any]], default_model: str, benchmark: str
                 c = {"function": c}
             if not isinstance(c, dict) or "function" not in c:
                 raise ValueError(f"candidates row {n} (bug {row['bug_id']}): candidate {i} lacks 'function'")
-            cands.append({**c, "rank": int(c.get("rank", i)), "function": c["function"] if c["function"] is not None else ""})
-        rows.append({**row, "model": row.get("model") or default_model, "benchmark": row.get("benchmark") or benchmark, "candidates": cands})
+            cands.append(
+                {**c, "rank": int(c.get("rank", i)), "function": c["function"] if c["function"] is not None else ""}
+            )
+        rows.append(
+            {
+                **row,
+                "model": row.get("model") or default_model,
+                "benchmark": row.get("benchmark") or benchmark,
+                "candidates": cands,
+            }
+        )
     return rows
 
 
@@ -89,12 +98,28 @@ def validate_main(args: argparse.Namespace) -> int:
     cache = VerdictCache(args.cache) if args.cache else None
     stats: dict[str, int] = {}
     if args.engine == "fresh":
-        validator: Any = FreshValidator(root, per_candidate_timeout_s=args.per_candidate_timeout, java_level=level, support_sources=bench.support_sources())
-        out = validate_candidates(bugs, rows, validator, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats)
+        validator: Any = FreshValidator(
+            root,
+            per_candidate_timeout_s=args.per_candidate_timeout,
+            java_level=level,
+            support_sources=bench.support_sources(),
+        )
+        out = validate_candidates(
+            bugs, rows, validator, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats
+        )
     else:
-        with Engine(root, workers=args.workers, per_candidate_timeout_s=args.per_candidate_timeout, sandbox=args.sandbox, java_level=level,
-                    heap_mb=bench.heap_mb, support_sources=bench.support_sources()) as engine:
-            out = validate_candidates(bugs, rows, engine, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats)
+        with Engine(
+            root,
+            workers=args.workers,
+            per_candidate_timeout_s=args.per_candidate_timeout,
+            sandbox=args.sandbox,
+            java_level=level,
+            heap_mb=bench.heap_mb,
+            support_sources=bench.support_sources(),
+        ) as engine:
+            out = validate_candidates(
+                bugs, rows, engine, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats
+            )
     out_path = Path(args.out)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = out_path.with_name(out_path.name + ".part")
@@ -122,34 +147,69 @@ def convert_main(args: argparse.Namespace) -> int:
     with out_path.open("w", encoding="utf-8") as fh:
         for r in rows:
             fh.write(json.dumps(r, ensure_ascii=True) + "\n")
-    print(f"fimrepair convert-published: {len(rows)} bugs, {sum(len(r['candidates']) for r in rows)} candidates -> {out_path}", file=sys.stderr)
+    print(
+        f"fimrepair convert-published: {len(rows)} bugs, {sum(len(r['candidates']) for r in rows)} candidates -> {out_path}",
+        file=sys.stderr,
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="fimrepair", description="fimrepair command line")
     sub = ap.add_subparsers(dest="command", required=True)
-    v = sub.add_parser("validate", help="validate a candidates file (JSONL) against a benchmark root", description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    v = sub.add_parser(
+        "validate",
+        help="validate a candidates file (JSONL) against a benchmark root",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     v.add_argument("--benchmark-root", required=True, help="benchmark in the HumanEval-Java layout")
     v.add_argument("--candidates", required=True, help="candidates JSONL (one row per model and bug)")
     v.add_argument("--out", required=True, help="verdicts JSONL to write")
     src = v.add_mutually_exclusive_group()
     src.add_argument("--bugs", help="bugs.jsonl of the pipeline (default: extract the bugs from the benchmark root)")
     v.add_argument("--benchmark-name", default=None, help="benchmark name of the rows (default: the kind)")
-    v.add_argument("--benchmark-kind", default="humaneval-java", choices=("humaneval-java", "quixbugs"), help="layout of the benchmark root")
-    v.add_argument("--java-level", type=java_level_arg, default="declared",
-                   help="javac --release of the candidates: declared (the benchmark's build; HumanEval-Java 8), jdk (the installed JDK's own) or a number")
+    v.add_argument(
+        "--benchmark-kind",
+        default="humaneval-java",
+        choices=("humaneval-java", "quixbugs"),
+        help="layout of the benchmark root",
+    )
+    v.add_argument(
+        "--java-level",
+        type=java_level_arg,
+        default="declared",
+        help="javac --release of the candidates: declared (the benchmark's build; HumanEval-Java 8), jdk (the installed JDK's own) or a number",
+    )
     v.add_argument("--workers", type=int, default=2)
     v.add_argument("--cache", default=None, help="verdict cache directory (reruns and resumed runs reuse it)")
-    v.add_argument("--engine", choices=("engine", "fresh"), default="engine", help="persistent workers (default) or fresh javac+java per candidate")
-    v.add_argument("--per-candidate-timeout", type=float, default=float(schema_defaults("validation")["per_candidate_timeout_s"]), help="seconds (default: the workflow's, %(default)s)")
+    v.add_argument(
+        "--engine",
+        choices=("engine", "fresh"),
+        default="engine",
+        help="persistent workers (default) or fresh javac+java per candidate",
+    )
+    v.add_argument(
+        "--per-candidate-timeout",
+        type=float,
+        default=float(schema_defaults("validation")["per_candidate_timeout_s"]),
+        help="seconds (default: the workflow's, %(default)s)",
+    )
     v.add_argument("--sandbox", choices=("auto", "namespaces", "net", "none"), default="auto")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=validate_main)
-    c = sub.add_parser("convert-published", help="a published patch file (RepairLLaMA / elle-elle-aime evaluation JSONL) to a candidates file")
-    c.add_argument("--input", required=True, help="published evaluation JSONL (one row per bug: identifier, evaluation)")
-    c.add_argument("--out", required=True, help="candidates JSONL to write (the authors' verdicts kept per candidate under 'published')")
+    c = sub.add_parser(
+        "convert-published",
+        help="a published patch file (RepairLLaMA / elle-elle-aime evaluation JSONL) to a candidates file",
+    )
+    c.add_argument(
+        "--input", required=True, help="published evaluation JSONL (one row per bug: identifier, evaluation)"
+    )
+    c.add_argument(
+        "--out",
+        required=True,
+        help="candidates JSONL to write (the authors' verdicts kept per candidate under 'published')",
+    )
     c.add_argument("--system", default=None, help="model name of the rows (default: the input's stem)")
     c.add_argument("--benchmark-name", default="humaneval-java", help="benchmark name of the rows")
     c.set_defaults(func=convert_main)

@@ -37,7 +37,18 @@ OFFLINE_ENV = {
     "HF_HUB_DISABLE_TELEMETRY": "1",
     "UNSLOTH_DISABLE_STATISTICS": "1",
 }
-LIBRARIES = ("torch", "transformers", "trl", "peft", "accelerate", "datasets", "tokenizers", "huggingface-hub", "unsloth", "unsloth_zoo")
+LIBRARIES = (
+    "torch",
+    "transformers",
+    "trl",
+    "peft",
+    "accelerate",
+    "datasets",
+    "tokenizers",
+    "huggingface-hub",
+    "unsloth",
+    "unsloth_zoo",
+)
 # Unsloth must be imported before these (it patches them when it is imported).
 PATCHED_BY_UNSLOTH = ("transformers", "trl", "peft", "datasets")
 ALLOW_CPU_HINT = "set compute.allow_cpu: true in the configuration to run on the CPU on purpose"
@@ -74,7 +85,13 @@ def driver_version() -> str | None:
     smi = shutil.which("nvidia-smi")
     if smi:
         try:
-            out = subprocess.run([smi, "--query-gpu=driver_version", "--format=csv,noheader"], capture_output=True, text=True, timeout=30, check=False)
+            out = subprocess.run(
+                [smi, "--query-gpu=driver_version", "--format=csv,noheader"],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
         except (OSError, subprocess.TimeoutExpired):
             return None
         if out.returncode == 0 and out.stdout.strip():
@@ -139,10 +156,20 @@ def require_device(allow_cpu: bool, what: str) -> dict[str, Any]:
             f"'GPU environment'); or {ALLOW_CPU_HINT}."
         )
     if usable:
-        log.info("%s: GPU %s (compute capability %s, %s GiB), CUDA runtime %s, NVIDIA driver %s", what, report["device"], report["capability"], report["memory_gib"], report["cuda_runtime"], report["driver"])
+        log.info(
+            "%s: GPU %s (compute capability %s, %s GiB), CUDA runtime %s, NVIDIA driver %s",
+            what,
+            report["device"],
+            report["capability"],
+            report["memory_gib"],
+            report["cuda_runtime"],
+            report["driver"],
+        )
     else:
         log.warning("%s: running on the CPU on purpose (compute.allow_cpu is true): %s", what, reason)
-    log.info("%s: python %s, %s", what, report["python"], ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v))
+    log.info(
+        "%s: python %s, %s", what, report["python"], ", ".join(f"{k} {v}" for k, v in report["versions"].items() if v)
+    )
     return report
 
 

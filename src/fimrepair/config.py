@@ -80,31 +80,44 @@ def check(config: Mapping[str, Any], workdir: Path = Path(".")) -> list[str]:
         if model["adapter"] == "recipe":
             recipe = model.get("recipe")
             if recipe not in config["train"]:
-                raise ConfigError(f"models.{name}.recipe: {recipe!r} must be one of the trained recipes {config['train']}")
+                raise ConfigError(
+                    f"models.{name}.recipe: {recipe!r} must be one of the trained recipes {config['train']}"
+                )
         if model.get("skip") and config["analysis"].get("reference_model") == name:
             raise ConfigError(f"models.{name}.skip: the reference model (analysis.reference_model) cannot be skipped")
         if model["adapter"] == "hub" and not model.get("hub_id"):
             raise ConfigError(f"models.{name}.hub_id: required when adapter is 'hub'")
     gen = config["generation"]
     if gen["num_return_sequences"] > gen["num_beams"]:
-        raise ConfigError(f"generation.num_return_sequences ({gen['num_return_sequences']}) must not exceed generation.num_beams ({gen['num_beams']})")
+        raise ConfigError(
+            f"generation.num_return_sequences ({gen['num_return_sequences']}) must not exceed generation.num_beams ({gen['num_beams']})"
+        )
     base = config["base_model"]
     if base["source"] == "local":
         if not base.get("path") or not (workdir / base["path"]).is_dir():
-            raise ConfigError(f"base_model.path: {base.get('path')!r} is not a directory (base_model.source is 'local')")
+            raise ConfigError(
+                f"base_model.path: {base.get('path')!r} is not a directory (base_model.source is 'local')"
+            )
     elif base["source"] == "scratch":
         tok = base.get("tokenizer")
         if not tok or not (workdir / tok / "tokenizer.json").is_file():
             raise ConfigError(f"base_model.tokenizer: {tok!r} has no tokenizer.json (base_model.source is 'scratch')")
     elif base["source"] == "hub" and not _SHA.match(base["revision"]):
-        warnings.append(f"base_model.revision {base['revision']!r} is not a commit sha: the resolved commit is recorded, but pin it for a paper run")
+        warnings.append(
+            f"base_model.revision {base['revision']!r} is not a commit sha: the resolved commit is recorded, but pin it for a paper run"
+        )
     data = config["data"]
     if data["source"] == "local" and (not data.get("path") or not (workdir / data["path"]).is_file()):
         raise ConfigError(f"data.path: {data.get('path')!r} is not a file (data.source is 'local')")
     if data["source"] in ("hub", "hub_full") and not _SHA.match(data["revision"]):
-        warnings.append(f"data.revision {data['revision']!r} is not a commit sha: the resolved commit is recorded, but pin it for a paper run")
+        warnings.append(
+            f"data.revision {data['revision']!r} is not a commit sha: the resolved commit is recorded, but pin it for a paper run"
+        )
     specs = benchmark_specs(config)
-    for key, bench in (("benchmark", config["benchmark"]), *((f"extra_benchmarks[{i}]", b) for i, b in enumerate(config.get("extra_benchmarks", [])))):
+    for key, bench in (
+        ("benchmark", config["benchmark"]),
+        *((f"extra_benchmarks[{i}]", b) for i, b in enumerate(config.get("extra_benchmarks", []))),
+    ):
         if bench["source"] == "local":
             root = bench.get("root")
             if not root:
@@ -123,13 +136,17 @@ def check(config: Mapping[str, Any], workdir: Path = Path(".")) -> list[str]:
             raise ConfigError(f"{key}.name: {pub['name']!r} is already a model or published set name")
         seen.add(pub["name"])
         if pub["benchmark"] not in specs:
-            raise ConfigError(f"{key}.benchmark: {pub['benchmark']!r} is not an evaluated benchmark ({', '.join(specs)})")
+            raise ConfigError(
+                f"{key}.benchmark: {pub['benchmark']!r} is not an evaluated benchmark ({', '.join(specs)})"
+            )
         if pub["source"] == "url" and not pub.get("url"):
             raise ConfigError(f"{key}.url: required when source is 'url'")
         if pub["source"] == "local" and (not pub.get("path") or not (workdir / pub["path"]).is_file()):
             raise ConfigError(f"{key}.path: {pub.get('path')!r} is not a file (source is 'local')")
         if pub["source"] == "tiny" and specs[pub["benchmark"]]["source"] != "tiny":
-            raise ConfigError(f"{key}.source: 'tiny' makes a set from the tiny benchmark; {pub['benchmark']!r} is not it")
+            raise ConfigError(
+                f"{key}.source: 'tiny' makes a set from the tiny benchmark; {pub['benchmark']!r} is not it"
+            )
     return warnings
 
 

@@ -80,7 +80,9 @@ class Example:
         return asdict(self)
 
 
-def load_rows(source: str, *, hub_id: str | None = None, revision: str | None = None, path: str | None = None) -> Iterable[Mapping[str, Any]]:
+def load_rows(
+    source: str, *, hub_id: str | None = None, revision: str | None = None, path: str | None = None
+) -> Iterable[Mapping[str, Any]]:
     """Megadiff-format rows, as an iterable of dicts (a ``datasets`` (Iterable)Dataset).
 
     ``hub``/``hub_full`` stream the train files downloaded into the folder ``path`` (the
@@ -94,7 +96,13 @@ def load_rows(source: str, *, hub_id: str | None = None, revision: str | None = 
         # The hub dataset's train files, downloaded on the submit host (rule data_download);
         # streamed from disk, so this runs on a compute node without internet.
         root = Path(path)
-        files = sorted(str(f) for f in root.rglob("*") if f.is_file() and f.suffix in (".parquet", ".jsonl") and not any(part.startswith(".") for part in f.relative_to(root).parts))
+        files = sorted(
+            str(f)
+            for f in root.rglob("*")
+            if f.is_file()
+            and f.suffix in (".parquet", ".jsonl")
+            and not any(part.startswith(".") for part in f.relative_to(root).parts)
+        )
         if not files:
             raise DataError(f"{root}: no .parquet or .jsonl files (downloaded from {hub_id}?)")
         builder = "parquet" if all(f.endswith(".parquet") for f in files) else "json"
@@ -159,7 +167,9 @@ def clean(function: str, *, remove_blank_lines: bool = True) -> str:
     return strip_blank_lines(text) if remove_blank_lines else text
 
 
-def classify(index: int, row: Mapping[str, Any], *, remove_blank_lines: bool = True) -> tuple[str | None, Example | None]:
+def classify(
+    index: int, row: Mapping[str, Any], *, remove_blank_lines: bool = True
+) -> tuple[str | None, Example | None]:
     """The first filter reason that applies to ``row``, or (None, its example). Pure; the
     duplicate check, which needs the rows before, is done by :func:`filter_rows`."""
     reason = _cheap_reason(row)
@@ -178,7 +188,9 @@ def classify(index: int, row: Mapping[str, Any], *, remove_blank_lines: bool = T
         return COSMETIC, None
     if not (is_single_method(b) and is_single_method(f)):
         return UNPARSEABLE, None
-    return None, Example(row_id(buggy, fixed), index, b, f, s.prefix, s.buggy_chunk, s.fixed_chunk, s.suffix, s.hole_indent)
+    return None, Example(
+        row_id(buggy, fixed), index, b, f, s.prefix, s.buggy_chunk, s.fixed_chunk, s.suffix, s.hole_indent
+    )
 
 
 @dataclass
@@ -205,11 +217,15 @@ class Funnel:
         """Funnel rows ``{dataset, step, rows_in, rows_out, reason}``; ``extra`` are further
         steps as (reason, dropped)."""
         rows, current = [], self.rows_in
-        rows.append({"dataset": self.dataset, "step": "input", "rows_in": current, "rows_out": current, "reason": "rows read"})
+        rows.append(
+            {"dataset": self.dataset, "step": "input", "rows_in": current, "rows_out": current, "reason": "rows read"}
+        )
         steps = [(STEP_NAMES[r], r, self.dropped.get(r, 0)) for r in FILTER_ORDER]
         steps += self.later + [(reason.split(":")[0], reason, n) for reason, n in extra]
         for step, reason, n in steps:
-            rows.append({"dataset": self.dataset, "step": step, "rows_in": current, "rows_out": current - n, "reason": reason})
+            rows.append(
+                {"dataset": self.dataset, "step": step, "rows_in": current, "rows_out": current - n, "reason": reason}
+            )
             current -= n
         return rows
 
@@ -244,7 +260,9 @@ def filter_rows(
     return kept, funnel
 
 
-def _classify_with_duplicates(index: int, row: Mapping[str, Any], seen: set[bytes], remove_blank_lines: bool) -> tuple[str | None, Example | None]:
+def _classify_with_duplicates(
+    index: int, row: Mapping[str, Any], seen: set[bytes], remove_blank_lines: bool
+) -> tuple[str | None, Example | None]:
     reason = _cheap_reason(row)
     if reason is not None:
         return reason, None

@@ -63,7 +63,13 @@ class Decontaminator:
     """Checks rows against the benchmark bugs (records with ``bug_id``, ``buggy_function``,
     ``fixed_function``)."""
 
-    def __init__(self, bugs: Iterable[Mapping[str, Any]], *, threshold: float = DEFAULTS["threshold"], ngram: int = DEFAULTS["ngram"]) -> None:
+    def __init__(
+        self,
+        bugs: Iterable[Mapping[str, Any]],
+        *,
+        threshold: float = DEFAULTS["threshold"],
+        ngram: int = DEFAULTS["ngram"],
+    ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"decontamination threshold must lie in (0, 1], got {threshold}")
         if ngram < 1:
@@ -112,7 +118,9 @@ class Decontaminator:
         return exact[0] if exact else max(hits, key=lambda h: h.score)
 
 
-def decontaminate(examples: Iterable[Any], bugs: Iterable[Mapping[str, Any]], *, threshold: float, ngram: int) -> tuple[list[Any], Counter[str], list[dict[str, Any]]]:
+def decontaminate(
+    examples: Iterable[Any], bugs: Iterable[Mapping[str, Any]], *, threshold: float, ngram: int
+) -> tuple[list[Any], Counter[str], list[dict[str, Any]]]:
     """Kept examples, dropped counts per reason (:data:`EXACT`, :data:`NEAR`), and one record
     per dropped row ``{row_id, source_index, reason, bug_id, score}``."""
     checker = Decontaminator(bugs, threshold=threshold, ngram=ngram)
@@ -123,5 +131,13 @@ def decontaminate(examples: Iterable[Any], bugs: Iterable[Mapping[str, Any]], *,
             kept.append(e)
             continue
         counts[hit.reason] += 1
-        dropped.append({"row_id": e.row_id, "source_index": e.source_index, "reason": hit.reason, "bug_id": hit.bug_id, "score": round(hit.score, 4)})
+        dropped.append(
+            {
+                "row_id": e.row_id,
+                "source_index": e.source_index,
+                "reason": hit.reason,
+                "bug_id": hit.bug_id,
+                "score": round(hit.score, 4),
+            }
+        )
     return kept, counts, dropped

@@ -67,7 +67,9 @@ SENTINELS: dict[str, Sentinels] = {
         eos="<｜end▁of▁sentence｜>",
         pad="<pad>",
     ),
-    "codellama": Sentinels(prefix="<PRE>", suffix="<SUF>", middle="<MID>", bos="<s>", eos="</s>", pad="</s>", joiner=" "),
+    "codellama": Sentinels(
+        prefix="<PRE>", suffix="<SUF>", middle="<MID>", bos="<s>", eos="</s>", pad="</s>", joiner=" "
+    ),
     "starcoder": Sentinels(
         prefix="<fim_prefix>",
         suffix="<fim_suffix>",

@@ -41,7 +41,9 @@ _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 _NOT_FINGERPRINTED = ("save_steps", "keep_checkpoints")
 
 
-def tokenize_examples(tokenizer: Any, pairs: Sequence[dict[str, str]], max_length: int) -> tuple[list[dict[str, list[int]]], int]:
+def tokenize_examples(
+    tokenizer: Any, pairs: Sequence[dict[str, str]], max_length: int
+) -> tuple[list[dict[str, list[int]]], int]:
     """Pre-tokenised rows ``{input_ids, completion_mask}`` and the number dropped as too long.
 
     The length filter in the target tokenizer runs upstream (``representations_train``, counted
@@ -52,7 +54,10 @@ def tokenize_examples(tokenizer: Any, pairs: Sequence[dict[str, str]], max_lengt
     rows, too_long = [], []
     for pair in pairs:
         prompt_ids, completion_ids = tokenize_pair(tokenizer, pair["prompt"], pair["completion"])
-        if "tokens" in pair and (pair["tokens"], pair["loss_tokens"]) != (len(prompt_ids) + len(completion_ids), len(completion_ids)):
+        if "tokens" in pair and (pair["tokens"], pair["loss_tokens"]) != (
+            len(prompt_ids) + len(completion_ids),
+            len(completion_ids),
+        ):
             raise ValueError(
                 f"row {pair.get('row_id', '?')} of recipe {pair.get('recipe', '?')}: the training tokenizer gives "
                 f"{len(prompt_ids) + len(completion_ids)} tokens ({len(completion_ids)} with loss), the length filter counted "
@@ -61,9 +66,19 @@ def tokenize_examples(tokenizer: Any, pairs: Sequence[dict[str, str]], max_lengt
         if len(prompt_ids) + len(completion_ids) > max_length:
             too_long.append(str(pair.get("row_id", "?")))
             continue
-        rows.append({"input_ids": prompt_ids + completion_ids, "completion_mask": [0] * len(prompt_ids) + [1] * len(completion_ids)})
+        rows.append(
+            {
+                "input_ids": prompt_ids + completion_ids,
+                "completion_mask": [0] * len(prompt_ids) + [1] * len(completion_ids),
+            }
+        )
     if too_long:
-        log.warning("%d pair(s) longer than max_length=%d dropped at training time (not in the funnel): %s", len(too_long), max_length, ", ".join(too_long[:20]))
+        log.warning(
+            "%d pair(s) longer than max_length=%d dropped at training time (not in the funnel): %s",
+            len(too_long),
+            max_length,
+            ", ".join(too_long[:20]),
+        )
     return rows, len(too_long)
 
 
@@ -77,12 +92,19 @@ def loss_token_counts(rows: Sequence[dict[str, list[int]]], pairs: Sequence[dict
 
         t = totals(pairs)
         if t["loss_tokens"] != out["loss_tokens"]:
-            raise ValueError(f"loss tokens counted by the length filter ({t['loss_tokens']}) differ from the trained rows ({out['loss_tokens']})")
+            raise ValueError(
+                f"loss tokens counted by the length filter ({t['loss_tokens']}) differ from the trained rows ({out['loss_tokens']})"
+            )
         out.update({"fix_tokens": t["fix_tokens"], "by_mode": t["by_mode"]})
     return out
 
 
-def training_fingerprint(model_dir: Path, recipe: Recipe, train_rows: Sequence[dict[str, list[int]]], eval_rows: Sequence[dict[str, list[int]]]) -> str:
+def training_fingerprint(
+    model_dir: Path,
+    recipe: Recipe,
+    train_rows: Sequence[dict[str, list[int]]],
+    eval_rows: Sequence[dict[str, list[int]]],
+) -> str:
     """A digest of everything that decides the trained adapter: the recipe (but its checkpoint
     settings), the base model and the tokenised training and eval rows."""
     spec = recipe.to_dict()
@@ -101,14 +123,22 @@ def resumable_checkpoint(checkpoint_dir: Path, fingerprint: str) -> Path | None:
     and incomplete ones (killed while being written) are removed, each named in the log."""
     if not checkpoint_dir.is_dir():
         return None
-    found = sorted(((int(m.group(1)), p) for p in checkpoint_dir.iterdir() if p.is_dir() and (m := _CHECKPOINT.match(p.name))), reverse=True)
+    found = sorted(
+        ((int(m.group(1)), p) for p in checkpoint_dir.iterdir() if p.is_dir() and (m := _CHECKPOINT.match(p.name))),
+        reverse=True,
+    )
     latest = None
     for _, path in found:
         marker = path / FINGERPRINT_FILE
         if not marker.is_file():
             log.warning("removing incomplete checkpoint %s (no %s)", path, FINGERPRINT_FILE)
         elif marker.read_text().strip() != fingerprint:
-            log.warning("removing checkpoint %s: it belongs to another recipe, base model, data or configuration (fingerprint %s, this run %s)", path, marker.read_text().strip()[:12], fingerprint[:12])
+            log.warning(
+                "removing checkpoint %s: it belongs to another recipe, base model, data or configuration (fingerprint %s, this run %s)",
+                path,
+                marker.read_text().strip()[:12],
+                fingerprint[:12],
+            )
         elif latest is None:
             latest = path
             continue
@@ -210,7 +240,9 @@ def train_lora(
         model, tokenizer = _load_hf(model_dir, recipe)
     torch.manual_seed(recipe.seed)
     train_rows, dropped_train = tokenize_examples(tokenizer, train_pairs, recipe.train.max_length)
-    eval_rows, dropped_eval = tokenize_examples(tokenizer, eval_pairs[: recipe.train.eval_rows], recipe.train.max_length)
+    eval_rows, dropped_eval = tokenize_examples(
+        tokenizer, eval_pairs[: recipe.train.eval_rows], recipe.train.max_length
+    )
     if not train_rows:
         raise ValueError(f"recipe {recipe.name}: no training example fits max_length={recipe.train.max_length}")
     checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else Path(adapter_dir).parent / "checkpoints"
@@ -269,9 +301,20 @@ def train_lora(
     )
     if resume is not None:
         step = json.loads((resume / "trainer_state.json").read_text())["global_step"]
-        log.info("recipe %s: RESUMING from checkpoint %s (step %d; fingerprint %s)", recipe.name, resume, step, fingerprint[:12])
+        log.info(
+            "recipe %s: RESUMING from checkpoint %s (step %d; fingerprint %s)",
+            recipe.name,
+            resume,
+            step,
+            fingerprint[:12],
+        )
     else:
-        log.info("recipe %s: no checkpoint to resume in %s; training from step 0 (fingerprint %s)", recipe.name, checkpoint_dir, fingerprint[:12])
+        log.info(
+            "recipe %s: no checkpoint to resume in %s; training from step 0 (fingerprint %s)",
+            recipe.name,
+            checkpoint_dir,
+            fingerprint[:12],
+        )
     trainer.train(resume_from_checkpoint=str(resume) if resume is not None else None)
     Path(adapter_dir).mkdir(parents=True, exist_ok=True)
     model.save_pretrained(adapter_dir)
@@ -295,5 +338,13 @@ def loss_curve(recipe_name: str, log_history: Sequence[dict[str, Any]]) -> list[
     for logs in log_history:
         for key, split in (("loss", "train"), ("eval_loss", "eval")):
             if key in logs:
-                curve.append({"recipe": recipe_name, "step": int(logs["step"]), "epoch": float(logs.get("epoch") or 0.0), "loss": float(logs[key]), "split": split})
+                curve.append(
+                    {
+                        "recipe": recipe_name,
+                        "step": int(logs["step"]),
+                        "epoch": float(logs.get("epoch") or 0.0),
+                        "loss": float(logs[key]),
+                        "split": split,
+                    }
+                )
     return curve

@@ -52,7 +52,9 @@ def clean_middle(text: str, st: Sentinels) -> str:
     return middle
 
 
-def load_model(model_dir: Path, adapter_dir: Path | None, st: Sentinels, token_ids: Mapping[str, int] | None = None) -> tuple[Any, Any]:
+def load_model(
+    model_dir: Path, adapter_dir: Path | None, st: Sentinels, token_ids: Mapping[str, int] | None = None
+) -> tuple[Any, Any]:
     """The base model (with its LoRA adapter, when given) and its tokenizer (loaded and checked
     by :func:`fimrepair.tokenizer.load_tokenizer`), in eval mode."""
     import torch
@@ -135,10 +137,18 @@ def generate_candidates(
     keys = [(bug["benchmark"], bug["bug_id"]) for bug in bugs]
     finished = [keys[i] in done and done[keys[i]]["prompt"] == prompts[i] for i in range(len(bugs))]
     if any(finished):
-        log.info("generate %s: %d of %d bugs already finished in %s; skipping them", model_name, sum(finished), len(bugs), partial.path if partial else "")
+        log.info(
+            "generate %s: %d of %d bugs already finished in %s; skipping them",
+            model_name,
+            sum(finished),
+            len(bugs),
+            partial.path if partial else "",
+        )
     lengths = [len(tokenizer(p, add_special_tokens=True)["input_ids"]) for p in prompts]
     rows: dict[int, dict[str, Any]] = {i: done[keys[i]] for i in range(len(bugs)) if finished[i]}
-    with tqdm(total=len(bugs), initial=len(rows), desc=f"generating {model_name}", disable=not progress, mininterval=2) as bar:
+    with tqdm(
+        total=len(bugs), initial=len(rows), desc=f"generating {model_name}", disable=not progress, mininterval=2
+    ) as bar:
         for batch in batches(lengths, spec.batch_size):
             if all(finished[i] for i in batch):
                 continue
@@ -151,7 +161,13 @@ def generate_candidates(
                 for rank, raw in enumerate(raw_outputs):
                     middle = clean_middle(raw, st)
                     candidates.append({"rank": rank, "middle": middle, "function": candidate_function(bug, middle)})
-                rows[i] = {"model": model_name, "benchmark": bug["benchmark"], "bug_id": bug["bug_id"], "prompt": prompts[i], "candidates": candidates}
+                rows[i] = {
+                    "model": model_name,
+                    "benchmark": bug["benchmark"],
+                    "bug_id": bug["bug_id"],
+                    "prompt": prompts[i],
+                    "candidates": candidates,
+                }
                 if partial is not None:
                     partial.append(rows[i])
                 bar.update(1)

@@ -11,7 +11,9 @@ import re
 from collections.abc import Iterable
 
 _WEIGHTS = (".safetensors", ".bin", ".pt", ".pth", ".ckpt", ".h5", ".msgpack", ".onnx", ".gguf", ".ot", ".tflite")
-_NEVER = re.compile(r"(^|/)(checkpoint-\d+|runs|\.git\w*)(/|$)|(^|/)(optimizer|scheduler|rng_state\w*|training_args|trainer_state)\.\w+$")
+_NEVER = re.compile(
+    r"(^|/)(checkpoint-\d+|runs|\.git\w*)(/|$)|(^|/)(optimizer|scheduler|rng_state\w*|training_args|trainer_state)\.\w+$"
+)
 _DATA = (".parquet", ".jsonl", ".json.gz", ".jsonl.gz", ".arrow")
 
 
@@ -23,10 +25,18 @@ def model_files(names: Iterable[str]) -> list[str]:
     """A model's or adapter's files to fetch: safetensors weights when there are any (else the
     PyTorch ``.bin`` ones), and the small configuration/tokenizer files, at the top level."""
     top = sorted(n for n in names if "/" not in n and not _NEVER.search(n))
-    weights = [n for n in top if n.endswith(".safetensors") or n == "model.safetensors.index.json" or n == "adapter_model.safetensors"]
+    weights = [
+        n
+        for n in top
+        if n.endswith(".safetensors") or n == "model.safetensors.index.json" or n == "adapter_model.safetensors"
+    ]
     if not [n for n in weights if n.endswith(".safetensors")]:
         weights = [n for n in top if n.endswith(".bin") or n.endswith(".bin.index.json")]
-    other = [n for n in top if not n.endswith(_WEIGHTS) and not n.endswith(".index.json") and not n.endswith((".md", ".gitattributes"))]
+    other = [
+        n
+        for n in top
+        if not n.endswith(_WEIGHTS) and not n.endswith(".index.json") and not n.endswith((".md", ".gitattributes"))
+    ]
     chosen = sorted(set(weights) | set(other))
     if not any(n.endswith((".safetensors", ".bin")) for n in chosen):
         raise HubFilesError(f"no weights (.safetensors or .bin) at the top level; files: {sorted(names)[:50]}")

@@ -63,7 +63,10 @@ def dir_identity(folder: str | Path, hash_all: bool = False) -> dict[str, Any]:
     are not hashed: 13 GB)."""
     files = sorted(p for p in Path(folder).iterdir() if p.is_file())
     hashed = [p for p in files if hash_all or p.suffix == ".json" or p.name == "REVISION"]
-    return {"files": {p.name: p.stat().st_size for p in files}, "sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in hashed}}
+    return {
+        "files": {p.name: p.stat().st_size for p in files},
+        "sha256": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in hashed},
+    }
 
 
 class ResumableJsonl:

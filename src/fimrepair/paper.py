@@ -34,14 +34,21 @@ _DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight
 _MACRO_RE = re.compile(r"^[A-Za-z]+$")
 
 MODEL_METRICS: dict[str, str] = {
-    "Plausible": "plausible", "Exact": "exact", "Ast": "ast", "Compilable": "compilable",
-    "Candidates": "candidates", "DistinctCandidates": "distinct_candidates",
+    "Plausible": "plausible",
+    "Exact": "exact",
+    "Ast": "ast",
+    "Compilable": "compilable",
+    "Candidates": "candidates",
+    "DistinctCandidates": "distinct_candidates",
 }
 """Count macros per model: ``\\<Prefix><Model>`` -> summary column."""
 
 MODEL_PERCENTS: dict[str, str] = {
-    "PlausibleRate": "plausible_rate", "ExactRate": "exact_rate", "AstRate": "ast_rate",
-    "CompilableRate": "compilable_rate", "PlausibleLow": "plausible_lo",
+    "PlausibleRate": "plausible_rate",
+    "ExactRate": "exact_rate",
+    "AstRate": "ast_rate",
+    "CompilableRate": "compilable_rate",
+    "PlausibleLow": "plausible_lo",
     "PlausibleHigh": "plausible_hi",
 }
 """Percentage macros per model (one decimal, no ``\\%`` sign): prefix -> summary column."""
@@ -102,37 +109,46 @@ DEFAULT_CONTRAST: tuple[str, str] = ("fim", "nofim")
 """The headline comparison when both models are present: FIM-aligned vs plain fine-tuning."""
 
 
-def _contrast_macros(pairs: pd.DataFrame | None,
-                     contrast: tuple[str, str] | None) -> dict[str, str]:
+def _contrast_macros(pairs: pd.DataFrame | None, contrast: tuple[str, str] | None) -> dict[str, str]:
     """``Contrast*`` macros for one pair (``contrast``, else :data:`DEFAULT_CONTRAST` when
     both are tested, else the first pair); ``n/a`` bodies when there is no pair."""
-    names = ("ContrastA", "ContrastB", "ContrastOnlyA", "ContrastOnlyB", "ContrastBoth",
-             "ContrastPValue")
+    names = ("ContrastA", "ContrastB", "ContrastOnlyA", "ContrastOnlyB", "ContrastBoth", "ContrastPValue")
     if pairs is None or not len(pairs):
         if contrast is not None:
             raise PaperError(f"contrast {contrast} given but there are no pairwise tests")
         return {name: NOT_AVAILABLE for name in names} | {"NPairs": "0"}
     tested = set(pairs["model_a"]) | set(pairs["model_b"])
     if contrast is None:
-        contrast = (DEFAULT_CONTRAST if set(DEFAULT_CONTRAST) <= tested
-                    else (pairs.iloc[0]["model_a"], pairs.iloc[0]["model_b"]))
+        contrast = (
+            DEFAULT_CONTRAST
+            if set(DEFAULT_CONTRAST) <= tested
+            else (pairs.iloc[0]["model_a"], pairs.iloc[0]["model_b"])
+        )
     a, b = contrast
-    hit = pairs[((pairs["model_a"] == a) & (pairs["model_b"] == b))
-                | ((pairs["model_a"] == b) & (pairs["model_b"] == a))]
+    hit = pairs[
+        ((pairs["model_a"] == a) & (pairs["model_b"] == b)) | ((pairs["model_a"] == b) & (pairs["model_b"] == a))
+    ]
     if hit.empty:
         raise PaperError(f"contrast {a!r} vs {b!r} is not among the pairwise tests")
     p = hit.iloc[0]
-    only_a, only_b = ((p["only_a"], p["only_b"]) if p["model_a"] == a
-                      else (p["only_b"], p["only_a"]))
-    bodies = (latex_escape(a), latex_escape(b), analysis.fmt_int(int(only_a)),
-              analysis.fmt_int(int(only_b)), analysis.fmt_int(int(p["both"])),
-              analysis.fmt_p(float(p["p_value"])))
+    only_a, only_b = (p["only_a"], p["only_b"]) if p["model_a"] == a else (p["only_b"], p["only_a"])
+    bodies = (
+        latex_escape(a),
+        latex_escape(b),
+        analysis.fmt_int(int(only_a)),
+        analysis.fmt_int(int(only_b)),
+        analysis.fmt_int(int(p["both"])),
+        analysis.fmt_p(float(p["p_value"])),
+    )
     return dict(zip(names, bodies, strict=True)) | {"NPairs": str(len(pairs))}
 
 
-def number_macros(summary: pd.DataFrame, extra: Mapping[str, str | int | float],
-                  pairs: pd.DataFrame | None = None,
-                  contrast: tuple[str, str] | None = None) -> dict[str, str]:
+def number_macros(
+    summary: pd.DataFrame,
+    extra: Mapping[str, str | int | float],
+    pairs: pd.DataFrame | None = None,
+    contrast: tuple[str, str] | None = None,
+) -> dict[str, str]:
     """Macro name -> LaTeX body, in a deterministic order (see :func:`numbers_tex`)."""
     macros: dict[str, str] = {}
 
@@ -181,9 +197,12 @@ def number_macros(summary: pd.DataFrame, extra: Mapping[str, str | int | float],
     return macros
 
 
-def numbers_tex(summary: pd.DataFrame, extra: Mapping[str, str | int | float],
-                pairs: pd.DataFrame | None = None,
-                contrast: tuple[str, str] | None = None) -> str:
+def numbers_tex(
+    summary: pd.DataFrame,
+    extra: Mapping[str, str | int | float],
+    pairs: pd.DataFrame | None = None,
+    contrast: tuple[str, str] | None = None,
+) -> str:
     """The text of ``numbers.tex``: one ``\\newcommand`` per number the paper quotes.
 
     Per model ``M`` (letters-only name from :func:`macro_name`): ``\\ModelM`` (display
@@ -204,16 +223,20 @@ def numbers_tex(summary: pd.DataFrame, extra: Mapping[str, str | int | float],
     return "\n".join(lines) + "\n"
 
 
-def write_paper_inputs(out_dir: str | Path, summary: pd.DataFrame, pairs: pd.DataFrame,
-                       funnel: pd.DataFrame | Iterable[Mapping[str, Any]],
-                       loss_rows: pd.DataFrame | Iterable[Mapping[str, Any]],
-                       verdicts: pd.DataFrame,
-                       extra: Mapping[str, str | int | float],
-                       reference: tuple[str, float] | None = None,
-                       contrast: tuple[str, str] | None = None,
-                       recipe_counts: Sequence[Mapping[str, Any]] = (),
-                       reproduction: Mapping[str, Any] | None = None,
-                       skipped: Mapping[str, str] | None = None) -> dict[str, Path]:
+def write_paper_inputs(
+    out_dir: str | Path,
+    summary: pd.DataFrame,
+    pairs: pd.DataFrame,
+    funnel: pd.DataFrame | Iterable[Mapping[str, Any]],
+    loss_rows: pd.DataFrame | Iterable[Mapping[str, Any]],
+    verdicts: pd.DataFrame,
+    extra: Mapping[str, str | int | float],
+    reference: tuple[str, float] | None = None,
+    contrast: tuple[str, str] | None = None,
+    recipe_counts: Sequence[Mapping[str, Any]] = (),
+    reproduction: Mapping[str, Any] | None = None,
+    skipped: Mapping[str, str] | None = None,
+) -> dict[str, Path]:
     """Write every generated input of ``paper/main.tex`` under ``out_dir``
     (``paper/generated``) and return them by name.
 
@@ -241,7 +264,16 @@ def write_paper_inputs(out_dir: str | Path, summary: pd.DataFrame, pairs: pd.Dat
     text("table_funnel", "tables/funnel.tex", analysis.table_funnel(funnel))
     text("table_pairwise", "tables/pairwise.tex", analysis.table_pairwise(pairs))
     text("table_recipes", "tables/recipes.tex", analysis.table_recipes(recipe_counts))
-    repro = dict(reproduction or {"model": None, "label": "published", "plausible": None, "exact": None, "published_bugs": schema_defaults("analysis")["reference_bugs"]})
+    repro = dict(
+        reproduction
+        or {
+            "model": None,
+            "label": "published",
+            "plausible": None,
+            "exact": None,
+            "published_bugs": schema_defaults("analysis")["reference_bugs"],
+        }
+    )
     text("table_reproduction", "tables/reproduction.tex", analysis.table_reproduction(summary, **repro))
     text("skipped", "skipped.tex", analysis.text_skipped(skipped or {}))
     for name, paths in (
@@ -256,9 +288,14 @@ def write_paper_inputs(out_dir: str | Path, summary: pd.DataFrame, pairs: pd.Dat
 LATEXMK_ARGS: tuple[str, ...] = ("-pdf", "-interaction=nonstopmode", "-halt-on-error")
 
 
-def build_pdf(tex_dir: str | Path, log_path: str | Path, out_dir: str | Path | None = None,
-              main: str = "main.tex", timeout_s: float = 600,
-              source_date_epoch: str = "0") -> bool:
+def build_pdf(
+    tex_dir: str | Path,
+    log_path: str | Path,
+    out_dir: str | Path | None = None,
+    main: str = "main.tex",
+    timeout_s: float = 600,
+    source_date_epoch: str = "0",
+) -> bool:
     """Build ``tex_dir/main`` with latexmk; the PDF lands in ``out_dir`` (default ``tex_dir``).
 
     Returns ``False`` after writing a clear message to ``log_path`` when ``latexmk`` is not
@@ -271,9 +308,11 @@ def build_pdf(tex_dir: str | Path, log_path: str | Path, out_dir: str | Path | N
     log.parent.mkdir(parents=True, exist_ok=True)
     latexmk = shutil.which("latexmk")
     if latexmk is None:
-        log.write_text("latexmk not found on PATH: TeX is not installed, so no PDF was built.\n"
-                       "Install TeX Live (latexmk, pdflatex, booktabs) to build the paper.\n",
-                       encoding="utf-8")
+        log.write_text(
+            "latexmk not found on PATH: TeX is not installed, so no PDF was built.\n"
+            "Install TeX Live (latexmk, pdflatex, booktabs) to build the paper.\n",
+            encoding="utf-8",
+        )
         return False
     tex = Path(tex_dir).resolve()
     outd = Path(out_dir).resolve() if out_dir is not None else tex
@@ -283,21 +322,23 @@ def build_pdf(tex_dir: str | Path, log_path: str | Path, out_dir: str | Path | N
     env.setdefault("SOURCE_DATE_EPOCH", source_date_epoch)
     env["FORCE_SOURCE_DATE"] = "1"
     start = time.monotonic()
-    proc = subprocess.run(cmd, cwd=tex, env=env, capture_output=True, text=True,
-                          timeout=timeout_s, check=False)
+    proc = subprocess.run(cmd, cwd=tex, env=env, capture_output=True, text=True, timeout=timeout_s, check=False)
     elapsed = time.monotonic() - start
-    log.write_text(f"$ (cd {tex} && {' '.join(cmd)})\n# exit {proc.returncode} after "
-                   f"{elapsed:.1f} s\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n"
-                   f"{proc.stderr}", encoding="utf-8")
+    log.write_text(
+        f"$ (cd {tex} && {' '.join(cmd)})\n# exit {proc.returncode} after "
+        f"{elapsed:.1f} s\n--- stdout ---\n{proc.stdout}\n--- stderr ---\n"
+        f"{proc.stderr}",
+        encoding="utf-8",
+    )
     pdf = outd / (Path(main).stem + ".pdf")
     if proc.returncode != 0 or not pdf.exists():
-        raise RuntimeError(f"latexmk failed on {tex / main} (exit {proc.returncode}); "
-                           f"see {log}")
+        raise RuntimeError(f"latexmk failed on {tex / main} (exit {proc.returncode}); see {log}")
     return True
 
 
-def copy_sources(src_dir: str | Path, dst_dir: str | Path,
-                 names: Sequence[str] = ("main.tex", "refs.bib")) -> list[Path]:
+def copy_sources(
+    src_dir: str | Path, dst_dir: str | Path, names: Sequence[str] = ("main.tex", "refs.bib")
+) -> list[Path]:
     """Copy the hand-written paper sources next to generated inputs (for builds elsewhere)."""
     dst = Path(dst_dir)
     dst.mkdir(parents=True, exist_ok=True)

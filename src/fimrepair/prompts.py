@@ -39,7 +39,11 @@ def split_of(row: Mapping[str, Any]) -> Split:
     """The :class:`Split` stored in a record (an Example or a Bug as a dict)."""
     hole = row.get("hole_indent")
     return Split(
-        str(row["prefix"]), str(row["buggy_chunk"]), str(row["fixed_chunk"]), str(row["suffix"]), None if hole is None else str(hole)
+        str(row["prefix"]),
+        str(row["buggy_chunk"]),
+        str(row["fixed_chunk"]),
+        str(row["suffix"]),
+        None if hole is None else str(hole),
     )
 
 

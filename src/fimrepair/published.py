@@ -42,7 +42,9 @@ def _flag(value: Any) -> bool | None:
     return None if value is None else bool(value)
 
 
-def convert(rows: Iterable[Mapping[str, Any]], system: str, benchmark: str, where: str = "published file") -> list[dict[str, Any]]:
+def convert(
+    rows: Iterable[Mapping[str, Any]], system: str, benchmark: str, where: str = "published file"
+) -> list[dict[str, Any]]:
     """Candidate rows (``{model, benchmark, bug_id, candidates: [{rank, function, published}]}``)
     from RepairLLaMA / elle-elle-aime evaluation rows. ``published`` holds the authors' own
     ``compile``/``test``/``exact_match``/``ast_match`` (None where they have none); a missing
@@ -112,7 +114,13 @@ def level_decides(ours: Mapping[str, Any], ours_jdk: Mapping[str, Any] | None) -
     return ours_jdk is not None and (ours["status"] == "uncompilable") != (ours_jdk["status"] == "uncompilable")
 
 
-def classify(published: Mapping[str, Any], ours: Mapping[str, Any], ours_jdk: Mapping[str, Any] | None, function: str, method_name: str | None) -> str | None:
+def classify(
+    published: Mapping[str, Any],
+    ours: Mapping[str, Any],
+    ours_jdk: Mapping[str, Any] | None,
+    function: str,
+    method_name: str | None,
+) -> str | None:
     """The disagreement class (a key of :data:`CLASSES`) of one candidate, or None when its
     test verdicts agree (theirs ``test`` vs ours plausible). ``ours_jdk``: this pipeline's verdict
     at the installed JDK's level (None: not run)."""
@@ -207,5 +215,7 @@ def tiny_published_rows(bugs: Sequence[Mapping[str, Any]]) -> list[dict[str, Any
             {"generation": buggy, "compile": True, "test": False, "exact_match": False, "ast_match": False},
             {"generation": broken, "compile": False, "test": False, "exact_match": False, "ast_match": False},
         ]
-        rows.append({"identifier": bug["bug_id"], "generation": [e["generation"] for e in evaluation], "evaluation": evaluation})
+        rows.append(
+            {"identifier": bug["bug_id"], "generation": [e["generation"] for e in evaluation], "evaluation": evaluation}
+        )
     return rows

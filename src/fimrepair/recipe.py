@@ -91,9 +91,13 @@ class Recipe:
             if not 0.0 <= value <= 1.0:
                 raise RecipeError(f"recipe {self.name}: {key} must lie in [0, 1], got {value}")
         if self.kind == "ir4_psm" and (self.fim_rate, self.spm_rate) != (1.0, 0.0):
-            raise RecipeError(f"recipe {self.name}: kind ir4_psm is PSM on every example (fim_rate 1, spm_rate 0), got {self.fim_rate}, {self.spm_rate}")
+            raise RecipeError(
+                f"recipe {self.name}: kind ir4_psm is PSM on every example (fim_rate 1, spm_rate 0), got {self.fim_rate}, {self.spm_rate}"
+            )
         if self.train.backend not in BACKENDS:
-            raise RecipeError(f"recipe {self.name}: train.backend must be one of {BACKENDS}, got {self.train.backend!r}")
+            raise RecipeError(
+                f"recipe {self.name}: train.backend must be one of {BACKENDS}, got {self.train.backend!r}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

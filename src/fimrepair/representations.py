@@ -46,7 +46,14 @@ def ir1(s: Split) -> str:
 
 def ir2(s: Split) -> str:
     """IR2: the buggy function with the region marked, and a final ``// fixed lines:``."""
-    return s.prefix + "// buggy lines start:\n" + "".join(_region_lines(s)) + "// buggy lines end\n" + s.suffix + "// fixed lines:\n"
+    return (
+        s.prefix
+        + "// buggy lines start:\n"
+        + "".join(_region_lines(s))
+        + "// buggy lines end\n"
+        + s.suffix
+        + "// fixed lines:\n"
+    )
 
 
 def ir3(s: Split) -> str:

@@ -99,16 +99,24 @@ def data_prepare(
     from fimrepair import data
     from fimrepair.decontaminate import DEFAULTS, EXACT, NEAR, decontaminate
 
-    ds = data.load_rows("local" if source in ("local", "synthetic") else source, hub_id=hub_id, revision=revision, path=path)
+    ds = data.load_rows(
+        "local" if source in ("local", "synthetic") else source, hub_id=hub_id, revision=revision, path=path
+    )
     examples, funnel = data.filter_rows(ds, dataset=dataset, progress=progress, remove_blank_lines=remove_blank_lines)
     contaminated: list[dict[str, Any]] = []
     if bugs_jsonl is not None:
         settings = {**DEFAULTS, **(decontamination or {})}
         bug_files = [bugs_jsonl] if isinstance(bugs_jsonl, (str, Path)) else list(bugs_jsonl)
         bugs = [row for f in bug_files for row in read_jsonl(f)]
-        examples, counts, contaminated = decontaminate(examples, bugs, threshold=float(settings["threshold"]), ngram=int(settings["ngram"]))
+        examples, counts, contaminated = decontaminate(
+            examples, bugs, threshold=float(settings["threshold"]), ngram=int(settings["ngram"])
+        )
         funnel.add_step("decontaminate exact", f"{EXACT} ({len(bugs)} bugs)", counts[EXACT])
-        funnel.add_step("decontaminate near", f"{NEAR} (token {settings['ngram']}-gram Jaccard >= {settings['threshold']})", counts[NEAR])
+        funnel.add_step(
+            "decontaminate near",
+            f"{NEAR} (token {settings['ngram']}-gram Jaccard >= {settings['threshold']})",
+            counts[NEAR],
+        )
     train, test = data.split_train_test(examples, test_size, seed)
     funnel.add_step("test split", f"seeded test split ({len(test)} rows held out)", len(test))
     columns = list(data.Example.__dataclass_fields__)
@@ -120,7 +128,15 @@ def data_prepare(
     table = funnel.table()
     assert table[-1]["rows_out"] == len(train), "funnel does not add up"
     write_tsv(out_funnel, table)
-    log.info("%s: %d rows in, %d kept (%d train, %d test), %d contaminated", dataset, funnel.rows_in, len(examples), len(train), len(test), len(contaminated))
+    log.info(
+        "%s: %d rows in, %d kept (%d train, %d test), %d contaminated",
+        dataset,
+        funnel.rows_in,
+        len(examples),
+        len(train),
+        len(test),
+        len(contaminated),
+    )
     return table
 
 
@@ -173,7 +189,13 @@ def benchmark_bugs(
         rows = bench.crosscheck(bugs)
         write_tsv(out_crosscheck, rows, columns=["bug_id", "check", "status", "detail"])
         unexpected = [r for r in rows if r["status"] == "unexpected"]
-        log.info("%s: cross-check %d rows, %d known upstream errors, %d unexpected", name, len(rows), sum(r["status"] == "known-upstream-error" for r in rows), len(unexpected))
+        log.info(
+            "%s: cross-check %d rows, %d known upstream errors, %d unexpected",
+            name,
+            len(rows),
+            sum(r["status"] == "known-upstream-error" for r in rows),
+            len(unexpected),
+        )
     if out_settings is not None:
         settings = {
             "benchmark": name,
@@ -192,7 +214,15 @@ def benchmark_bugs(
 # --- model --------------------------------------------------------------------------------
 
 
-def model_tiny(train_parquet: str | Path, out_dir: str | Path, out_loss: str | Path, *, spec: Mapping[str, Any], sentinels: str, seed: int) -> None:
+def model_tiny(
+    train_parquet: str | Path,
+    out_dir: str | Path,
+    out_loss: str | Path,
+    *,
+    spec: Mapping[str, Any],
+    sentinels: str,
+    seed: int,
+) -> None:
     """The offline tiny base model, pre-trained on the fixed functions of the TRAINING split
     only (never on benchmark code)."""
     import pandas as pd
@@ -331,7 +361,9 @@ def training_pairs(
     from fimrepair.training_pairs import count_tokens, matched_row_ids, recipe_pairs
 
     if len(recipe_jsons) != len(out_dirs) or not recipe_jsons:
-        raise ValueError(f"need one output folder per recipe, got {len(recipe_jsons)} recipes and {len(out_dirs)} folders")
+        raise ValueError(
+            f"need one output folder per recipe, got {len(recipe_jsons)} recipes and {len(out_dirs)} folders"
+        )
     recipes = [Recipe.load(Path(r)) for r in recipe_jsons]
     families = {r.sentinels for r in recipes}
     if len(families) != 1:
@@ -345,7 +377,9 @@ def training_pairs(
         rows = pd.read_parquet(src).to_dict("records")
         pairs = {r.name: recipe_pairs(rows, r, st) for r in recipes}
         for r in recipes:
-            funnels[r.name].append(_funnel_row(r.name, split_name, "input", len(rows), len(rows), f"{split_name} split rows"))
+            funnels[r.name].append(
+                _funnel_row(r.name, split_name, "input", len(rows), len(rows), f"{split_name} split rows")
+            )
         if tokenizer is None:
             for r in recipes:
                 kept[(r.name, split_name)] = pairs[r.name]
@@ -360,14 +394,22 @@ def training_pairs(
             reason = f"longer than {limits[r.name]} tokens in this recipe (dropped, not truncated)"
             funnels[r.name].append(_funnel_row(r.name, split_name, "length", len(rows), alone, reason))
             others = ", ".join(x.name for x in recipes if x.name != r.name) or "none"
-            funnels[r.name].append(_funnel_row(r.name, split_name, "matched", alone, len(matched), f"too long in another recipe ({others})"))
+            funnels[r.name].append(
+                _funnel_row(
+                    r.name, split_name, "matched", alone, len(matched), f"too long in another recipe ({others})"
+                )
+            )
             kept[(r.name, split_name)] = [p for p in pairs[r.name] if p["row_id"] in matched]
-            matched_rows.append({"recipe": r.name, "split": split_name, "rows": len(rows), "fit": alone, "matched": len(matched)})
+            matched_rows.append(
+                {"recipe": r.name, "split": split_name, "rows": len(rows), "fit": alone, "matched": len(matched)}
+            )
     for r, out_dir in zip(recipes, out_dirs, strict=True):
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         if not kept[(r.name, "train")]:
-            raise ValueError(f"recipe {r.name}: no training pair fits max_length={r.train.max_length} under every recipe")
+            raise ValueError(
+                f"recipe {r.name}: no training pair fits max_length={r.train.max_length} under every recipe"
+            )
         for split_name in ("train", "eval"):
             rows_out = [{k: v for k, v in p.items() if k != "fixed"} for p in kept[(r.name, split_name)]]
             n = write_jsonl(out_dir / f"{split_name}.jsonl", rows_out)
@@ -379,7 +421,13 @@ def training_pairs(
 
 
 def _funnel_row(recipe: str, split_name: str, step: str, rows_in: int, rows_out: int, reason: str) -> dict[str, Any]:
-    return {"dataset": f"recipe {recipe} ({split_name})", "step": step, "rows_in": rows_in, "rows_out": rows_out, "reason": reason}
+    return {
+        "dataset": f"recipe {recipe} ({split_name})",
+        "step": step,
+        "rows_in": rows_in,
+        "rows_out": rows_out,
+        "reason": reason,
+    }
 
 
 def finetune(
@@ -403,7 +451,14 @@ def finetune(
     require_device(allow_cpu, f"finetune {recipe.name}")  # imports torch only: Unsloth can still come first
     from fimrepair.finetune import train_lora
 
-    curve, counts = train_lora(Path(model_dir), read_jsonl(train_pairs), read_jsonl(eval_pairs), recipe, Path(out_adapter), checkpoint_dir=Path(checkpoint_dir))
+    curve, counts = train_lora(
+        Path(model_dir),
+        read_jsonl(train_pairs),
+        read_jsonl(eval_pairs),
+        recipe,
+        Path(out_adapter),
+        checkpoint_dir=Path(checkpoint_dir),
+    )
     write_tsv(out_loss, curve, columns=["recipe", "step", "epoch", "loss", "split"])
     Path(out_counts).write_text(json.dumps({"recipe": recipe.name, **counts}, indent=2) + "\n")
 
@@ -454,7 +509,16 @@ def generate(
         torch.manual_seed(seed)
         st = get_sentinels(sentinels)
         model, tokenizer = load_model(Path(model_dir), Path(adapter_dir) if adapter_dir else None, st, token_ids)
-        rows = generate_candidates(model, tokenizer, read_jsonl(bugs_jsonl), prompt_style, st, DecodingSpec(**decoding), model_name, partial=partial)
+        rows = generate_candidates(
+            model,
+            tokenizer,
+            read_jsonl(bugs_jsonl),
+            prompt_style,
+            st,
+            DecodingSpec(**decoding),
+            model_name,
+            partial=partial,
+        )
     finally:
         partial.close()
     write_jsonl(out, rows)
@@ -510,10 +574,22 @@ def validate(
     cache = VerdictCache(cache_dir) if cache_dir else None
     stats: dict[str, int] = {}
     if engine == "fresh":
-        validator = FreshValidator(Path(benchmark_root), per_candidate_timeout_s=per_candidate_timeout_s, java_level=level, support_sources=support)
+        validator = FreshValidator(
+            Path(benchmark_root),
+            per_candidate_timeout_s=per_candidate_timeout_s,
+            java_level=level,
+            support_sources=support,
+        )
         verdicts = validate_candidates(bugs, rows, validator, workers=workers, cache=cache, stats=stats)
     else:
-        with Engine(Path(benchmark_root), workers=workers, per_candidate_timeout_s=per_candidate_timeout_s, java_level=level, heap_mb=bench.heap_mb, support_sources=support) as eng:
+        with Engine(
+            Path(benchmark_root),
+            workers=workers,
+            per_candidate_timeout_s=per_candidate_timeout_s,
+            java_level=level,
+            heap_mb=bench.heap_mb,
+            support_sources=support,
+        ) as eng:
             verdicts = validate_candidates(bugs, rows, eng, workers=workers, cache=cache, stats=stats)
             log.info("validation engine: sandbox %s, %s", eng.sandbox_level, dict(eng.stats))
     log.info("validate: %d candidate rows, %s", len(verdicts), stats)
@@ -562,25 +638,52 @@ def analysis(
     real = [m for m in models if m not in REFERENCE_MODELS]
     summary = analysis.summarise(verdicts, n_bugs, models=real)
     pairs = analysis.pairwise(verdicts, real, n_bugs)
-    loss = pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
+    loss = (
+        pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
+    )
     funnel_files = [funnel_tsv] if isinstance(funnel_tsv, (str, Path)) else list(funnel_tsv)
     funnel = pd.concat([pd.read_csv(f, sep="\t", keep_default_na=False) for f in funnel_files], ignore_index=True)
     summary.to_csv(out_summary, sep="\t", index=False)
     pairs.to_csv(out_pairwise, sep="\t", index=False)
-    reference = (reference_label, float(reference_plausible)) if reference_plausible is not None and n_bugs == reference_bugs else None
+    reference = (
+        (reference_label, float(reference_plausible))
+        if reference_plausible is not None and n_bugs == reference_bugs
+        else None
+    )
     revision_file = Path(model_dir, "REVISION") if model_dir else None
     revision = revision_file.read_text().strip() if revision_file and revision_file.is_file() else "tiny offline model"
-    macros = {"ConfigName": config_name, "ModelRevision": revision, "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max())}
+    macros = {
+        "ConfigName": config_name,
+        "ModelRevision": revision,
+        "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max()),
+    }
     gen = {**schema_defaults("generation"), **(generation or {})}
     macros |= {"NumBeams": int(gen["num_beams"]), "MaxNewTokens": int(gen["max_new_tokens"])}
     if settings_json is not None:
         macros["JavaLevel"] = analysis.java_level_text(json.loads(Path(settings_json).read_text())["java_level"])
     recipe_counts = [json.loads(Path(f).read_text()) for f in counts_files]
-    skipped = {Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files}
-    reproduction = {"model": reference_model, "label": reference_label, "plausible": reference_plausible, "exact": reference_exact, "published_bugs": reference_bugs}
+    skipped = {
+        Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files
+    }
+    reproduction = {
+        "model": reference_model,
+        "label": reference_label,
+        "plausible": reference_plausible,
+        "exact": reference_exact,
+        "published_bugs": reference_bugs,
+    }
     paper.write_paper_inputs(
-        generated_dir, summary, pairs, funnel, loss, verdicts, macros, reference=reference,
-        recipe_counts=recipe_counts, reproduction=reproduction, skipped=skipped,
+        generated_dir,
+        summary,
+        pairs,
+        funnel,
+        loss,
+        verdicts,
+        macros,
+        reference=reference,
+        recipe_counts=recipe_counts,
+        reproduction=reproduction,
+        skipped=skipped,
     )
     analysis.check_references(summary, verdicts)
     log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
@@ -616,7 +719,12 @@ def analysis_benchmark(
     log.info("benchmark analysis: %d models on %d bugs", len(summary), n_bugs)
 
 
-def paper_benchmarks(settings_files: Sequence[str | Path], tables: Sequence[str | Path], figures: Sequence[str | Path], out_tex: str | Path) -> None:
+def paper_benchmarks(
+    settings_files: Sequence[str | Path],
+    tables: Sequence[str | Path],
+    figures: Sequence[str | Path],
+    out_tex: str | Path,
+) -> None:
     """The paper's per-benchmark section (:func:`fimrepair.analysis.text_benchmarks`); table and
     figure paths are written relative to the paper's folder (the parent of ``generated/``)."""
     from fimrepair import analysis
@@ -626,7 +734,15 @@ def paper_benchmarks(settings_files: Sequence[str | Path], tables: Sequence[str 
     for settings, table, figure in zip(settings_files, tables, figures, strict=True):
         info = json.loads(Path(settings).read_text())
         rel = lambda p: Path(p).resolve().relative_to(base.resolve()).as_posix()  # noqa: E731
-        entries.append({"name": info["benchmark"], "bugs": info["bugs"], "java_level": info["java_level"], "table": rel(table), "figure": rel(figure)})
+        entries.append(
+            {
+                "name": info["benchmark"],
+                "bugs": info["bugs"],
+                "java_level": info["java_level"],
+                "table": rel(table),
+                "figure": rel(figure),
+            }
+        )
     Path(out_tex).write_text(analysis.text_benchmarks(entries), encoding="utf-8")
 
 
@@ -665,10 +781,14 @@ def published_candidates(published: str | Path, out: str | Path, *, system: str,
 
     rows = convert(read_jsonl(published), system, benchmark, where=str(published))
     write_jsonl(out, rows)
-    log.info("%s: %d bugs, %d candidates from %s", system, len(rows), sum(len(r["candidates"]) for r in rows), published)
+    log.info(
+        "%s: %d bugs, %d candidates from %s", system, len(rows), sum(len(r["candidates"]) for r in rows), published
+    )
 
 
-def published_analysis(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path, out_tex: str | Path) -> list[dict[str, Any]]:
+def published_analysis(
+    systems: Sequence[Mapping[str, Any]], out_tsv: str | Path, out_tex: str | Path
+) -> list[dict[str, Any]]:
     """The published-patch table: per system (``name``, ``label``, ``benchmark``, ``candidates``,
     ``verdicts``, ``verdicts_jdk``, ``bugs``, ``settings``: file paths) its authors' claims beside
     this pipeline's verdicts (:func:`fimrepair.published.compare`)."""
@@ -679,17 +799,40 @@ def published_analysis(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path
     for s in systems:
         bugs = read_jsonl(s["bugs"])
         level = json.loads(Path(s["settings"]).read_text())["java_level"]
-        res = compare(read_jsonl(s["candidates"]), read_jsonl(s["verdicts"]), read_jsonl(s["verdicts_jdk"]), {b["bug_id"]: b["method_name"] for b in bugs})
+        res = compare(
+            read_jsonl(s["candidates"]),
+            read_jsonl(s["verdicts"]),
+            read_jsonl(s["verdicts_jdk"]),
+            {b["bug_id"]: b["method_name"] for b in bugs},
+        )
         row = {
-            "system": s["name"], "label": s.get("label") or s["name"], "benchmark": s["benchmark"], "java_level": level,
+            "system": s["name"],
+            "label": s.get("label") or s["name"],
+            "benchmark": s["benchmark"],
+            "java_level": level,
             **{f"claimed_{k}": res["claimed"][k] for k in ("plausible", "exact", "compilable", "candidates")},
-            "plausible": res["ours"]["plausible"], "exact": res["ours"]["exact"], "compilable": res["ours"]["compilable"],
-            "plausible_jdk": res["ours_jdk"]["plausible"], "candidates": res["compared"], "agree": res["agree"],
-            "compile_agree": res["compile_agree"], "level_changed": res["level_changed"], "unstable": res["unstable"],
+            "plausible": res["ours"]["plausible"],
+            "exact": res["ours"]["exact"],
+            "compilable": res["ours"]["compilable"],
+            "plausible_jdk": res["ours_jdk"]["plausible"],
+            "candidates": res["compared"],
+            "agree": res["agree"],
+            "compile_agree": res["compile_agree"],
+            "level_changed": res["level_changed"],
+            "unstable": res["unstable"],
             **{f"dis_{k}": v for k, v in res["disagreements"].items()},
         }
-        log.info("published %s: claimed %s, here %s (JDK level: %s), agreement %d/%d, disagreements %s, examples %s",
-                 s["name"], res["claimed"], res["ours"], res["ours_jdk"], res["agree"], res["compared"], res["disagreements"], res["examples"])
+        log.info(
+            "published %s: claimed %s, here %s (JDK level: %s), agreement %d/%d, disagreements %s, examples %s",
+            s["name"],
+            res["claimed"],
+            res["ours"],
+            res["ours_jdk"],
+            res["agree"],
+            res["compared"],
+            res["disagreements"],
+            res["examples"],
+        )
         rows.append(row)
     write_tsv(out_tsv, rows, columns=list(rows[0]) if rows else list(analysis.PUBLISHED_COLUMNS))
     Path(out_tex).parent.mkdir(parents=True, exist_ok=True)
@@ -697,7 +840,9 @@ def published_analysis(systems: Sequence[Mapping[str, Any]], out_tsv: str | Path
     return rows
 
 
-def bundle_make(members: Mapping[str, str | Path], model_dir: str | Path, out: str | Path, *, config: Mapping[str, Any]) -> None:
+def bundle_make(
+    members: Mapping[str, str | Path], model_dir: str | Path, out: str | Path, *, config: Mapping[str, Any]
+) -> None:
     """The reviewer bundle (:mod:`fimrepair.bundle`): ``members`` (name -> file of this run),
     the base model's ``REVISION`` (or what the analysis says without one), the configuration
     and the environment."""
@@ -707,11 +852,15 @@ def bundle_make(members: Mapping[str, str | Path], model_dir: str | Path, out: s
     with tempfile.TemporaryDirectory() as tmp:
         rev = Path(tmp) / "REVISION"
         rev.write_text(revision.read_text() if revision.is_file() else "tiny offline model\n")
-        sums = make_bundle({**{k: Path(v) for k, v in members.items()}, "model/REVISION": rev}, out, config=dict(config))
+        sums = make_bundle(
+            {**{k: Path(v) for k, v in members.items()}, "model/REVISION": rev}, out, config=dict(config)
+        )
     log.info("bundle %s: %d files, sha256 %s", out, len(sums), hashlib.sha256(Path(out).read_bytes()).hexdigest())
 
 
-def bundle_unpack(archive: str | Path, out_dir: str | Path, *, config: Mapping[str, Any], sha256: str | None = None) -> None:
+def bundle_unpack(
+    archive: str | Path, out_dir: str | Path, *, config: Mapping[str, Any], sha256: str | None = None
+) -> None:
     """Unpack and check a reviewer bundle; its run's configuration must equal this one (the
     ``reproduce`` key aside), else the error names the keys that differ."""
     from fimrepair.bundle import BundleError, config_differences, unpack_bundle
@@ -720,12 +869,22 @@ def bundle_unpack(archive: str | Path, out_dir: str | Path, *, config: Mapping[s
     bundled = json.loads(Path(out_dir, "config.json").read_text())
     differ = config_differences(bundled, config)
     if differ:
-        raise BundleError(f"{archive} was made with another configuration: keys {', '.join(differ)} differ (run with the bundled run's configuration files)")
+        raise BundleError(
+            f"{archive} was made with another configuration: keys {', '.join(differ)} differ (run with the bundled run's configuration files)"
+        )
     env = json.loads(Path(out_dir, "environment.json").read_text())
-    log.info("bundle %s: %d files checked; made with Python %s, %s", archive, len(sums), env.get("python"), env.get("packages"))
+    log.info(
+        "bundle %s: %d files checked; made with Python %s, %s",
+        archive,
+        len(sums),
+        env.get("python"),
+        env.get("packages"),
+    )
 
 
-def paper_pdf(tex_sources: Sequence[str | Path], generated_dir: str | Path, out_pdf: str | Path, log_path: str | Path) -> None:
+def paper_pdf(
+    tex_sources: Sequence[str | Path], generated_dir: str | Path, out_pdf: str | Path, log_path: str | Path
+) -> None:
     """Copy ``main.tex`` and ``refs.bib`` beside the generated inputs and build the PDF."""
     from fimrepair import paper
 

@@ -567,9 +567,7 @@ def make_unified_diff(before: str, after: str, path: str, line_offset: int = 0) 
     the text inside its file). Empty string when the texts are equal."""
     a = before.splitlines()
     b = after.splitlines()
-    lines = list(
-        difflib.unified_diff(a, b, fromfile=f"a/{path}", tofile=f"b/{path}", n=3, lineterm="")
-    )
+    lines = list(difflib.unified_diff(a, b, fromfile=f"a/{path}", tofile=f"b/{path}", n=3, lineterm=""))
     if not lines:
         return ""
     out: list[str] = []
@@ -711,7 +709,15 @@ def _identical_row(rng: random.Random) -> dict[str, object]:
     path = _random_path(rng)
     pkg = path[len("src/main/java/") :].rsplit("/", 1)[0].replace("/", ".")
     cls = path.rsplit("/", 1)[1][: -len(".java")]
-    head = [f"package {pkg};", "", "import java.util.ArrayList;", "import java.util.List;", "import java.util.Map;", "", f"public class {cls} {{"]
+    head = [
+        f"package {pkg};",
+        "",
+        "import java.util.ArrayList;",
+        "import java.util.List;",
+        "import java.util.Map;",
+        "",
+        f"public class {cls} {{",
+    ]
     new_head = list(head)
     new_head[rng.choice((2, 3, 4))] = rng.choice(("import java.util.*;", "import java.util.HashMap;"))
     diff = make_unified_diff("\n".join(head) + "\n", "\n".join(new_head) + "\n", path)

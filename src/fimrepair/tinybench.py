@@ -29,7 +29,15 @@ import textwrap
 from dataclasses import dataclass
 from importlib import resources
 
-__all__ = ["TinyBug", "TINY_BUGS", "BUG_KINDS", "HAND_WRITTEN_RESOURCE", "load_bugs", "write_tiny_benchmark", "buggy_region"]
+__all__ = [
+    "TinyBug",
+    "TINY_BUGS",
+    "BUG_KINDS",
+    "HAND_WRITTEN_RESOURCE",
+    "load_bugs",
+    "write_tiny_benchmark",
+    "buggy_region",
+]
 
 
 @dataclass(frozen=True)

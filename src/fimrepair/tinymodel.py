@@ -90,7 +90,9 @@ def _pretraining_text(function: str, rng: random.Random, st: Sentinels, fim_rate
     return psm_prompt(prefix, suffix, st) + middle
 
 
-def build_tiny_model(corpus: Sequence[str], st: Sentinels, spec: TinyModelSpec, seed: int, out_dir: Path, progress: bool = True) -> list[dict[str, float]]:
+def build_tiny_model(
+    corpus: Sequence[str], st: Sentinels, spec: TinyModelSpec, seed: int, out_dir: Path, progress: bool = True
+) -> list[dict[str, float]]:
     """Train the tokenizer, build the Llama, pre-train it, and save both to ``out_dir``.
 
     Returns the pre-training loss curve (one row per step).
@@ -125,7 +127,9 @@ def build_scratch_model(
     if not corpus:
         raise ValueError("the scratch model's pre-training corpus is empty")
     tokenizer = load_tokenizer(tokenizer_dir, st, token_ids)
-    curve = _build(tokenizer, max(spec.vocab_size, len(tokenizer)), corpus, st, spec, seed, out_dir, progress, save_tokenizer=False)
+    curve = _build(
+        tokenizer, max(spec.vocab_size, len(tokenizer)), corpus, st, spec, seed, out_dir, progress, save_tokenizer=False
+    )
     for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
         if (Path(tokenizer_dir) / name).is_file():
             shutil.copy2(Path(tokenizer_dir) / name, out_dir / name)
@@ -166,7 +170,8 @@ def _build(
     optimizer = torch.optim.AdamW(model.parameters(), lr=spec.pretrain_lr, weight_decay=0.0)
     steps = spec.pretrain_steps
     scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / max(1, steps // 10)) * 0.5 * (1 + math.cos(math.pi * step / max(1, steps)))
+        optimizer,
+        lambda step: min(1.0, (step + 1) / max(1, steps // 10)) * 0.5 * (1 + math.cos(math.pi * step / max(1, steps))),
     )
     curve: list[dict[str, float]] = []
     model.train()

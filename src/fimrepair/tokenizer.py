@@ -40,7 +40,7 @@ from fimrepair.fim import Sentinels
 PROBES: tuple[str, ...] = (
     "int a = 1;\n",
     "    public static int fib(int n) {\n// buggy code\n//         if (n < 2)\n        return n;\n    }\n",
-    "\tif (x  >=\t0) {\r\n\t\treturn \"a  b\\tc\";\r\n\t}\n\n",
+    '\tif (x  >=\t0) {\r\n\t\treturn "a  b\\tc";\r\n\t}\n\n',
     "    String straße = \"Straße: 名前 ñame – ✓\"; char c = 'é';  // 注释 ok\n",
     "   \n  x++;\n\n\n}",
 )
@@ -87,7 +87,9 @@ def _model_max_length(folder: Path) -> int:
     return 1 << 30
 
 
-def check_tokenizer(tokenizer: Any, folder: str | Path, st: Sentinels, expected_ids: Mapping[str, int] | None = None) -> None:
+def check_tokenizer(
+    tokenizer: Any, folder: str | Path, st: Sentinels, expected_ids: Mapping[str, int] | None = None
+) -> None:
     """Raise :class:`TokenizerError` unless ``tokenizer`` behaves as ``folder/tokenizer.json``
     does in the ``tokenizers`` library (see the module docstring)."""
     problems = tokenizer_problems(tokenizer, Path(folder), st, expected_ids)
@@ -100,7 +102,9 @@ def check_tokenizer(tokenizer: Any, folder: str | Path, st: Sentinels, expected_
         )
 
 
-def tokenizer_problems(tokenizer: Any, folder: Path, st: Sentinels, expected_ids: Mapping[str, int] | None = None) -> list[str]:
+def tokenizer_problems(
+    tokenizer: Any, folder: Path, st: Sentinels, expected_ids: Mapping[str, int] | None = None
+) -> list[str]:
     """What differs between ``tokenizer`` and the reference reading of ``folder/tokenizer.json``
     (empty when nothing does)."""
     from tokenizers import Tokenizer
@@ -123,7 +127,9 @@ def tokenizer_problems(tokenizer: Any, folder: Path, st: Sentinels, expected_ids
         plain = tokenizer(text, add_special_tokens=False)["input_ids"]
         with_special = tokenizer(text, add_special_tokens=True)["input_ids"]
         if with_special != [bos, *plain]:
-            problems.append(f"add_special_tokens=True gives {with_special[:3]}...{with_special[-2:]} for {text!r}, expected BOS {bos} exactly once, then the text")
+            problems.append(
+                f"add_special_tokens=True gives {with_special[:3]}...{with_special[-2:]} for {text!r}, expected BOS {bos} exactly once, then the text"
+            )
             break
     return problems
 
@@ -137,7 +143,9 @@ def _id_problems(tokenizer: Any, reference: Any, texts: Iterable[str]) -> list[s
     return []
 
 
-def _special_problems(tokenizer: Any, reference: Any, st: Sentinels, expected_ids: Mapping[str, int] | None) -> list[str]:
+def _special_problems(
+    tokenizer: Any, reference: Any, st: Sentinels, expected_ids: Mapping[str, int] | None
+) -> list[str]:
     problems: list[str] = []
     unknown = sorted(set(expected_ids or {}) - set(SPECIAL_NAMES))
     if unknown:

@@ -18,14 +18,19 @@ rule analysis:
         pairwise=report("results/analysis/pairwise.tsv", caption="../report/pairwise.rst", category="Results"),
         numbers="results/paper/generated/numbers.tex",
         tables=expand(
-            "results/paper/generated/tables/{table}.tex", table=["results", "funnel", "pairwise", "recipes", "reproduction"]
+            "results/paper/generated/tables/{table}.tex",
+            table=["results", "funnel", "pairwise", "recipes", "reproduction"],
         ),
         skipped="results/paper/generated/skipped.tex",
         fixed=report("results/paper/generated/figures/fixed.pdf", caption="../report/fixed.rst", category="Figures"),
-        outcomes=report("results/paper/generated/figures/outcomes.pdf", caption="../report/outcomes.rst", category="Figures"),
+        outcomes=report(
+            "results/paper/generated/figures/outcomes.pdf", caption="../report/outcomes.rst", category="Figures"
+        ),
         loss=report("results/paper/generated/figures/loss.pdf", caption="../report/loss.rst", category="Figures"),
     log:
         "logs/analysis/analysis.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         models=MODELS,
         config_name=config["name"],
@@ -35,8 +40,6 @@ rule analysis:
         reference_exact=config["analysis"]["reference_exact"],
         reference_model=config["analysis"]["reference_model"],
         generation=config["generation"],
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/analysis.py"
 
@@ -46,16 +49,22 @@ rule analysis_benchmark:
         verdicts=benchmark_verdict_files,
         bugs="results/benchmark/{benchmark}/bugs.jsonl",
     output:
-        summary=report("results/analysis/{benchmark}/summary.tsv", caption="../report/summary.rst", category="Benchmarks"),
+        summary=report(
+            "results/analysis/{benchmark}/summary.tsv", caption="../report/summary.rst", category="Benchmarks"
+        ),
         pairwise="results/analysis/{benchmark}/pairwise.tsv",
         table="results/paper/generated/benchmarks/{benchmark}/results.tex",
-        figure=report("results/paper/generated/benchmarks/{benchmark}/fixed.pdf", caption="../report/fixed.rst", category="Benchmarks"),
+        figure=report(
+            "results/paper/generated/benchmarks/{benchmark}/fixed.pdf",
+            caption="../report/fixed.rst",
+            category="Benchmarks",
+        ),
     log:
         "logs/analysis/{benchmark}.log",
-    params:
-        models=benchmark_models,
     conda:
         "../../envs/analysis.yaml"
+    params:
+        models=benchmark_models,
     script:
         "../scripts/analysis_benchmark.py"
 
@@ -83,11 +92,11 @@ rule published_analysis:
         tex="results/paper/generated/tables/published.tex",
     log:
         "logs/analysis/published.log",
+    conda:
+        "../../envs/analysis.yaml"
     params:
         systems=list(PUBLISHED),
         labels={name: p.get("label") or name for name, p in PUBLISHED.items()},
         benchmarks={name: p["benchmark"] for name, p in PUBLISHED.items()},
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/published_analysis.py"

@@ -22,10 +22,10 @@ rule benchmark_download:
         "logs/benchmark/{benchmark}/download.log",
     wildcard_constraints:
         benchmark="|".join(benchmarks_from("github")) or "NONE",
-    params:
-        spec=benchmark_spec,
     conda:
         "../../envs/data.yaml"
+    params:
+        spec=benchmark_spec,
     script:
         "../scripts/benchmark_download.py"
 
@@ -39,9 +39,9 @@ rule benchmark_bugs:
         settings="results/benchmark/{benchmark}/settings.json",
     log:
         "logs/benchmark/{benchmark}/bugs.log",
-    params:
-        spec=benchmark_spec,
     conda:
         "../../envs/data.yaml"
+    params:
+        spec=benchmark_spec,
     script:
         "../scripts/benchmark_bugs.py"

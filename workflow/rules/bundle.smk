@@ -14,11 +14,11 @@ if not REPRODUCE:
             "results/bundle/bundle.tar.gz",
         log:
             "logs/bundle/bundle.log",
+        conda:
+            "../../envs/data.yaml"
         params:
             members=bundle_members(),
             config=config,
-        conda:
-            "../../envs/data.yaml"
         script:
             "../scripts/bundle_make.py"
 
@@ -32,10 +32,10 @@ else:
             f"{BUNDLE_DIR}.tar.gz",
         log:
             "logs/bundle/fetch.log",
-        params:
-            source=config["reproduce"]["bundle"],
         conda:
             "../../envs/data.yaml"
+        params:
+            source=config["reproduce"]["bundle"],
         script:
             "../scripts/bundle_fetch.py"
 
@@ -47,12 +47,12 @@ else:
             f"{BUNDLE_DIR}/model/REVISION",
         log:
             "logs/bundle/unpack.log",
+        conda:
+            "../../envs/data.yaml"
         params:
             out_dir=BUNDLE_DIR,
             sha256=config["reproduce"]["sha256"],
             config=config,
-        conda:
-            "../../envs/data.yaml"
         script:
             "../scripts/bundle_unpack.py"
 

@@ -26,6 +26,7 @@ HAVE_LATEXMK = shutil.which("latexmk") is not None
 REPRODUCE = config["reproduce"]["bundle"] is not None
 BUNDLE_DIR = "resources/bundle"
 
+
 wildcard_constraints:
     recipe="|".join(config["recipes"]) or "NONE",
     model="|".join(MODELS + SKIPPED_MODELS + list(PUBLISHED)),
@@ -132,7 +133,11 @@ def benchmark_models(wildcards):
 
 
 def benchmark_verdict_files(wildcards):
-    return expand("results/validate/{benchmark}/{model}/verdicts.jsonl", benchmark=wildcards.benchmark, model=benchmark_models(wildcards))
+    return expand(
+        "results/validate/{benchmark}/{model}/verdicts.jsonl",
+        benchmark=wildcards.benchmark,
+        model=benchmark_models(wildcards),
+    )
 
 
 def published_inputs(wildcards=None):
@@ -158,7 +163,9 @@ def bundle_members():
     members = {}
     for benchmark in BENCHMARKS:
         for model in GENERATED_MODELS:
-            members[f"candidates/{benchmark}/{model}/candidates.jsonl"] = f"results/generate/{benchmark}/{model}/candidates.jsonl"
+            members[f"candidates/{benchmark}/{model}/candidates.jsonl"] = (
+                f"results/generate/{benchmark}/{model}/candidates.jsonl"
+            )
     for recipe in RECIPES:
         for name in ("loss.tsv", "counts.json", "recipe.json"):
             members[f"finetune/{recipe}/{name}"] = f"results/finetune/{recipe}/{name}"
@@ -184,7 +191,10 @@ def loss_files(wildcards=None):
 
 
 def funnel_files(wildcards=None):
-    return [produced(f) for f in ["results/data/funnel.tsv", *expand("results/representations/{recipe}/funnel.tsv", recipe=RECIPES)]]
+    return [
+        produced(f)
+        for f in ["results/data/funnel.tsv", *expand("results/representations/{recipe}/funnel.tsv", recipe=RECIPES)]
+    ]
 
 
 def analysis_model_input(wildcards=None):

@@ -6,11 +6,11 @@ rule data_synthetic:
         "resources/data/synthetic.parquet",
     log:
         "logs/data/synthetic.log",
+    conda:
+        "../../envs/data.yaml"
     params:
         n_rows=config["data"]["synthetic_rows"],
         seed=config["seed"],
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/data_synthetic.py"
 
@@ -20,10 +20,10 @@ rule data_download:
         directory("resources/data/megadiff"),
     log:
         "logs/data/download.log",
-    params:
-        hub={"repo_id": config["data"]["hub_id"], "revision": config["data"]["revision"]},
     conda:
         "../../envs/data.yaml"
+    params:
+        hub={"repo_id": config["data"]["hub_id"], "revision": config["data"]["revision"]},
     script:
         "../scripts/data_download.py"
 
@@ -41,6 +41,8 @@ rule data_prepare:
         "logs/data/prepare.log",
     benchmark:
         "benchmarks/data/prepare.tsv"
+    conda:
+        "../../envs/data.yaml"
     params:
         dataset=config["data"]["source"],
         source=config["data"]["source"],
@@ -50,7 +52,5 @@ rule data_prepare:
         remove_blank_lines=config["data"]["remove_blank_lines"],
         decontamination=config["data"]["decontamination"],
         seed=config["seed"],
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/data_prepare.py"

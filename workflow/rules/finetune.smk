@@ -9,6 +9,8 @@ rule recipe:
         "results/finetune/{recipe}/recipe.json",
     log:
         "logs/finetune/{recipe}/recipe.log",
+    conda:
+        "../../envs/data.yaml"
     params:
         spec=recipe_config,
         lora=config["lora"],
@@ -16,8 +18,6 @@ rule recipe:
         sentinels=config["base_model"]["sentinels"],
         token_ids=config["base_model"]["token_ids"],
         seed=config["seed"],
-    conda:
-        "../../envs/data.yaml"
     script:
         "../scripts/recipe.py"
 
@@ -36,13 +36,13 @@ rule finetune:
         "logs/finetune/{recipe}/train.log",
     benchmark:
         "benchmarks/finetune/{recipe}.tsv"
-    params:
-        checkpoints=checkpoint_dir,
-        allow_cpu=config["compute"]["allow_cpu"],
+    conda:
+        "../../envs/gpu.yaml"
     threads: 1
     resources:
         gpu=1,
-    conda:
-        "../../envs/gpu.yaml"
+    params:
+        checkpoints=checkpoint_dir,
+        allow_cpu=config["compute"]["allow_cpu"],
     script:
         "../scripts/finetune.py"

@@ -14,6 +14,11 @@ rule generate:
         "benchmarks/generate/{benchmark}/{model}.tsv"
     wildcard_constraints:
         model=("|".join(GENERATED_MODELS) or "NONE") if not REPRODUCE else "NONE",
+    conda:
+        "../../envs/gpu.yaml"
+    threads: 1
+    resources:
+        gpu=1,
     params:
         prompt_style=prompt_style,
         sentinels=config["base_model"]["sentinels"],
@@ -21,11 +26,6 @@ rule generate:
         seed=config["seed"],
         token_ids=config["base_model"]["token_ids"],
         allow_cpu=config["compute"]["allow_cpu"],
-    threads: 1
-    resources:
-        gpu=1,
-    conda:
-        "../../envs/gpu.yaml"
     script:
         "../scripts/generate.py"
 
@@ -55,10 +55,10 @@ rule generate_skipped:
         "logs/generate/{benchmark}/{model}.skipped.log",
     wildcard_constraints:
         model="|".join(SKIPPED_MODELS) or "NONE",
-    params:
-        reason=lambda wildcards: config["models"][wildcards.model]["skip"],
     conda:
         "../../envs/data.yaml"
+    params:
+        reason=lambda wildcards: config["models"][wildcards.model]["skip"],
     script:
         "../scripts/generate_skipped.py"
 
@@ -73,10 +73,10 @@ rule published_download:
         "logs/published/{system}/download.log",
     wildcard_constraints:
         system="|".join(n for n, p in PUBLISHED.items() if p["source"] == "url") or "NONE",
-    params:
-        url=lambda wildcards: PUBLISHED[wildcards.system]["url"],
     conda:
         "../../envs/data.yaml"
+    params:
+        url=lambda wildcards: PUBLISHED[wildcards.system]["url"],
     script:
         "../scripts/published_download.py"
 

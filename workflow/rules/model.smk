@@ -11,13 +11,13 @@ rule model_tiny:
         "logs/model/tiny.log",
     benchmark:
         "benchmarks/model/tiny.tsv"
+    conda:
+        "../../envs/ml.yaml"
+    threads: 1
     params:
         spec=config["base_model"]["tiny"],
         sentinels=config["base_model"]["sentinels"],
         seed=config["seed"],
-    threads: 1
-    conda:
-        "../../envs/ml.yaml"
     script:
         "../scripts/model_tiny.py"
 
@@ -27,10 +27,10 @@ rule model_download:
         directory("resources/models/base"),
     log:
         "logs/model/download.log",
-    params:
-        hub={"repo_id": config["base_model"]["hub_id"], "revision": config["base_model"]["revision"]},
     conda:
         "../../envs/ml.yaml"
+    params:
+        hub={"repo_id": config["base_model"]["hub_id"], "revision": config["base_model"]["revision"]},
     script:
         "../scripts/model_download.py"
 
@@ -40,10 +40,10 @@ rule adapter_download:
         directory("resources/adapters/{hubmodel}"),
     log:
         "logs/model/adapter_{hubmodel}.log",
-    params:
-        hub=hub_adapter,
     conda:
         "../../envs/ml.yaml"
+    params:
+        hub=hub_adapter,
     script:
         "../scripts/adapter_download.py"
 
@@ -61,13 +61,13 @@ rule model_scratch:
         "logs/model/scratch.log",
     benchmark:
         "benchmarks/model/scratch.tsv"
+    conda:
+        "../../envs/ml.yaml"
+    threads: 1
     params:
         spec=config["base_model"]["tiny"],
         sentinels=config["base_model"]["sentinels"],
         token_ids=config["base_model"]["token_ids"],
         seed=config["seed"],
-    threads: 1
-    conda:
-        "../../envs/ml.yaml"
     script:
         "../scripts/model_scratch.py"

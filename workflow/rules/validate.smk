@@ -18,14 +18,14 @@ rule validate:
         "logs/validate/{benchmark}/{model}.log",
     benchmark:
         "benchmarks/validate/{benchmark}/{model}.tsv"
+    conda:
+        "../../envs/java.yaml"
+    threads: 2
     params:
         per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"],
         cache_dir="results/validate/cache",
         kind=lambda wildcards: BENCHMARKS[wildcards.benchmark]["kind"],
         java_level=lambda wildcards: BENCHMARKS[wildcards.benchmark]["java_level"],
-    threads: 2
-    conda:
-        "../../envs/java.yaml"
     script:
         "../scripts/validate.py"
 
@@ -33,13 +33,13 @@ rule validate:
 # The published sets again at the installed JDK's own level: the published-patch table counts
 # the verdicts that the benchmark's Java level changes.
 use rule validate as validate_jdk with:
-    output:
-        verdicts="results/validate/{benchmark}/{system}/verdicts.jdk.jsonl",
-        timings="results/validate/{benchmark}/{system}/timings.jdk.tsv",
     input:
         bugs="results/benchmark/{benchmark}/bugs.jsonl",
         candidates="results/generate/{benchmark}/{system}/candidates.jsonl",
         root=benchmark_root,
+    output:
+        verdicts="results/validate/{benchmark}/{system}/verdicts.jdk.jsonl",
+        timings="results/validate/{benchmark}/{system}/timings.jdk.tsv",
     log:
         "logs/validate/{benchmark}/{system}.jdk.log",
     benchmark:

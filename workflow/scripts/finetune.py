@@ -2,4 +2,14 @@ from fimrepair.steps import finetune, logged
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0], snakemake.threads):
-    finetune(i.model, i.recipe, i.train, i.eval, o.adapter, o.loss, o.counts, checkpoint_dir=p.checkpoints, allow_cpu=p.allow_cpu)
+    finetune(
+        i.model,
+        i.recipe,
+        i.train,
+        i.eval,
+        o.adapter,
+        o.loss,
+        o.counts,
+        checkpoint_dir=p.checkpoints,
+        allow_cpu=p.allow_cpu,
+    )

@@ -3,5 +3,12 @@ from fimrepair.steps import logged, model_scratch
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0], snakemake.threads):
     model_scratch(
-        i.train, o.model, o.loss, tokenizer_dir=i.tokenizer, spec=p.spec, sentinels=p.sentinels, seed=p.seed, token_ids=p.token_ids
+        i.train,
+        o.model,
+        o.loss,
+        tokenizer_dir=i.tokenizer,
+        spec=p.spec,
+        sentinels=p.sentinels,
+        seed=p.seed,
+        token_ids=p.token_ids,
     )

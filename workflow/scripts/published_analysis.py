@@ -2,8 +2,16 @@ from fimrepair.steps import logged, published_analysis
 
 i, p = snakemake.input, snakemake.params
 systems = [
-    {"name": name, "label": p.labels[name], "benchmark": p.benchmarks[name], "candidates": i[f"{name}_candidates"],
-     "verdicts": i[f"{name}_verdicts"], "verdicts_jdk": i[f"{name}_verdicts_jdk"], "bugs": i[f"{name}_bugs"], "settings": i[f"{name}_settings"]}
+    {
+        "name": name,
+        "label": p.labels[name],
+        "benchmark": p.benchmarks[name],
+        "candidates": i[f"{name}_candidates"],
+        "verdicts": i[f"{name}_verdicts"],
+        "verdicts_jdk": i[f"{name}_verdicts_jdk"],
+        "bugs": i[f"{name}_bugs"],
+        "settings": i[f"{name}_settings"],
+    }
     for name in p.systems
 ]
 with logged(snakemake.log[0]):

@@ -16,8 +16,13 @@ from fimrepair.config import REFERENCE_MODELS
 # Figures
 # ---------------------------------------------------------------------------------------
 
-_STATUS_COLOURS = {"plausible": "#1b9e77", "failing": "#d95f02", "timeout": "#7570b3",
-                   "crash": "#e7298a", "uncompilable": "#999999"}
+_STATUS_COLOURS = {
+    "plausible": "#1b9e77",
+    "failing": "#d95f02",
+    "timeout": "#7570b3",
+    "crash": "#e7298a",
+    "uncompilable": "#999999",
+}
 
 
 def _new_figure(width: float, height: float):  # -> matplotlib.figure.Figure
@@ -48,23 +53,20 @@ def save_figure(fig, path: str | Path) -> list[Path]:
 
 def _model_order(models: Iterable[str]) -> list[str]:
     ms = list(dict.fromkeys(models))
-    return [m for m in ms if m not in REFERENCE_MODELS] + [m for m in REFERENCE_MODELS
-                                                            if m in ms]
+    return [m for m in ms if m not in REFERENCE_MODELS] + [m for m in REFERENCE_MODELS if m in ms]
 
 
 def fig_outcomes(verdicts: pd.DataFrame, path: str | Path) -> list[Path]:
     """Stacked bars per model: how many candidates ended in each status."""
     df = verdicts_frame(verdicts)
     order = _model_order(df["model"])
-    counts = (pd.crosstab(df["model"], df["status"])
-              .reindex(index=order, columns=list(STATUSES), fill_value=0))
+    counts = pd.crosstab(df["model"], df["status"]).reindex(index=order, columns=list(STATUSES), fill_value=0)
     with _style():
         fig = _new_figure(max(4.0, 0.8 * len(order) + 2), 3.2)
         ax = fig.add_subplot()
         bottom = pd.Series(0, index=counts.index)
         for status in STATUSES:
-            ax.bar(counts.index, counts[status], bottom=bottom, label=status,
-                   color=_STATUS_COLOURS[status], width=0.7)
+            ax.bar(counts.index, counts[status], bottom=bottom, label=status, color=_STATUS_COLOURS[status], width=0.7)
             bottom = bottom + counts[status]
         ax.set_ylabel("candidates")
         ax.set_xlabel("model")
@@ -73,9 +75,12 @@ def fig_outcomes(verdicts: pd.DataFrame, path: str | Path) -> list[Path]:
         return save_figure(fig, path)
 
 
-def fig_fixed(summary: pd.DataFrame, path: str | Path,
-              reference: tuple[str, float] | None = None,
-              include_references: bool = False) -> list[Path]:
+def fig_fixed(
+    summary: pd.DataFrame,
+    path: str | Path,
+    reference: tuple[str, float] | None = None,
+    include_references: bool = False,
+) -> list[Path]:
     """Grouped bars per model: bugs plausible / exact / compilable, with the 95% Wilson
     interval on plausible.
 
@@ -93,29 +98,37 @@ def fig_fixed(summary: pd.DataFrame, path: str | Path,
         fig = _new_figure(max(6.0, 1.1 * len(s) + 3.5), 3.4)
         ax = fig.add_subplot()
         if len(s):
-            sns.barplot(data=long, x="model", y="count", hue="metric", hue_order=metrics,
-                        order=list(s["model"]), palette="deep", ax=ax, errorbar=None)
+            sns.barplot(
+                data=long,
+                x="model",
+                y="count",
+                hue="metric",
+                hue_order=metrics,
+                order=list(s["model"]),
+                palette="deep",
+                ax=ax,
+                errorbar=None,
+            )
             width = 0.8 / len(metrics)
             x = [i - 0.8 / 2 + width / 2 for i in range(len(s))]  # plausible is hue 0
             n = s["bugs"].to_numpy()
             k = s["plausible"].to_numpy()
             lo = k - s["plausible_lo"].to_numpy() * n
             hi = s["plausible_hi"].to_numpy() * n - k
-            ax.errorbar(x, k, yerr=[lo, hi], fmt="none", ecolor="black", capsize=3, lw=1,
-                        label="95% Wilson CI")
+            ax.errorbar(x, k, yerr=[lo, hi], fmt="none", ecolor="black", capsize=3, lw=1, label="95% Wilson CI")
         if reference is not None:
             label, value = reference
             ax.axhline(value, ls="--", color="0.3", lw=1, label=label)
-        ax.set_ylim(0, max([int(summary["bugs"].max()) if len(summary) else 1]
-                           + ([reference[1]] if reference else [])) * 1.05)
+        ax.set_ylim(
+            0, max([int(summary["bugs"].max()) if len(summary) else 1] + ([reference[1]] if reference else [])) * 1.05
+        )
         ax.set_ylabel("bugs")
         ax.set_xlabel("model")
         ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         return save_figure(fig, path)
 
 
-def fig_loss(loss_rows: pd.DataFrame | Iterable[Mapping[str, Any]],
-             path: str | Path) -> list[Path]:
+def fig_loss(loss_rows: pd.DataFrame | Iterable[Mapping[str, Any]], path: str | Path) -> list[Path]:
     """Loss against step, one colour per recipe, solid for train and dashed for eval.
 
     With no rows (no fine-tuned model in the configuration) the figure says so, so that
@@ -128,15 +141,25 @@ def fig_loss(loss_rows: pd.DataFrame | Iterable[Mapping[str, Any]],
         fig = _new_figure(5.5, 3.2)
         ax = fig.add_subplot()
         if df.empty:
-            ax.text(0.5, 0.5, "no fine-tuning runs in this configuration",
-                    ha="center", va="center", transform=ax.transAxes)
+            ax.text(
+                0.5, 0.5, "no fine-tuning runs in this configuration", ha="center", va="center", transform=ax.transAxes
+            )
             ax.set_xticks([])
             ax.set_yticks([])
         else:
             df = df.sort_values(["recipe", "split", "step"])
-            sns.lineplot(data=df, x="step", y="loss", hue="recipe", style="split",
-                         style_order=["train", "eval"], hue_order=sorted(df["recipe"].unique()),
-                         markers=False, errorbar=None, ax=ax)
+            sns.lineplot(
+                data=df,
+                x="step",
+                y="loss",
+                hue="recipe",
+                style="split",
+                style_order=["train", "eval"],
+                hue_order=sorted(df["recipe"].unique()),
+                markers=False,
+                errorbar=None,
+                ax=ax,
+            )
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), frameon=False)
         ax.set_xlabel("optimiser step")
         ax.set_ylabel("loss (output tokens)")

@@ -21,8 +21,16 @@ COMPILED_STATUSES: frozenset[str] = frozenset({"plausible", "failing", "timeout"
 """Statuses of candidates that compiled (the tests ran, whatever their outcome)."""
 
 VERDICT_COLUMNS: tuple[str, ...] = (
-    "model", "benchmark", "bug_id", "rank", "status", "failing_test", "message",
-    "exact_match", "ast_match", "duplicate_of",
+    "model",
+    "benchmark",
+    "bug_id",
+    "rank",
+    "status",
+    "failing_test",
+    "message",
+    "exact_match",
+    "ast_match",
+    "duplicate_of",
 )
 LOSS_COLUMNS: tuple[str, ...] = ("recipe", "step", "epoch", "loss", "split")
 FUNNEL_COLUMNS: tuple[str, ...] = ("dataset", "step", "rows_in", "rows_out", "reason")
@@ -48,8 +56,7 @@ class ReferenceCheckError(AnalysisError):
 # ---------------------------------------------------------------------------------------
 
 
-def _frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], columns: Sequence[str],
-           what: str) -> pd.DataFrame:
+def _frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]], columns: Sequence[str], what: str) -> pd.DataFrame:
     """A copy of ``rows`` as a DataFrame, checked to have ``columns``."""
     df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame(list(rows))
     if df.empty and not len(df.columns):
@@ -72,14 +79,16 @@ def verdicts_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataF
         row = df[bad].iloc[0]
         raise AnalysisError(
             f"verdicts: unknown status {row['status']!r} for model={row['model']!r} "
-            f"bug_id={row['bug_id']!r} rank={row['rank']!r}; expected one of {STATUSES}")
+            f"bug_id={row['bug_id']!r} rank={row['rank']!r}; expected one of {STATUSES}"
+        )
     key = ["model", "benchmark", "bug_id", "rank"]
     dup = df.duplicated(key, keep=False)
     if dup.any():
         row = df[dup].iloc[0]
         raise AnalysisError(
             f"verdicts: {int(dup.sum())} rows share a key, e.g. model={row['model']!r} "
-            f"benchmark={row['benchmark']!r} bug_id={row['bug_id']!r} rank={row['rank']!r}")
+            f"benchmark={row['benchmark']!r} bug_id={row['bug_id']!r} rank={row['rank']!r}"
+        )
     for col in ("exact_match", "ast_match"):
         df[col] = df[col].astype(bool)
     return df
@@ -91,8 +100,10 @@ def loss_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFrame
     bad = ~df["split"].isin(("train", "eval"))
     if bad.any():
         row = df[bad].iloc[0]
-        raise AnalysisError(f"loss rows: split {row['split']!r} (recipe={row['recipe']!r}, "
-                            f"step={row['step']!r}) is not 'train' or 'eval'")
+        raise AnalysisError(
+            f"loss rows: split {row['split']!r} (recipe={row['recipe']!r}, "
+            f"step={row['step']!r}) is not 'train' or 'eval'"
+        )
     return df
 
 
@@ -102,8 +113,10 @@ def funnel_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFra
     bad = df["rows_out"] > df["rows_in"]
     if bad.any():
         row = df[bad].iloc[0]
-        raise AnalysisError(f"funnel: step {row['step']!r} of {row['dataset']!r} has "
-                            f"rows_out={row['rows_out']} > rows_in={row['rows_in']}")
+        raise AnalysisError(
+            f"funnel: step {row['step']!r} of {row['dataset']!r} has "
+            f"rows_out={row['rows_out']} > rows_in={row['rows_in']}"
+        )
     return df
 
 
@@ -203,8 +216,7 @@ def fixed_bugs(verdicts: pd.DataFrame, model: str, metric: str = "plausible") ->
     return set(df.loc[hit, "bug_id"])
 
 
-def summarise(verdicts: pd.DataFrame, n_bugs: int,
-              models: Sequence[str] | None = None) -> pd.DataFrame:
+def summarise(verdicts: pd.DataFrame, n_bugs: int, models: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per model: bugs fixed under each metric, candidate counts, rates, Wilson CI.
 
     Columns: ``model, benchmark, reference, bugs, plausible, exact, ast, compilable,
@@ -224,10 +236,15 @@ def summarise(verdicts: pd.DataFrame, n_bugs: int,
         sub = df[df["model"] == model]
         n_seen = sub["bug_id"].nunique()
         if n_seen > n_bugs:
-            raise AnalysisError(f"model {model!r} has verdicts for {n_seen} bugs, more than "
-                                f"the benchmark's n_bugs={n_bugs}")
-        row: dict[str, Any] = {"model": model, "benchmark": benchmark,
-                               "reference": model in REFERENCE_MODELS, "bugs": n_bugs}
+            raise AnalysisError(
+                f"model {model!r} has verdicts for {n_seen} bugs, more than the benchmark's n_bugs={n_bugs}"
+            )
+        row: dict[str, Any] = {
+            "model": model,
+            "benchmark": benchmark,
+            "reference": model in REFERENCE_MODELS,
+            "bugs": n_bugs,
+        }
         for metric in METRICS:
             row[metric] = len(fixed_bugs(sub, model, metric))
         row["candidates"] = len(sub)
@@ -236,10 +253,21 @@ def summarise(verdicts: pd.DataFrame, n_bugs: int,
             row[f"{metric}_rate"] = row[metric] / n_bugs
         row["plausible_lo"], row["plausible_hi"] = wilson_interval(row["plausible"], n_bugs)
         rows.append(row)
-    out = pd.DataFrame(rows, columns=[
-        "model", "benchmark", "reference", "bugs", *METRICS, "candidates",
-        "distinct_candidates", *(f"{m}_rate" for m in METRICS), "plausible_lo",
-        "plausible_hi"])
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "model",
+            "benchmark",
+            "reference",
+            "bugs",
+            *METRICS,
+            "candidates",
+            "distinct_candidates",
+            *(f"{m}_rate" for m in METRICS),
+            "plausible_lo",
+            "plausible_hi",
+        ],
+    )
     return out
 
 
@@ -266,17 +294,28 @@ def pairwise(verdicts: pd.DataFrame, models: Sequence[str], n_bugs: int) -> pd.D
         neither = n_bugs - both - only_a - only_b
         if neither < 0:
             raise AnalysisError(f"pairwise: {a!r} and {b!r} fix more than n_bugs={n_bugs}")
-        rows.append({"model_a": a, "model_b": b, "both": both, "only_a": only_a,
-                     "only_b": only_b, "neither": neither,
-                     "p_value": mcnemar_exact(only_a, only_b)})
-    out = pd.DataFrame(rows, columns=["model_a", "model_b", "both", "only_a", "only_b",
-                                      "neither", "p_value"])
+        rows.append(
+            {
+                "model_a": a,
+                "model_b": b,
+                "both": both,
+                "only_a": only_a,
+                "only_b": only_b,
+                "neither": neither,
+                "p_value": mcnemar_exact(only_a, only_b),
+            }
+        )
+    out = pd.DataFrame(rows, columns=["model_a", "model_b", "both", "only_a", "only_b", "neither", "p_value"])
     out["p_holm"] = holm(list(out["p_value"])) if len(out) else pd.Series(dtype=float)
     return out
 
 
-def check_references(summary: pd.DataFrame, verdicts: pd.DataFrame | None = None,
-                     bug_ids: Iterable[str] | None = None, require: bool = True) -> None:
+def check_references(
+    summary: pd.DataFrame,
+    verdicts: pd.DataFrame | None = None,
+    bug_ids: Iterable[str] | None = None,
+    require: bool = True,
+) -> None:
     """Raise :class:`ReferenceCheckError` unless ``oracle`` is 100% and ``identity`` 0%
     plausible.
 
@@ -295,14 +334,15 @@ def check_references(summary: pd.DataFrame, verdicts: pd.DataFrame | None = None
         row = by_model.loc[model]
         if row["plausible_rate"] == want:
             continue
-        msg = (f"{model!r} is {row['plausible']}/{row['bugs']} plausible "
-               f"({100 * row['plausible_rate']:.1f}%), must be {100 * want:.0f}%")
+        msg = (
+            f"{model!r} is {row['plausible']}/{row['bugs']} plausible "
+            f"({100 * row['plausible_rate']:.1f}%), must be {100 * want:.0f}%"
+        )
         if verdicts is not None:
             msg += ": " + _responsible(verdicts, model, bug_ids)
         problems.append(msg)
     if problems:
-        raise ReferenceCheckError("reference check failed (validator or benchmark broken): "
-                                  + "; ".join(problems))
+        raise ReferenceCheckError("reference check failed (validator or benchmark broken): " + "; ".join(problems))
 
 
 def _responsible(verdicts: pd.DataFrame, model: str, bug_ids: Iterable[str] | None) -> str:

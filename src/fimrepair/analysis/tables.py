@@ -14,9 +14,18 @@ from fimrepair.analysis.statistics import funnel_frame
 # Tables (LaTeX fragments: a booktabs tabular, wrapped in table/caption by main.tex)
 # ---------------------------------------------------------------------------------------
 
-_LATEX_SPECIALS = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$",
-                   "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-                   "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_LATEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
 
 
 def latex_escape(text: object) -> str:
@@ -36,11 +45,11 @@ def fmt_p(p: float) -> str:
     return f"{p:.3g}" if p < 1 else "1"
 
 
-def _tabular(spec: str, header: Sequence[str], body: Sequence[Sequence[str]],
-             groups: Sequence[int] = (), note: str | None = None) -> str:
+def _tabular(
+    spec: str, header: Sequence[str], body: Sequence[Sequence[str]], groups: Sequence[int] = (), note: str | None = None
+) -> str:
     """A booktabs tabular; ``groups`` are body row indices preceded by ``\\midrule``."""
-    lines = [rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(header) + r" \\",
-             r"\midrule"]
+    lines = [rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
     for i, row in enumerate(body):
         if i in groups:
             lines.append(r"\midrule")
@@ -66,19 +75,25 @@ def table_results(summary: pd.DataFrame) -> str:
         plaus = fmt_int(r["plausible"])
         if not r["reference"] and r["plausible"] == best:
             plaus = rf"\textbf{{{plaus}}}"
-        body.append([
-            name,
-            f"{plaus} ({100 * r['plausible_rate']:.1f}\\%)",
-            f"{100 * r['plausible_lo']:.1f}--{100 * r['plausible_hi']:.1f}",
-            fmt_int(r["exact"]), fmt_int(r["ast"]), fmt_int(r["compilable"]),
-            f"{fmt_int(r['candidates'])} ({fmt_int(r['distinct_candidates'])})",
-        ])
-    header = ["Model", "Plausible", r"95\% CI (\%)", "Exact", "AST", "Compilable",
-              "Candidates (distinct)"]
-    note = (r"$^\dagger$ sanity checks of the validator: the developer fix must be 100\% "
-            r"and the unchanged bug 0\% plausible." if len(refs) else None)
-    return _tabular("lrrrrrr", header, body, groups=[len(real)] if len(real) and len(refs)
-                    else [], note=note)
+        body.append(
+            [
+                name,
+                f"{plaus} ({100 * r['plausible_rate']:.1f}\\%)",
+                f"{100 * r['plausible_lo']:.1f}--{100 * r['plausible_hi']:.1f}",
+                fmt_int(r["exact"]),
+                fmt_int(r["ast"]),
+                fmt_int(r["compilable"]),
+                f"{fmt_int(r['candidates'])} ({fmt_int(r['distinct_candidates'])})",
+            ]
+        )
+    header = ["Model", "Plausible", r"95\% CI (\%)", "Exact", "AST", "Compilable", "Candidates (distinct)"]
+    note = (
+        r"$^\dagger$ sanity checks of the validator: the developer fix must be 100\% "
+        r"and the unchanged bug 0\% plausible."
+        if len(refs)
+        else None
+    )
+    return _tabular("lrrrrrr", header, body, groups=[len(real)] if len(real) and len(refs) else [], note=note)
 
 
 def table_funnel(funnel: pd.DataFrame | Iterable[Mapping[str, Any]]) -> str:
@@ -90,25 +105,40 @@ def table_funnel(funnel: pd.DataFrame | Iterable[Mapping[str, Any]]) -> str:
     for i, (_, r) in enumerate(df.iterrows()):
         if last is not None and r["dataset"] != last:
             groups.append(i)
-        body.append([latex_escape(r["dataset"]) if r["dataset"] != last else "",
-                     latex_escape(r["step"]), fmt_int(r["rows_in"]), fmt_int(r["rows_out"]),
-                     fmt_int(r["rows_in"] - r["rows_out"]), latex_escape(r["reason"])])
+        body.append(
+            [
+                latex_escape(r["dataset"]) if r["dataset"] != last else "",
+                latex_escape(r["step"]),
+                fmt_int(r["rows_in"]),
+                fmt_int(r["rows_out"]),
+                fmt_int(r["rows_in"] - r["rows_out"]),
+                latex_escape(r["reason"]),
+            ]
+        )
         last = r["dataset"]
     if not body:
         body = [[r"\multicolumn{6}{c}{no data preparation in this configuration}"]]
-    return _tabular("llrrrp{0.36\\linewidth}",
-                    ["Dataset", "Step", "In", "Out", "Dropped", "Reason"], body, groups)
+    return _tabular("llrrrp{0.36\\linewidth}", ["Dataset", "Step", "In", "Out", "Dropped", "Reason"], body, groups)
 
 
 def table_pairwise(pairs: pd.DataFrame) -> str:
     """Pairwise McNemar table: per-bug plausible outcomes of each pair of models."""
-    body = [[latex_escape(r["model_a"]), latex_escape(r["model_b"]), fmt_int(r["both"]),
-             fmt_int(r["only_a"]), fmt_int(r["only_b"]), fmt_int(r["neither"]),
-             fmt_p(r["p_value"]), fmt_p(r["p_holm"])] for _, r in pairs.iterrows()]
+    body = [
+        [
+            latex_escape(r["model_a"]),
+            latex_escape(r["model_b"]),
+            fmt_int(r["both"]),
+            fmt_int(r["only_a"]),
+            fmt_int(r["only_b"]),
+            fmt_int(r["neither"]),
+            fmt_p(r["p_value"]),
+            fmt_p(r["p_holm"]),
+        ]
+        for _, r in pairs.iterrows()
+    ]
     if not body:
         body = [[r"\multicolumn{8}{c}{fewer than two models to compare}"]]
-    return _tabular("llrrrrrr", ["A", "B", "Both", "Only A", "Only B", "Neither", "$p$",
-                                 r"$p_\mathrm{Holm}$"], body)
+    return _tabular("llrrrrrr", ["A", "B", "Both", "Only A", "Only B", "Neither", "$p$", r"$p_\mathrm{Holm}$"], body)
 
 
 def table_recipes(counts: Sequence[Mapping[str, Any]]) -> str:
@@ -120,21 +150,41 @@ def table_recipes(counts: Sequence[Mapping[str, Any]]) -> str:
         modes = c.get("by_mode", {})
         layout = ", ".join(f"{latex_escape(m)} {fmt_int(v['rows'])}" for m, v in sorted(modes.items())) or "--"
         fix = fmt_int(c["fix_tokens"]) if "fix_tokens" in c else "--"
-        body.append([latex_escape(c["recipe"]), fmt_int(c["train"]), fmt_int(c["optimizer_steps"]), fmt_int(c["loss_tokens"]), fix, layout])
+        body.append(
+            [
+                latex_escape(c["recipe"]),
+                fmt_int(c["train"]),
+                fmt_int(c["optimizer_steps"]),
+                fmt_int(c["loss_tokens"]),
+                fix,
+                layout,
+            ]
+        )
     if not body:
         body = [[r"\multicolumn{6}{c}{no fine-tuned recipe in this configuration}"]]
     header = ["Recipe", "Rows", "Steps", "Loss tokens", "Fix tokens", "Rows per layout"]
     return _tabular("lrrrrl", header, body)
 
 
-def table_reproduction(summary: pd.DataFrame, model: str | None, label: str, plausible: int | None, exact: int | None, published_bugs: int) -> str:
+def table_reproduction(
+    summary: pd.DataFrame, model: str | None, label: str, plausible: int | None, exact: int | None, published_bugs: int
+) -> str:
     """The reproduction arm beside the published system it reproduces (same benchmark only)."""
     rows = summary.set_index("model")
-    body = [[latex_escape(label) + " (published)", "--" if plausible is None else fmt_int(plausible), "--" if exact is None else fmt_int(exact), fmt_int(published_bugs)]]
+    body = [
+        [
+            latex_escape(label) + " (published)",
+            "--" if plausible is None else fmt_int(plausible),
+            "--" if exact is None else fmt_int(exact),
+            fmt_int(published_bugs),
+        ]
+    ]
     note = None
     if model is not None and model in rows.index:
         r = rows.loc[model]
-        body.append([latex_escape(model) + " (this pipeline)", fmt_int(r["plausible"]), fmt_int(r["exact"]), fmt_int(r["bugs"])])
+        body.append(
+            [latex_escape(model) + " (this pipeline)", fmt_int(r["plausible"]), fmt_int(r["exact"]), fmt_int(r["bugs"])]
+        )
         if int(r["bugs"]) != published_bugs:
             note = f"Not comparable: this configuration evaluates {int(r['bugs'])} bugs, the published result {published_bugs}."
     else:
@@ -166,8 +216,15 @@ def table_benchmark(summary: pd.DataFrame) -> str:
     body = []
     for _, r in summary.iterrows():
         name = latex_escape(r["model"]) + (r"$^\dagger$" if r["reference"] else "")
-        body.append([name, f"{fmt_int(r['plausible'])} ({100 * r['plausible_rate']:.1f}\\%)", fmt_int(r["exact"]), fmt_int(r["compilable"]),
-                     f"{fmt_int(r['candidates'])} ({fmt_int(r['distinct_candidates'])})"])
+        body.append(
+            [
+                name,
+                f"{fmt_int(r['plausible'])} ({100 * r['plausible_rate']:.1f}\\%)",
+                fmt_int(r["exact"]),
+                fmt_int(r["compilable"]),
+                f"{fmt_int(r['candidates'])} ({fmt_int(r['distinct_candidates'])})",
+            ]
+        )
     if not body:
         body = [[r"\multicolumn{5}{c}{no verdicts}"]]
     return _tabular("lrrrr", ["Model", "Plausible", "Exact", "Compilable", "Candidates (distinct)"], body)
@@ -200,8 +257,23 @@ def text_benchmarks(entries: Sequence[Mapping[str, Any]]) -> str:
 
 
 PUBLISHED_COLUMNS: tuple[str, ...] = (
-    "system", "label", "benchmark", "java_level", "claimed_plausible", "claimed_exact", "claimed_compilable", "claimed_candidates",
-    "plausible", "exact", "compilable", "plausible_jdk", "candidates", "agree", "compile_agree", "level_changed", "unstable",
+    "system",
+    "label",
+    "benchmark",
+    "java_level",
+    "claimed_plausible",
+    "claimed_exact",
+    "claimed_compilable",
+    "claimed_candidates",
+    "plausible",
+    "exact",
+    "compilable",
+    "plausible_jdk",
+    "candidates",
+    "agree",
+    "compile_agree",
+    "level_changed",
+    "unstable",
 )
 
 
@@ -216,22 +288,35 @@ def table_published(rows: Sequence[Mapping[str, Any]]) -> str:
     body = []
     for r in rows:
         pct = 100 * r["agree"] / r["candidates"] if r["candidates"] else 0.0
-        body.append([
-            latex_escape(r["label"]),
-            f"{fmt_int(r['claimed_plausible'])} / {fmt_int(r['claimed_exact'])}",
-            f"{fmt_int(r['plausible'])} / {fmt_int(r['exact'])}",
-            fmt_int(r["plausible_jdk"]) if r.get("plausible_jdk") is not None else "--",
-            f"{fmt_int(r['agree'])}/{fmt_int(r['candidates'])} ({pct:.1f}\\%)",
-            fmt_int(r["level_changed"]),
-            fmt_int(r["unstable"]),
-        ])
-    header = ["System", "Claimed P / E", "Here P / E", "P at JDK level", "Agreeing candidates", "Level changes", "Unstable"]
+        body.append(
+            [
+                latex_escape(r["label"]),
+                f"{fmt_int(r['claimed_plausible'])} / {fmt_int(r['claimed_exact'])}",
+                f"{fmt_int(r['plausible'])} / {fmt_int(r['exact'])}",
+                fmt_int(r["plausible_jdk"]) if r.get("plausible_jdk") is not None else "--",
+                f"{fmt_int(r['agree'])}/{fmt_int(r['candidates'])} ({pct:.1f}\\%)",
+                fmt_int(r["level_changed"]),
+                fmt_int(r["unstable"]),
+            ]
+        )
+    header = [
+        "System",
+        "Claimed P / E",
+        "Here P / E",
+        "P at JDK level",
+        "Agreeing candidates",
+        "Level changes",
+        "Unstable",
+    ]
     groups = [len(body)]
     for key, text in CLASSES:
         body.append([latex_escape(text), *[""] * 5, ", ".join(fmt_int(r.get(f"dis_{key}", 0)) for r in rows)])
-    note = (r"P / E: bugs with a plausible / exact candidate. Here: this pipeline's harness at the benchmark's Java level ("
-            + latex_escape(", ".join(sorted({java_level_text(r['java_level']) for r in rows}))) + "). Below the line: disagreeing "
-            r"candidates by class, one count per system in the order above. Level changes: candidates that compile at one "
-            r"Java level and not at the other; unstable: candidates whose verdict differs between the two runs otherwise "
-            r"(e.g. a test near its JUnit time limit).")
+    note = (
+        r"P / E: bugs with a plausible / exact candidate. Here: this pipeline's harness at the benchmark's Java level ("
+        + latex_escape(", ".join(sorted({java_level_text(r["java_level"]) for r in rows})))
+        + "). Below the line: disagreeing "
+        r"candidates by class, one count per system in the order above. Level changes: candidates that compile at one "
+        r"Java level and not at the other; unstable: candidates whose verdict differs between the two runs otherwise "
+        r"(e.g. a test near its JUnit time limit)."
+    )
     return _tabular("lrrrrrr", header, body, groups=groups, note=note)

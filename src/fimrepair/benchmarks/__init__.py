@@ -67,7 +67,9 @@ class Benchmark(ABC):
         own metadata, where it has any."""
         return []
 
-    def extract_bugs(self, include: Iterable[str] | None = None, exclude: Iterable[str] = (), *, remove_blank_lines: bool = False) -> list[Bug]:
+    def extract_bugs(
+        self, include: Iterable[str] | None = None, exclude: Iterable[str] = (), *, remove_blank_lines: bool = False
+    ) -> list[Bug]:
         """Records of the configured subset: ``include`` (None = all) minus ``exclude``; a
         configured id the benchmark lacks is an error naming it."""
         available = self.bug_ids()
@@ -87,7 +89,9 @@ class Benchmark(ABC):
             return None
         if isinstance(setting, int) and not isinstance(setting, bool):
             return setting
-        raise BenchmarkError(f"benchmark {self.name}: java_level must be 'declared', an integer or null, got {setting!r}")
+        raise BenchmarkError(
+            f"benchmark {self.name}: java_level must be 'declared', an integer or null, got {setting!r}"
+        )
 
 
 _RELEASE = re.compile(r"<maven\.compiler\.(?:release|source)>\s*(?:1\.)?(\d+)\s*<")

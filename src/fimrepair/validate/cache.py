@@ -54,7 +54,9 @@ def bug_version(benchmark_root: Path, bug: Bug) -> str:
 
 def cache_key(version: str, bug_id: str, normalised_candidate: str, settings: Mapping[str, Any]) -> str:
     """The key of one verdict (see the module doc); ``settings`` must be JSON-serialisable."""
-    blob = json.dumps([CACHE_FORMAT, version, bug_id, normalised_candidate, settings], ensure_ascii=True, sort_keys=True)
+    blob = json.dumps(
+        [CACHE_FORMAT, version, bug_id, normalised_candidate, settings], ensure_ascii=True, sort_keys=True
+    )
     return hashlib.sha256(blob.encode("ascii")).hexdigest()
 
 

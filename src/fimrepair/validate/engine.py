@@ -45,7 +45,15 @@ from typing import Any
 
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
 from fimrepair.validate import sandbox
-from fimrepair.validate.fresh import DEFAULT_TIMEOUT_S, compile_java_class, compile_support, default_jars, jars_digest, jdk_version, sources_digest
+from fimrepair.validate.fresh import (
+    DEFAULT_TIMEOUT_S,
+    compile_java_class,
+    compile_support,
+    default_jars,
+    jars_digest,
+    jdk_version,
+    sources_digest,
+)
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 WORKER_CLASS = "ValidationWorker"
@@ -104,13 +112,20 @@ class _Worker:
             f"-Djava.io.tmpdir={home}",
             f"-Duser.home={home}",
             "-cp",
-            os.pathsep.join([*map(str, engine.jars), *([str(support)] if engine.support_dir is not None else []), str(classes)]),
+            os.pathsep.join(
+                [*map(str, engine.jars), *([str(support)] if engine.support_dir is not None else []), str(classes)]
+            ),
             WORKER_CLASS,
             f"/proc/self/fd/{write_fd}",
             str(engine.heap_limit_fraction),
         ]
         cmd = sandbox.wrap(engine.sandbox_level, java_cmd, self.dir, engine.hide)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8"}
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(home),
+            "TMPDIR": str(home),
+            "LANG": "C.UTF-8",
+        }
         if "JAVA_HOME" in os.environ:
             env["JAVA_HOME"] = os.environ["JAVA_HOME"]
         try:
@@ -166,10 +181,14 @@ class _Worker:
                 line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
             except queue.Empty:
                 self.kill()
-                raise EngineError(f"validation worker not ready after {timeout:g} s: {self.stderr_text()[-800:]}") from None
+                raise EngineError(
+                    f"validation worker not ready after {timeout:g} s: {self.stderr_text()[-800:]}"
+                ) from None
             if line is None:
                 code = self.proc.wait()
-                raise EngineError(f"validation worker exited during start-up (code {code}): {self.stderr_text()[-800:]}")
+                raise EngineError(
+                    f"validation worker exited during start-up (code {code}): {self.stderr_text()[-800:]}"
+                )
             try:
                 msg = json.loads(line)
             except ValueError:
@@ -462,7 +481,9 @@ class Engine:
         wall = time.monotonic() - t0
         if outcome == "timeout":
             self._retire(w)
-            return Verdict(Status.TIMEOUT, message=f"worker exceeded the hard limit of {limit:g} s and was killed", test_s=wall), False
+            return Verdict(
+                Status.TIMEOUT, message=f"worker exceeded the hard limit of {limit:g} s and was killed", test_s=wall
+            ), False
         if outcome == "dead":
             code = w.proc.wait()
             err = w.stderr_text()

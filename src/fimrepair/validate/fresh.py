@@ -118,7 +118,9 @@ def _cache_root() -> Path:
 _COMPILE_LOCK = threading.Lock()
 
 
-def compile_java_class(class_name: str, source: str, javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
+def compile_java_class(
+    class_name: str, source: str, javac: str, jars: Sequence[Path], cache_root: Path | None = None
+) -> Path:
     """The directory holding ``<class_name>.class`` (nested classes included), compiled from
     ``source`` on first use.
 
@@ -135,7 +137,17 @@ def compile_java_class(class_name: str, source: str, javac: str, jars: Sequence[
         work = Path(tempfile.mkdtemp(prefix=f".{class_name.lower()}-{key}-", dir=root))
         try:
             (work / f"{class_name}.java").write_text(source, encoding="utf-8")
-            cmd = [javac, "-nowarn", "-encoding", "UTF-8", "-cp", os.pathsep.join(map(str, jars)), "-d", ".", f"{class_name}.java"]
+            cmd = [
+                javac,
+                "-nowarn",
+                "-encoding",
+                "UTF-8",
+                "-cp",
+                os.pathsep.join(map(str, jars)),
+                "-d",
+                ".",
+                f"{class_name}.java",
+            ]
             proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise RuntimeError(
@@ -175,7 +187,18 @@ def compile_support(sources: dict[str, str], javac: str, jars: Sequence[Path], j
             (Path(tmp) / rel).write_text(text, encoding="utf-8")
             files.append(rel)
         release = [] if java_level is None else ["--release", str(java_level)]
-        cmd = [javac, "-nowarn", "-encoding", "UTF-8", *release, "-cp", os.pathsep.join(map(str, jars)), "-d", str(out), *files]
+        cmd = [
+            javac,
+            "-nowarn",
+            "-encoding",
+            "UTF-8",
+            *release,
+            "-cp",
+            os.pathsep.join(map(str, jars)),
+            "-d",
+            str(out),
+            *files,
+        ]
         proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         shutil.rmtree(out, ignore_errors=True)
@@ -204,7 +227,7 @@ def first_error(output: str) -> str:
         m = _DIAGNOSTIC.match(line)
         if m is None or m.group(2) != "error":
             continue
-        picked = [f"{m.group(1)}: error: {line[m.end():]}"]
+        picked = [f"{m.group(1)}: error: {line[m.end() :]}"]
         rest = lines[i + 1 :]
         if len(rest) >= 2 and _CARET.match(rest[1]):
             rest = rest[2:]  # the quoted source line and its caret
@@ -299,7 +322,9 @@ class FreshValidator:
         if missing:
             raise FileNotFoundError(f"FreshValidator: jar(s) not found: {', '.join(missing)}")
         self.per_candidate_timeout_s = float(per_candidate_timeout_s)
-        self.compile_timeout_s = float(compile_timeout_s if compile_timeout_s is not None else max(60.0, per_candidate_timeout_s))
+        self.compile_timeout_s = float(
+            compile_timeout_s if compile_timeout_s is not None else max(60.0, per_candidate_timeout_s)
+        )
         for tool in (java, javac):
             if shutil.which(tool) is None:
                 raise FileNotFoundError(f"FreshValidator: {tool!r} not found on PATH")
@@ -357,15 +382,30 @@ class FreshValidator:
                 (work / rel).write_text(text, encoding="utf-8")
             (work / "out").mkdir()
             release = [] if self.java_level is None else ["--release", str(self.java_level)]
-            compile_cmd = [self.javac, *self.javac_options, *release, "-d", "out", "-cp", os.pathsep.join(map(str, self.jars)), str(buggy_rel), str(test_rel), *map(str, support)]
+            compile_cmd = [
+                self.javac,
+                *self.javac_options,
+                *release,
+                "-d",
+                "out",
+                "-cp",
+                os.pathsep.join(map(str, self.jars)),
+                str(buggy_rel),
+                str(test_rel),
+                *map(str, support),
+            ]
             t0 = time.monotonic()
             code = _run_limited(compile_cmd, work, work / "javac.out", work / "javac.err", self.compile_timeout_s)
             compile_s = time.monotonic() - t0
             if code is None:
-                return Verdict(Status.TIMEOUT, message=f"javac exceeded {self.compile_timeout_s:g} s", compile_s=compile_s)
+                return Verdict(
+                    Status.TIMEOUT, message=f"javac exceeded {self.compile_timeout_s:g} s", compile_s=compile_s
+                )
             if code != 0:
                 output = _read_capped(work / "javac.out", 1 << 16) + _read_capped(work / "javac.err", 1 << 16)
-                return Verdict(Status.UNCOMPILABLE, message=first_error(output) or f"javac exit code {code}", compile_s=compile_s)
+                return Verdict(
+                    Status.UNCOMPILABLE, message=first_error(output) or f"javac exit code {code}", compile_s=compile_s
+                )
             t0 = time.monotonic()
             code = self._run_tests(work, bug)
             test_s = time.monotonic() - t0

@@ -41,7 +41,9 @@ def split_timings(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], lis
     times, which are a function of the candidates, the benchmark and the validator settings
     alone (a rerun from scratch gives the same bytes), and the times (:data:`TIMING_COLUMNS`)."""
     measured = ("compile_s", "test_s")
-    return [{k: v for k, v in r.items() if k not in measured} for r in rows], [{k: r[k] for k in TIMING_COLUMNS} for r in rows]
+    return [{k: v for k, v in r.items() if k not in measured} for r in rows], [
+        {k: r[k] for k in TIMING_COLUMNS} for r in rows
+    ]
 
 
 def _text(function: str) -> str:
@@ -109,7 +111,9 @@ def validate_candidates(
         first_rank: dict[str, int] = {}
         for cand in row.get("candidates", []):
             if "rank" not in cand or "function" not in cand:
-                raise ValueError(f"candidate of model {model!r} for bug {bug.bug_id} lacks 'rank' or 'function': {sorted(cand)}")
+                raise ValueError(
+                    f"candidate of model {model!r} for bug {bug.bug_id} lacks 'rank' or 'function': {sorted(cand)}"
+                )
             rank = int(cand["rank"])
             function = cand["function"] if cand["function"] is not None else ""
             norm = normalize(_text(function))
@@ -127,7 +131,9 @@ def validate_candidates(
         if root is None:
             raise ValueError("validate_candidates: a cache needs benchmark_root (the validator has none)")
         if not callable(getattr(validator, "verdict_settings", None)):
-            raise ValueError(f"validate_candidates: a cache needs the validator's verdict_settings() ({type(validator).__name__} has none)")
+            raise ValueError(
+                f"validate_candidates: a cache needs the validator's verdict_settings() ({type(validator).__name__} has none)"
+            )
         settings = validator.verdict_settings()  # type: ignore[attr-defined]
         versions: dict[tuple[str, str], str] = {}
         for task_key, (bug, _fn) in tasks.items():
@@ -147,7 +153,11 @@ def validate_candidates(
     def run_one(task_key: tuple[str, str, str], bug: Bug, fn: str) -> Verdict:
         v = validator.validate(bug, fn)
         if cache is not None:
-            return cache.put(keys[task_key], v, {"benchmark": bug.benchmark, "bug_id": bug.bug_id, "engine": type(validator).__name__})
+            return cache.put(
+                keys[task_key],
+                v,
+                {"benchmark": bug.benchmark, "bug_id": bug.bug_id, "engine": type(validator).__name__},
+            )
         return rounded(v)
 
     bar = tqdm(total=len(todo), desc="validate", unit="cand", disable=not progress)

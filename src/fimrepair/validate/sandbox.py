@@ -74,7 +74,20 @@ def wrap(level: str, command: Sequence[str], sandbox_dir: Path, hide: Sequence[P
     if level == "namespaces":
         # Hide only directories that do not contain the sandbox or the command's own files.
         safe = [str(h) for h in hide if h.is_dir() and not _contains(h, sandbox_dir)]
-        return ["unshare", "--net", "--mount", "--", "/bin/sh", "-c", _SCRIPT, "fimrepair-sandbox", str(sandbox_dir), *safe, "--", *command]
+        return [
+            "unshare",
+            "--net",
+            "--mount",
+            "--",
+            "/bin/sh",
+            "-c",
+            _SCRIPT,
+            "fimrepair-sandbox",
+            str(sandbox_dir),
+            *safe,
+            "--",
+            *command,
+        ]
     raise ValueError(f"unknown sandbox level {level!r}")
 
 
@@ -102,7 +115,16 @@ def probe(requested: str = "auto") -> str:
             continue
         with tempfile.TemporaryDirectory(prefix="fimrepair-probe-") as tmp:
             marker = Path(tmp) / "w"
-            cmd = wrap(level, ["/bin/sh", "-c", f"echo ok > {marker} && ! touch /fimrepair-probe-$$ 2>/dev/null || [ {level} = net ]"], Path(tmp), [])
+            cmd = wrap(
+                level,
+                [
+                    "/bin/sh",
+                    "-c",
+                    f"echo ok > {marker} && ! touch /fimrepair-probe-$$ 2>/dev/null || [ {level} = net ]",
+                ],
+                Path(tmp),
+                [],
+            )
             try:
                 proc = subprocess.run(cmd, capture_output=True, timeout=20, check=False)
             except (OSError, subprocess.TimeoutExpired):

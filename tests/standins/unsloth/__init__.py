@@ -12,7 +12,10 @@ RECORD = {
     "imported_before_unsloth": sorted(
         name for name in sys.modules if name.split(".")[0] in ("transformers", "trl", "peft", "datasets")
     ),
-    "env": {k: os.environ.get(k) for k in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "UNSLOTH_DISABLE_STATISTICS")},
+    "env": {
+        k: os.environ.get(k)
+        for k in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE", "UNSLOTH_DISABLE_STATISTICS")
+    },
     "calls": [],
 }
 atexit.register(lambda: open(os.environ["UNSLOTH_STANDIN_RECORD"], "w").write(json.dumps(RECORD, indent=1)))
@@ -43,5 +46,11 @@ class FastLanguageModel:
         from peft import LoraConfig, get_peft_model
 
         RECORD["calls"].append({"get_peft_model": {k: str(v) for k, v in kwargs.items()}})
-        lora = LoraConfig(r=kwargs["r"], lora_alpha=kwargs["lora_alpha"], lora_dropout=kwargs["lora_dropout"], target_modules=kwargs["target_modules"], task_type="CAUSAL_LM")
+        lora = LoraConfig(
+            r=kwargs["r"],
+            lora_alpha=kwargs["lora_alpha"],
+            lora_dropout=kwargs["lora_dropout"],
+            target_modules=kwargs["target_modules"],
+            task_type="CAUSAL_LM",
+        )
         return get_peft_model(model, lora)
