@@ -59,9 +59,21 @@ def test_oracle_plausible_identity_not(capsys: pytest.CaptureFixture[str]) -> No
     assert not plausible_identity, plausible_identity
     for name in ("DO_ALGEBRA", "STRING_TO_MD5"):
         assert oracle[name]["status"] == "plausible" and identity[name]["status"] == "failing"
-    # Every identity fails a test: none crashes, times out or fails to compile (a crash seen here
-    # once came from a worker reused after a crash, which the fresh-worker rerun rules out).
-    assert {b: r["status"] for b, r in identity.items() if r["status"] != "failing"} == {}
+    # Every identity fails a test: none times out, fails to compile or crashes otherwise (a crash
+    # seen here once came from a worker reused after a crash, which the fresh-worker rerun rules
+    # out). The one exception is a race of the buggy code itself: FACTORIAL and STRANGE_SORT_LIST
+    # allocate without bound under a 3 s JUnit timeout, and whether the heap or the timeout runs
+    # out first depends on the machine's speed (both seen both ways, idle and loaded), so each
+    # may end as an out-of-memory crash, which is not plausible either.
+    racing = {"FACTORIAL", "STRANGE_SORT_LIST"}
+    out_of_memory = "ran out of memory"
+    others = {
+        b: (r["status"], r["message"])
+        for b, r in identity.items()
+        if r["status"] != "failing"
+        and not (b in racing and r["status"] == "crash" and out_of_memory in (r["message"] or ""))
+    }
+    assert others == {}, others
     assert all(r["exact_match"] and r["ast_match"] for r in oracle.values())
     assert not any(r["exact_match"] for r in identity.values())
 

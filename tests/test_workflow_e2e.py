@@ -266,35 +266,19 @@ def test_the_paper_has_the_published_set_and_per_benchmark_tables(tiny_run: Path
 
 
 def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: Path, tmp_path: Path):
-    made = subprocess.run(
-        [sys.executable, "-m", "snakemake", "bundle", "--cores", "2", "--configfile", "config.tiny.yaml"],
-        cwd=tiny_run,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert made.returncode == 0, made.stderr[-3000:]
+    run_workflow(tiny_run, "bundle", "--configfile", "config.tiny.yaml", timeout=600, what="snakemake bundle")
     bundle = tiny_run / "results/bundle/bundle.tar.gz"
     fresh = copy_workflow(tmp_path / "fresh")
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "snakemake",
-            "--cores",
-            "2",
-            "--configfile",
-            "config.tiny.yaml",
-            "config.reproduce.yaml",
-            "--config",
-            f"reproduce={{bundle: {bundle}}}",
-        ],
-        cwd=fresh,
-        capture_output=True,
-        text=True,
+    run_workflow(
+        fresh,
+        "--configfile",
+        "config.tiny.yaml",
+        "config.reproduce.yaml",
+        "--config",
+        f"reproduce={{bundle: {bundle}}}",
         timeout=1200,
+        what="the run reproduced from the bundle",
     )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert not (fresh / "results/finetune").exists() and not (fresh / "resources/models").exists()  # nothing trained
     verdicts = sorted(p.relative_to(tiny_run) for p in (tiny_run / "results/validate").rglob("verdicts*.jsonl"))
     assert len(verdicts) == 9  # 5 models + oracle + identity + the published set at two Java levels

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from fimrepair.config import REFERENCE_MODELS
+from fimrepair.validate.run import VERDICT_FILE_COLUMNS
 
 STATUSES: tuple[str, ...] = ("plausible", "failing", "timeout", "crash", "uncompilable")
 """Candidate statuses, best first (also the stacking order of :func:`fig_outcomes`)."""
@@ -20,18 +21,7 @@ STATUSES: tuple[str, ...] = ("plausible", "failing", "timeout", "crash", "uncomp
 COMPILED_STATUSES: frozenset[str] = frozenset({"plausible", "failing", "timeout", "crash"})
 """Statuses of candidates that compiled (the tests ran, whatever their outcome)."""
 
-VERDICT_COLUMNS: tuple[str, ...] = (
-    "model",
-    "benchmark",
-    "bug_id",
-    "rank",
-    "status",
-    "failing_test",
-    "message",
-    "exact_match",
-    "ast_match",
-    "duplicate_of",
-)
+VERDICT_COLUMNS: tuple[str, ...] = VERDICT_FILE_COLUMNS
 LOSS_COLUMNS: tuple[str, ...] = ("recipe", "step", "epoch", "loss", "split")
 FUNNEL_COLUMNS: tuple[str, ...] = ("dataset", "step", "rows_in", "rows_out", "reason")
 

@@ -33,15 +33,17 @@ VERDICT_COLUMNS = (
 
 #: The measured part of a verdict row: kept apart from the verdict itself in the pipeline's
 #: files (:func:`split_timings`), since it differs on every run while the verdict does not.
-TIMING_COLUMNS = ("model", "benchmark", "bug_id", "rank", "compile_s", "test_s")
+MEASURED_COLUMNS = ("compile_s", "test_s")
+#: The columns of the pipeline's verdict files: :data:`VERDICT_COLUMNS` without the measured ones.
+VERDICT_FILE_COLUMNS = tuple(c for c in VERDICT_COLUMNS if c not in MEASURED_COLUMNS)
+TIMING_COLUMNS = ("model", "benchmark", "bug_id", "rank", *MEASURED_COLUMNS)
 
 
 def split_timings(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Verdict rows (of :func:`validate_candidates`) split into the verdicts without the measured
     times, which are a function of the candidates, the benchmark and the validator settings
     alone (a rerun from scratch gives the same bytes), and the times (:data:`TIMING_COLUMNS`)."""
-    measured = ("compile_s", "test_s")
-    return [{k: v for k, v in r.items() if k not in measured} for r in rows], [
+    return [{k: v for k, v in r.items() if k not in MEASURED_COLUMNS} for r in rows], [
         {k: r[k] for k in TIMING_COLUMNS} for r in rows
     ]
 
