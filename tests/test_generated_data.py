@@ -20,14 +20,13 @@ from fimrepair.tinybench import TINY_BUGS, write_tiny_benchmark
 
 ROWS_SHA256 = {
     # (n_rows, seed): sha256 of json.dumps(rows, sort_keys=True)
-    (1500, 42): "db397d497aa24368c10f5bad6b37637c78a10daee27c29911083266e23be316e",  # config.tiny.yaml
+    (1500, 42): "db397d497aa24368c10f5bad6b37637c78a10daee27c29911083266e23be316e",  # config.tiny.yaml before issue 12
     (1400, 42): "c858d8f2315f77204074606f605711c62cd8f0912a8b0114b847f54398280531",  # config.smoke.yaml
     (300, 7): "a66aab16416e87feb4b7f9090e6a4c122223bf4f31e47012c7a2fe45a93112ed",  # tests' tiny model
 }
 CORPUS_SHA256 = "68f138b9d012fdfba9b9b036f5bd8115be6cf1c07ff366fb3225b725c9a159b7"
-TINY_BENCHMARK_SHA256 = (
-    "9ea476753f90dbdd131e623a6551c213e7c674fa140e2e7199970aaa5482d4da"  # the whole tree: changes when bugs are added
-)
+# the whole tree: changes when bugs are added (issue 12 added the 28 injected-fault bugs, 40 in all)
+TINY_BENCHMARK_SHA256 = "575d943dcd7fe52cdf183860662ed04c48091094391dc0462bb18393c5986f8e"
 HAND_WRITTEN_BUG_SHA256 = {
     # per bug: its buggy, correct and test class, its loc line and its humaneval-java-sf.json entry
     "BOXES_NEEDED": "c22aca8c161fc173543a92bd829cfd4334d0f39eb778dca741a78c2b1f2f3b88",
@@ -68,7 +67,7 @@ def test_corpus_is_unchanged() -> None:
 
 def test_tiny_benchmark_files_are_unchanged(tmp_path: Path) -> None:
     ids = write_tiny_benchmark(tmp_path)
-    assert ids == sorted(TINY_BUGS) and len(ids) == 12
+    assert ids == sorted(TINY_BUGS) and len(ids) == 40
     assert tree_sha256(tmp_path) == TINY_BENCHMARK_SHA256
 
 

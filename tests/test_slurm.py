@@ -32,6 +32,14 @@ pytestmark = pytest.mark.slurm
 
 GPU_RULES = {"finetune", "generate"}
 RUN_TIMEOUT_S = 1500
+# This module tests the Slurm plumbing (jobs, resources, logs, a result equal to a local run's),
+# not what the models learn (test_workflow_e2e.py does), so both of its tiny runs shorten the
+# training with this overlay: two concurrent full tiny runs need about 1,500 s of CPU on 2 cores.
+SHORTER = {
+    "base_model": {"tiny": {"copy_warmup_steps": 100, "pretrain_steps": 60}},
+    "training": {"max_steps": 40, "save_steps": 20},
+}
+SHORTER_FILE = "config.slurm-test.yaml"
 TIMINGS: dict[str, float] = {}
 
 # Test-only overrides of slurm/config.yaml. The test cluster has no accounting database, so
@@ -116,9 +124,13 @@ def write_test_profile(work: Path, cluster: SlurmCluster) -> Path:
 
 
 def snakemake(
-    work: Path, args: list[str], env: dict[str, str], timeout: int = RUN_TIMEOUT_S
+    work: Path,
+    args: list[str],
+    env: dict[str, str],
+    timeout: int = RUN_TIMEOUT_S,
+    configfiles: tuple[str, ...] = ("config.tiny.yaml",),
 ) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "snakemake", "--configfile", "config.tiny.yaml", *args]
+    cmd = [sys.executable, "-m", "snakemake", "--configfile", *configfiles, *args]
     try:
         return subprocess.run(cmd, cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired as e:  # SIGKILLed; the cluster fixture cancels its jobs
@@ -151,12 +163,15 @@ def runs(cluster: SlurmCluster, tmp_path_factory: pytest.TempPathFactory):
     slurm_dir = copy_workflow(tmp_path_factory.mktemp("slurm-run"))
     local_dir = copy_workflow(tmp_path_factory.mktemp("local-run"))
     profile = write_test_profile(slurm_dir, cluster)
+    configfiles = ("config.tiny.yaml", SHORTER_FILE)
+    for work in (slurm_dir, local_dir):
+        (work / SHORTER_FILE).write_text(yaml.safe_dump(SHORTER))
     t0, wall0 = time.monotonic(), time.time()
     # cluster.env for the local run too: with slurm-client installed, snakemake probes Slurm,
     # and a live controller answers at once. The run itself is local (no executor given).
-    local = start_snakemake(local_dir, ["--cores", "2", "--configfile", "config.tiny.yaml"], cluster.env)
+    local = start_snakemake(local_dir, ["--cores", "2", "--configfile", *configfiles], cluster.env)
     try:
-        result = snakemake(slurm_dir, ["--cores", "2", "--profile", str(profile)], cluster.env)
+        result = snakemake(slurm_dir, ["--cores", "2", "--profile", str(profile)], cluster.env, configfiles=configfiles)
         TIMINGS["tiny config through Slurm"] = time.monotonic() - t0
         local_rc = local.wait(timeout=max(60, RUN_TIMEOUT_S - (time.monotonic() - t0)))
         # its last output line is written as it ends

@@ -201,3 +201,38 @@ def test_speed() -> None:
     elapsed = time.perf_counter() - t0
     assert len(rows) == 5000
     assert elapsed < 10.0, f"5,000 rows took {elapsed:.1f} s"
+
+
+# --- generated methods (fimrepair.methodgen) ----------------------------------------------
+
+
+def test_generated_methods_parse_vary_and_take_every_injector() -> None:
+    from fimrepair.methodgen import TEMPLATES, generate_method
+
+    rng = random.Random(4)
+    methods = [generate_method(rng) for _ in range(300)]
+    assert len(set(methods)) == len(methods)
+    for m in methods[:60]:
+        assert parses_as_one_method(m), m
+        lines = m.rstrip("\n").split("\n")
+        assert re.match(r"^    public static \S", lines[0]) and lines[-1] == "    }"
+    for name, inj in S.INJECTORS.items():
+        assert sum(inj(m, rng) is not None for m in methods) >= 30, name
+    assert len(TEMPLATES) >= 8
+
+
+def test_generated_share_mixes_methods_and_zero_keeps_the_rows() -> None:
+    corpus_names = {re.search(r"(\w+)\(", m).group(1) for m in S.CORPUS}
+
+    def share_generated(rows: list[dict[str, object]]) -> float:
+        clean = [r for r in rows if r["fixed_function"] and r["buggy_function"] != r["fixed_function"]]
+        names = [re.search(r"(\w+)\(", str(r["fixed_function"])).group(1) for r in clean]
+        return sum(not any(n.startswith(c) for c in corpus_names) for n in names) / len(names)
+
+    assert S.generate_megadiff_rows(200, 3, 0.0) == S.generate_megadiff_rows(200, 3)
+    assert share_generated(S.generate_megadiff_rows(200, 3)) == 0.0
+    mixed = S.generate_megadiff_rows(400, 3, 0.8)
+    assert mixed == S.generate_megadiff_rows(400, 3, 0.8)
+    assert 0.65 < share_generated(mixed) < 0.9
+    with pytest.raises(ValueError, match="generated_share"):
+        S.generate_megadiff_rows(10, 3, 1.5)

@@ -177,6 +177,13 @@ BUGGY_FAILURES = {
     "BOXES_NEEDED": 4, "CELSIUS_TO_FAHRENHEIT": 4, "CLOCK_HAND_ANGLE": 5, "ELEVATOR_TRIPS": 2, "GRADE_LETTER": 1,
     "LEAP_YEAR": 3, "LUHN_CHECK": 3, "PARKING_FEE": 3, "SPEED_FINE": 3, "SUM_OF_SQUARES": 4, "TRIANGLE_KIND": 2,
     "YEARS_TO_DOUBLE": 1,
+    # the injected-fault bugs (fimrepair/data/tinybench_injected.yaml)
+    "ALTERNATING_SUM": 3, "BALANCED_PARENS": 1, "CLAMP_SUM": 3, "COIN_COUNT": 3, "COLLATZ_STEPS": 3,
+    "COUNT_LONG_WORDS": 5, "DIGIT_COUNT": 2, "ENDS_MATCH": 4, "EVEN_INDEX_SUM": 3, "INVERSIONS": 3,
+    "LARGEST_EVEN": 5, "LONGEST_RUN": 2, "MANHATTAN": 2, "MAX_STEP": 4, "MIN_POSITION": 5, "PAIRS_WITH_SUM": 1,
+    "POSITIVE_AVERAGE": 3, "POWER_OF_TWO": 2, "RECORD_HIGHS": 4, "REVERSE_DIGITS": 3, "SIGN_CHANGES": 3,
+    "STRICTLY_INCREASING": 2, "STRIP_ZEROS": 3, "SUM_BETWEEN": 4, "SUM_OF_MULTIPLES": 3, "TICKET_PRICE": 2,
+    "TRIANGLE_NUMBER": 4, "WEIGHTED_SUM": 3,
 }  # fmt: skip
 
 
@@ -213,3 +220,18 @@ def test_no_overlap_with_synthetic_corpus() -> None:
     for bug in TINY_BUGS.values():
         assert bug.buggy not in corpus and bug.correct not in corpus
         assert bug.method_name.replace("_", "") not in corpus_names
+
+
+def test_injected_bugs_cover_every_fault_family_of_the_training_data() -> None:
+    from collections import Counter
+
+    from fimrepair.synthetic import INJECTORS
+    from fimrepair.tinybench import INJECTED_RESOURCE, load_bugs
+
+    bugs = load_bugs(INJECTED_RESOURCE)
+    assert len(bugs) == 28 and {b.bug_id for b in bugs} <= set(TINY_BUGS)
+    assert Counter(b.kind for b in bugs) == {kind: 4 for kind in INJECTORS}
+    for bug in bugs:
+        changed = [d for d in difflib.ndiff(bug.buggy.splitlines(), bug.correct.splitlines()) if d[:1] in "+-"]
+        assert 1 <= len(changed) <= 2, bug.bug_id  # one line changed, or one statement missing
+        assert bug.correct.startswith(f"    public static {bug.return_type} {bug.method_name}(")

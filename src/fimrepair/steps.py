@@ -61,13 +61,14 @@ def logged(log_path: str | Path, threads: int = 1, offline: bool = True) -> Iter
 # --- data ---------------------------------------------------------------------------------
 
 
-def data_synthetic(out: str | Path, n_rows: int, seed: int) -> None:
-    """The project's own Megadiff-format set (offline), as parquet."""
+def data_synthetic(out: str | Path, n_rows: int, seed: int, generated_share: float = 0.0) -> None:
+    """The project's own Megadiff-format set (offline), as parquet; ``generated_share`` of the
+    clean rows are built on generated methods (:mod:`fimrepair.methodgen`)."""
     import pandas as pd
 
     from fimrepair.synthetic import generate_megadiff_rows
 
-    rows = generate_megadiff_rows(n_rows, seed)
+    rows = generate_megadiff_rows(n_rows, seed, generated_share)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_parquet(out, index=False)
     log.info("wrote %d synthetic Megadiff-format rows to %s", len(rows), out)

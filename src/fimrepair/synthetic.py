@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 
+from fimrepair.methodgen import generate_method
+
 __all__ = [
     "CORPUS",
     "INJECTORS",
@@ -690,9 +692,17 @@ def _mutate(method: str, rng: random.Random) -> str | None:
     return None
 
 
-def _clean_row(rng: random.Random) -> dict[str, object]:
+def _fixed_method(rng: random.Random, generated_share: float) -> str:
+    """A corpus method (varied), or with probability ``generated_share`` a generated one
+    (:mod:`fimrepair.methodgen`). With share 0 no extra draw is made, so rows are unchanged."""
+    if generated_share > 0 and rng.random() < generated_share:
+        return generate_method(rng)
+    return vary_method(rng.choice(CORPUS), rng)
+
+
+def _clean_row(rng: random.Random, generated_share: float = 0.0) -> dict[str, object]:
     while True:
-        fixed = vary_method(rng.choice(CORPUS), rng)
+        fixed = _fixed_method(rng, generated_share)
         buggy = _mutate(fixed, rng)
         if buggy is None:
             continue
@@ -755,11 +765,16 @@ _MAKERS: dict[str, Callable[[random.Random], dict[str, object]]] = {
 }
 
 
-def generate_annotated_rows(n_rows: int, seed: int) -> tuple[list[dict[str, object]], list[str]]:
+def generate_annotated_rows(
+    n_rows: int, seed: int, generated_share: float = 0.0
+) -> tuple[list[dict[str, object]], list[str]]:
     """Like :func:`generate_megadiff_rows`, also returning each row's kind
     (``"clean"`` or a key of :data:`NOISE_KINDS`)."""
     if n_rows < 0:
         raise ValueError("n_rows must be >= 0")
+    if not 0.0 <= generated_share <= 1.0:
+        raise ValueError(f"generated_share must lie in [0, 1], got {generated_share}")
+    makers = {**_MAKERS, "clean": functools.partial(_clean_row, generated_share=generated_share)}
     rng = random.Random(f"fimrepair.synthetic:{seed}")
     counts = {k: round(rate * n_rows) for k, rate in NOISE_KINDS.items()}
     n_dup = counts.pop("duplicate") if n_rows > 1 else 0
@@ -776,7 +791,7 @@ def generate_annotated_rows(n_rows: int, seed: int) -> tuple[list[dict[str, obje
     seen: set[tuple[object, ...]] = set()
     base_rows: list[dict[str, object]] = []
     for kind in base_kinds:
-        maker = _MAKERS[kind]
+        maker = makers[kind]
         for _attempt in range(100):
             row = maker(rng)
             # clean rows are unique as (buggy, fixed) pairs; noise rows as whole rows
@@ -800,12 +815,13 @@ def generate_annotated_rows(n_rows: int, seed: int) -> tuple[list[dict[str, obje
     return rows, kinds
 
 
-def generate_megadiff_rows(n_rows: int, seed: int) -> list[dict[str, object]]:
+def generate_megadiff_rows(n_rows: int, seed: int, generated_share: float = 0.0) -> list[dict[str, object]]:
     """``n_rows`` synthetic Megadiff single-function rows, deterministic for ``seed``.
 
     Each row is a dict with exactly :data:`MEGADIFF_COLUMNS`; see :data:`NOISE_KINDS`
-    for the noise it contains."""
-    return generate_annotated_rows(n_rows, seed)[0]
+    for the noise it contains. A share ``generated_share`` of the clean rows is built on
+    generated methods (:mod:`fimrepair.methodgen`) instead of the corpus."""
+    return generate_annotated_rows(n_rows, seed, generated_share)[0]
 
 
 def iter_corpus_methods() -> Iterable[str]:

@@ -8,13 +8,22 @@
     root/src/main/java/humaneval/humaneval_loc.txt    "NAME START-END" (1-based, END exclusive)
     root/humaneval-java-sf.json                       {BUG: {buggy, fix, begin, end}}
 
-The problems, their classes and tests are original (not taken from HumanEval), read from
-the package resource ``data/tinybench.yaml`` (:data:`HAND_WRITTEN_RESOURCE`), and are
-kept in domains (calendar, money, physics, geometry, fees...) away from the synthetic
-training corpus of :mod:`fimrepair.synthetic`. The buggy class differs from the correct
-one only in the package line and inside its one buggy method; every buggy version
-compiles and fails at least one test. :data:`BUG_KINDS` says what each bug exercises
-(pure insertion, two hunks, infinite loop, multi-line fix, ...).
+The problems, their classes and tests are original (not taken from HumanEval). Two parts,
+each a package resource read by :func:`load_bugs`:
+
+- 12 hand-written bugs (``data/tinybench.yaml``, :data:`HAND_WRITTEN_RESOURCE`) in domains
+  (calendar, money, physics, geometry, fees...) away from the synthetic training corpus of
+  :mod:`fimrepair.synthetic`, each exercising a case the pipeline must handle: pure
+  insertion, two hunks, infinite loop, multi-line fix, helper;
+- 28 injected-fault bugs (``data/tinybench_injected.yaml``, :data:`INJECTED_RESOURCE`):
+  methods that never occur in the training data, each with one fault made by an injector of
+  :data:`fimrepair.synthetic.INJECTORS`, four per family. They make the tiny study a
+  miniature of the real one: the model is fine-tuned on the fault families it is tested on,
+  in code it has never seen (decontamination still runs).
+
+The buggy class differs from the correct one only in the package line and inside its one
+buggy method; every buggy version compiles and fails at least one test. :data:`BUG_KINDS`
+says what each bug exercises.
 
 For a pure insertion (the fix only adds lines) the loc range is empty, ``START-START``,
 where START is the buggy-file line before which the fix lines go.
@@ -34,6 +43,7 @@ __all__ = [
     "TINY_BUGS",
     "BUG_KINDS",
     "HAND_WRITTEN_RESOURCE",
+    "INJECTED_RESOURCE",
     "load_bugs",
     "write_tiny_benchmark",
     "buggy_region",
@@ -92,8 +102,15 @@ def load_bugs(resource: str) -> list[TinyBug]:
 
 _BUGS: list[TinyBug] = load_bugs(HAND_WRITTEN_RESOURCE)
 
-TINY_BUGS: dict[str, TinyBug] = {b.bug_id: b for b in sorted(_BUGS, key=lambda b: b.bug_id)}
-"""The bugs by id."""
+INJECTED_RESOURCE = "tinybench_injected.yaml"
+"""The package resource (``fimrepair/data/``) with the injected-fault bugs: methods that never
+occur in the training data, each with one fault of a family of
+:data:`fimrepair.synthetic.INJECTORS` (``kind``)."""
+
+TINY_BUGS: dict[str, TinyBug] = {
+    b.bug_id: b for b in sorted(_BUGS + load_bugs(INJECTED_RESOURCE), key=lambda b: b.bug_id)
+}
+"""The bugs by id: the hand-written edge cases and the injected-fault bugs."""
 
 BUG_KINDS: dict[str, str] = {b.bug_id: b.kind for b in TINY_BUGS.values()}
 """What each bug exercises; includes ``pure_insertion``, ``two_hunks``,

@@ -40,6 +40,9 @@ class TinyModelSpec:
     pretrain_seq_len: int = _TINY["pretrain_seq_len"]
     pretrain_lr: float = float(_TINY["pretrain_lr"])
     fim_rate: float = float(_TINY["fim_rate"])
+    repeat_rate: float = float(_TINY["repeat_rate"])
+    tie_embeddings: bool = bool(_TINY["tie_embeddings"])
+    copy_warmup_steps: int = _TINY["copy_warmup_steps"]
 
 
 def train_tokenizer(corpus: Sequence[str], st: Sentinels, vocab_size: int):  # -> PreTrainedTokenizerFast
@@ -78,9 +81,21 @@ def train_tokenizer(corpus: Sequence[str], st: Sentinels, vocab_size: int):  # -
     return fast
 
 
-def _pretraining_text(function: str, rng: random.Random, st: Sentinels, fim_rate: float) -> str:
+def _pretraining_text(
+    function: str, rng: random.Random, st: Sentinels, fim_rate: float, repeat_rate: float = 0.0
+) -> str:
     """A function as left-to-right text, or (with probability ``fim_rate``) in PSM FIM layout
-    with a random line span as the middle, as code models are pre-trained."""
+    with a random line span as the middle, as code models are pre-trained.
+
+    With probability ``repeat_rate`` the document is the function followed by a renamed copy of
+    it (:func:`fimrepair.synthetic.vary_method`), as real source files repeat themselves
+    (overloads, copy-paste); this is where a small model learns to copy from its context, which
+    a large code model brings from pre-training. No draw is made when the rate is 0.
+    """
+    if repeat_rate > 0 and rng.random() < repeat_rate:
+        from fimrepair.synthetic import vary_method
+
+        function = function + "\n" + vary_method(function, rng)
     lines = function.splitlines(keepends=True)
     if len(lines) < 3 or rng.random() >= fim_rate:
         return function
@@ -136,6 +151,57 @@ def build_scratch_model(
     return curve
 
 
+def _train_step(model: Any, batch: list[list[int]], pad_id: int) -> float:
+    """One forward and backward pass of next-token loss on ``batch`` (right-padded)."""
+    import torch
+
+    width = max(len(ids) for ids in batch)
+    input_ids = torch.full((len(batch), width), pad_id)
+    labels = torch.full((len(batch), width), -100)
+    attention = torch.zeros((len(batch), width), dtype=torch.long)
+    for i, ids in enumerate(batch):
+        input_ids[i, : len(ids)] = torch.tensor(ids)
+        labels[i, : len(ids)] = torch.tensor(ids)
+        attention[i, : len(ids)] = 1
+    loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss
+    loss.backward()
+    return float(loss.item())
+
+
+def copy_documents(
+    token_ids: Sequence[int], rng: random.Random, n: int, length: tuple[int, int] = (8, 24)
+) -> list[list[int]]:
+    """``n`` documents of a random token sequence followed by the same sequence: the second
+    half is predictable only by copying from the context."""
+    docs = []
+    for _ in range(n):
+        seq = [rng.choice(token_ids) for _ in range(rng.randint(*length))]
+        docs.append(seq + seq)
+    return docs
+
+
+def _copy_warmup(model: Any, tokenizer: Any, steps: int, rng: random.Random) -> list[dict[str, Any]]:
+    """Before pre-training on code: ``steps`` steps on :func:`copy_documents` (32 a step),
+    so that the model forms copying ("induction") heads, which a model this small does not
+    form from code within CPU minutes. Its own optimizer, lr 1e-3 after 50 warm-up steps."""
+    import torch
+
+    special = set(tokenizer.all_special_ids)
+    ids = [i for i in range(len(tokenizer)) if i not in special]
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.0)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: min(1.0, (step + 1) / 50))
+    curve: list[dict[str, Any]] = []
+    for step in range(steps):
+        batch = [[tokenizer.bos_token_id] + doc for doc in copy_documents(ids, rng, 32)]
+        loss = _train_step(model, batch, tokenizer.pad_token_id)
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        curve.append({"phase": "copy", "step": step + 1, "loss": loss})
+    return curve
+
+
 def _build(
     tokenizer: Any,
     vocab_rows: int,
@@ -164,7 +230,7 @@ def _build(
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=False,
+        tie_word_embeddings=spec.tie_embeddings,
     )
     model = LlamaForCausalLM(config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=spec.pretrain_lr, weight_decay=0.0)
@@ -176,24 +242,20 @@ def _build(
     curve: list[dict[str, float]] = []
     model.train()
     eos = tokenizer.eos_token_id
+    if spec.copy_warmup_steps > 0:
+        curve.extend(_copy_warmup(model, tokenizer, spec.copy_warmup_steps, rng))
     for step in tqdm(range(steps), desc="pre-training tiny model", disable=not progress, mininterval=2):
-        texts = [_pretraining_text(rng.choice(corpus), rng, st, spec.fim_rate) for _ in range(spec.pretrain_batch_size)]
+        texts = [
+            _pretraining_text(rng.choice(corpus), rng, st, spec.fim_rate, spec.repeat_rate)
+            for _ in range(spec.pretrain_batch_size)
+        ]
         batch = [tokenizer(t)["input_ids"][: spec.pretrain_seq_len - 1] + [eos] for t in texts]
-        width = max(len(ids) for ids in batch)
-        input_ids = torch.full((len(batch), width), tokenizer.pad_token_id)
-        labels = torch.full((len(batch), width), -100)
-        attention = torch.zeros((len(batch), width), dtype=torch.long)
-        for i, ids in enumerate(batch):
-            input_ids[i, : len(ids)] = torch.tensor(ids)
-            labels[i, : len(ids)] = torch.tensor(ids)
-            attention[i, : len(ids)] = 1
-        loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss
-        loss.backward()
+        loss = _train_step(model, batch, tokenizer.pad_token_id)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         scheduler.step()
         optimizer.zero_grad()
-        curve.append({"step": step + 1, "loss": float(loss.item())})
+        curve.append({"phase": "code", "step": step + 1, "loss": loss})
     model.eval()
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id

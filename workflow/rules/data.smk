@@ -10,6 +10,7 @@ rule data_synthetic:
         "../../envs/data.yaml"
     params:
         n_rows=config["data"]["synthetic_rows"],
+        generated_share=config["data"]["synthetic_generated"],
         seed=config["seed"],
     script:
         "../scripts/data_synthetic.py"
