@@ -151,8 +151,9 @@ def build_scratch_model(
     return curve
 
 
-def _train_step(model: Any, batch: list[list[int]], pad_id: int) -> float:
-    """One forward and backward pass of next-token loss on ``batch`` (right-padded)."""
+def _train_step(model: Any, optimizer: Any, scheduler: Any, batch: list[list[int]], pad_id: int) -> float:
+    """One optimizer step of next-token loss on ``batch`` (right-padded; gradients clipped to
+    norm 1). Returns the loss."""
     import torch
 
     width = max(len(ids) for ids in batch)
@@ -165,6 +166,10 @@ def _train_step(model: Any, batch: list[list[int]], pad_id: int) -> float:
         attention[i, : len(ids)] = 1
     loss = model(input_ids=input_ids, attention_mask=attention, labels=labels).loss
     loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad()
     return float(loss.item())
 
 
@@ -193,11 +198,7 @@ def _copy_warmup(model: Any, tokenizer: Any, steps: int, rng: random.Random) -> 
     curve: list[dict[str, Any]] = []
     for step in range(steps):
         batch = [[tokenizer.bos_token_id] + doc for doc in copy_documents(ids, rng, 32)]
-        loss = _train_step(model, batch, tokenizer.pad_token_id)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
+        loss = _train_step(model, optimizer, scheduler, batch, tokenizer.pad_token_id)
         curve.append({"phase": "copy", "step": step + 1, "loss": loss})
     return curve
 
@@ -250,11 +251,7 @@ def _build(
             for _ in range(spec.pretrain_batch_size)
         ]
         batch = [tokenizer(t)["input_ids"][: spec.pretrain_seq_len - 1] + [eos] for t in texts]
-        loss = _train_step(model, batch, tokenizer.pad_token_id)
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad()
+        loss = _train_step(model, optimizer, scheduler, batch, tokenizer.pad_token_id)
         curve.append({"phase": "code", "step": step + 1, "loss": loss})
     model.eval()
     model.generation_config.pad_token_id = tokenizer.pad_token_id
