@@ -187,3 +187,136 @@ def import_unsloth() -> Any:
     except ImportError as err:
         raise RuntimeError("training.backend 'unsloth' needs the GPU extra: pip install 'fimrepair[gpu]'") from err
     return unsloth
+
+
+# --- one job per GPU on a single machine ---------------------------------------------------------
+#
+# Snakemake bounds the `gpu` resource only when `--resources` names it, and assigns no device
+# to a job. The workflow therefore (workflow/rules/common.smk) sets the `gpu` resource of a local
+# run to the number of GPUs (`compute.gpus`, or the visible ones) and exports their ids in
+# GPU_SLOTS_ENV; each GPU job then takes as many of these ids as it uses by locking one file per
+# id (fcntl.flock) and sets CUDA_VISIBLE_DEVICES to them. Snakemake's bound means a free id
+# always exists for a job it starts; the lock makes the choice of which id safe between
+# concurrent jobs, and the kernel releases it when the job's process ends, even on SIGKILL.
+# Under Slurm (no GPU_SLOTS_ENV) the job keeps the CUDA_VISIBLE_DEVICES that Slurm gave it.
+
+GPU_SLOTS_ENV = "FIMREPAIR_GPU_SLOTS"
+GPU_LOCK_DIR_ENV = "FIMREPAIR_GPU_LOCK_DIR"
+
+
+def visible_gpu_ids(configured: int | None = None) -> list[str]:
+    """The GPU ids one machine offers to the workflow's jobs.
+
+    ``configured`` (``compute.gpus``) wins: that many ids, taken from CUDA_VISIBLE_DEVICES when
+    it lists enough, else ``0..n-1`` (a simulated count on a machine without GPUs is allowed:
+    the ids are then only labels). ``None``: the ids in CUDA_VISIBLE_DEVICES when it is set,
+    else one per GPU that ``nvidia-smi -L`` lists (none without nvidia-smi). Imports no torch.
+    """
+    env = os.environ.get("CUDA_VISIBLE_DEVICES")
+    listed = [x.strip() for x in env.split(",") if x.strip()] if env is not None else None
+    if configured is not None:
+        if configured < 0:
+            raise ValueError(f"compute.gpus must be >= 0 or null, got {configured}")
+        if listed is not None and len(listed) >= configured:
+            return listed[:configured]
+        return [str(i) for i in range(configured)]
+    if listed is not None:
+        return listed
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return []
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    if out.returncode != 0:
+        return []
+    return [str(i) for i, _ in enumerate(x for x in out.stdout.splitlines() if x.startswith("GPU "))]
+
+
+def _lock_dir() -> Path:
+    import tempfile
+
+    return Path(os.environ.get(GPU_LOCK_DIR_ENV) or Path(tempfile.gettempdir()) / "fimrepair-gpu-locks")
+
+
+_HELD: list[Any] = []  # open lock files of this process (released when it exits)
+
+
+def acquire_gpus(n: int, what: str, poll_s: float = 2.0, timeout_s: float | None = None) -> list[str] | None:
+    """Pin this process to ``n`` of the workflow's GPUs (module comment above) and return their
+    ids; None where the workflow exported no GPU ids (Slurm, or a direct call), in which case
+    CUDA_VISIBLE_DEVICES is left as it is. Waits while other jobs hold the ids (a second
+    workflow on the same machine); refuses at once when the machine has fewer than ``n``."""
+    import fcntl
+    import time
+
+    slots = os.environ.get(GPU_SLOTS_ENV)
+    if slots is None:
+        return None
+    ids = [x for x in slots.split(",") if x]
+    if n > len(ids):
+        raise DeviceError(
+            f"{what}: needs {n} GPU(s) but this machine offers the workflow {len(ids)} ({GPU_SLOTS_ENV}={slots!r}); "
+            "lower training.processes or set compute.gpus"
+        )
+    lock_dir = _lock_dir()
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    waited = 0.0
+    while True:
+        held: list[tuple[str, Any]] = []
+        for gpu in ids:
+            fh = open(lock_dir / f"gpu-{re.sub(r'[^A-Za-z0-9_.-]', '_', gpu)}.lock", "a+")  # noqa: SIM115
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                continue
+            held.append((gpu, fh))
+            if len(held) == n:
+                break
+        if len(held) == n:
+            for _, fh in held:
+                fh.seek(0)
+                fh.truncate()
+                fh.write(f"{os.getpid()} {what}\n")
+                fh.flush()
+                _HELD.append(fh)
+            chosen = [gpu for gpu, _ in held]
+            os.environ["CUDA_VISIBLE_DEVICES"] = ",".join(chosen)
+            log.info("%s: GPU slot(s) %s of %s: CUDA_VISIBLE_DEVICES=%s", what, chosen, ids, ",".join(chosen))
+            return chosen
+        for _, fh in held:  # not enough free: release, wait, try again (never hold a partial set)
+            fh.close()
+        if timeout_s is not None and waited >= timeout_s:
+            raise DeviceError(f"{what}: no {n} free GPU(s) of {ids} after {waited:.0f} s (locks in {lock_dir})")
+        if waited == 0:
+            log.warning(
+                "%s: waiting for %d free GPU(s) of %s (held by other jobs; locks in %s)", what, n, ids, lock_dir
+            )
+        time.sleep(poll_s)
+        waited += poll_s
+
+
+def release_gpus() -> None:
+    """Release the GPU slots this process holds (they are released at exit anyway)."""
+    while _HELD:
+        _HELD.pop().close()
+
+
+def check_visible_devices(world_size: int, what: str) -> int:
+    """The CUDA devices this process sees; a :class:`DeviceError` when there are more than its
+    world size: the Trainer would wrap the model in ``nn.DataParallel`` and multiply the
+    examples of each optimiser step by the device count."""
+    import torch
+
+    n = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if n > world_size:
+        raise DeviceError(
+            f"{what}: this process sees {n} CUDA devices (CUDA_VISIBLE_DEVICES={os.environ.get('CUDA_VISIBLE_DEVICES')!r}) "
+            f"but is 1 of {world_size} training process(es); transformers would silently wrap the model in "
+            "nn.DataParallel and train on more examples per step than the recipe says. Give it exactly "
+            "training.processes GPUs (the workflow does: compute.gpus, CUDA_VISIBLE_DEVICES) or raise training.processes "
+            "to train with DDP"
+        )
+    return n

@@ -14,6 +14,22 @@ model, tokenised data) matches; any other checkpoint is removed, never resumed.
 Examples are tokenised here (prompt with BOS, completion + EOS, tokenised separately: see
 :func:`fimrepair.prompts.tokenize_pair`), one example per sequence (no packing), and examples
 longer than ``max_length`` are dropped, never truncated; the count is reported.
+
+Several GPUs (``train.processes`` > 1): :func:`fimrepair.steps.finetune` launches this many
+processes with torchrun (DDP); every process runs :func:`train_lora`, and only rank 0 prunes
+checkpoints, stamps them, and writes the adapter (the caller writes the loss table and counts on
+rank 0 only). The examples per optimiser step stay ``batch_size x gradient_accumulation`` (16
+in the paper) whatever the world size: :func:`batch_plan` derives the per-process micro-batch
+and accumulation, and refuses a world size that cannot keep them. A process that sees more
+CUDA devices than its world size is refused (transformers would wrap the model in
+``nn.DataParallel`` and multiply the batch).
+
+Batching (docs/gpu.md): each optimiser step takes the next ``examples_per_step`` examples of a
+seeded permutation (the same examples as plain random sampling), sorted by length within the
+step, so its micro-batches pad less while the step's loss (a token-weighted mean over the same
+examples) is unchanged. Every batching and loss setting that trl's ``SFTConfig`` and Unsloth's
+generated config default differently is set explicitly, the same for both backends
+(:data:`EXPLICIT_SETTINGS`).
 """
 
 from __future__ import annotations
@@ -39,6 +55,107 @@ FINGERPRINT_FILE = "fimrepair_fingerprint.txt"  # written into a checkpoint once
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 # Recipe keys that do not change what is trained (a checkpoint stays valid when they change).
 _NOT_FINGERPRINTED = ("save_steps", "keep_checkpoints")
+
+# Batching and loss settings whose defaults differ between trl's SFTConfig and the config that
+# Unsloth 2026.10.9 generates (unsloth/models/rl.py: padding_free None = auto-on, loss_type
+# "nll" where trl says "chunked_nll", torch_empty_cache_steps 250, eval_accumulation_steps 2,
+# dataloader_pin_memory, logging_nan_inf_filter), or that decide what a step trains on. Both
+# backends get these values; tests/test_unsloth_order.py compares the two configs field by field.
+EXPLICIT_SETTINGS: dict[str, Any] = {
+    "packing": False,  # one example per sequence
+    "padding_free": False,  # exact only with a varlen attention kernel; our batches are length-sorted instead
+    "pad_to_multiple_of": None,
+    "loss_type": "nll",  # token-mean cross-entropy over the completion tokens of the whole step
+    "completion_only_loss": True,
+    "assistant_only_loss": False,
+    "average_tokens_across_devices": True,  # DDP: normalise by the step's tokens over all processes
+    "torch_empty_cache_steps": None,
+    "eval_accumulation_steps": None,
+    "dataloader_drop_last": False,
+    "dataloader_pin_memory": True,
+    "dataloader_num_workers": 0,
+    "logging_nan_inf_filter": False,  # log the real loss, NaN included
+    "shuffle_dataset": False,  # the order is the step-sorted sampler's (module doc)
+    "activation_offloading": False,
+    "use_liger_kernel": False,
+    "auto_find_batch_size": False,
+    "include_num_input_tokens_seen": False,
+    "ddp_find_unused_parameters": False,  # LoRA: every trainable parameter gets a gradient
+    "remove_unused_columns": True,
+}
+
+
+def world() -> tuple[int, int]:
+    """(rank, world size) of this process: torchrun's RANK and WORLD_SIZE, else (0, 1)."""
+    import os
+
+    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
+
+
+def batch_plan(examples_per_step: int, batch_size: int, world_size: int) -> tuple[int, int]:
+    """(micro-batch per process, accumulation steps) that keep ``examples_per_step`` examples
+    per optimiser step over ``world_size`` processes: the largest micro-batch up to
+    ``batch_size`` that divides each process's share. Raises naming the reason otherwise."""
+    if world_size < 1:
+        raise ValueError(f"world size must be >= 1, got {world_size}")
+    if examples_per_step % world_size:
+        raise ValueError(
+            f"{world_size} training processes cannot keep {examples_per_step} examples per optimiser step "
+            f"(training.batch_size x training.gradient_accumulation): {examples_per_step} is not a multiple of "
+            f"{world_size}; use a number of processes that divides it"
+        )
+    share = examples_per_step // world_size
+    micro = max(d for d in range(1, min(batch_size, share) + 1) if share % d == 0)
+    return micro, share // micro
+
+
+def permutation(n: int, seed: int, epoch: int) -> list[int]:
+    """The seeded order of ``n`` rows in ``epoch`` (plain random sampling)."""
+    import torch
+
+    generator = torch.Generator()
+    generator.manual_seed(seed + epoch)
+    return torch.randperm(n, generator=generator).tolist()
+
+
+def step_sorted_order(lengths: Sequence[int], examples_per_step: int, seed: int, epoch: int) -> list[int]:
+    """:func:`permutation` sorted by length (longest first, ties by position) within each
+    consecutive block of ``examples_per_step``: every optimiser step trains on the same
+    examples as the plain permutation, in micro-batches of similar length."""
+    order = permutation(len(lengths), seed, epoch)
+    out: list[int] = []
+    for start in range(0, len(order), examples_per_step):
+        block = order[start : start + examples_per_step]
+        out.extend(sorted(block, key=lambda i: (-lengths[i], i)))
+    return out
+
+
+def padding_share(lengths: Sequence[int], order: Sequence[int], micro: int) -> float:
+    """Share of the tokens a GPU processes that are padding, when ``order`` is cut into
+    micro-batches of ``micro`` rows each padded to its longest row (as the collator does; the
+    micro-batches are the same whichever process takes them)."""
+    real = padded = 0
+    for start in range(0, len(order), micro):
+        batch = [lengths[i] for i in order[start : start + micro]]
+        real += sum(batch)
+        padded += max(batch) * len(batch)
+    return 1.0 - real / padded if padded else 0.0
+
+
+class StepSortedSampler:
+    """:func:`step_sorted_order` as a torch sampler; the Trainer calls ``set_epoch``."""
+
+    def __init__(self, lengths: Sequence[int], examples_per_step: int, seed: int) -> None:
+        self.lengths, self.examples_per_step, self.seed, self.epoch = list(lengths), examples_per_step, seed, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(step_sorted_order(self.lengths, self.examples_per_step, self.seed, self.epoch))
+
+    def __len__(self) -> int:
+        return len(self.lengths)
 
 
 def tokenize_examples(
@@ -104,29 +221,44 @@ def training_fingerprint(
     recipe: Recipe,
     train_rows: Sequence[dict[str, list[int]]],
     eval_rows: Sequence[dict[str, list[int]]],
+    batching: dict[str, int] | None = None,
 ) -> str:
     """A digest of everything that decides the trained adapter: the recipe (but its checkpoint
-    settings), the base model and the tokenised training and eval rows."""
+    settings), the base model, the tokenised training and eval rows, and the batching actually
+    run (``world_size``, ``per_device_batch``, ``gradient_accumulation``, ``examples_per_step``),
+    so a checkpoint is never resumed on another node shape."""
     spec = recipe.to_dict()
     for key in _NOT_FINGERPRINTED:
         spec["train"].pop(key, None)
     digest = hashlib.sha256()
-    digest.update(json.dumps({"recipe": spec, "model": dir_identity(model_dir)}, sort_keys=True).encode())
+    identity = {"recipe": spec, "model": dir_identity(model_dir)}
+    if batching is not None:
+        identity["batching"] = batching
+    digest.update(json.dumps(identity, sort_keys=True).encode())
     for rows in (train_rows, eval_rows):
         digest.update(json.dumps(list(rows), sort_keys=True).encode())
         digest.update(b"\x00")
     return digest.hexdigest()
 
 
-def resumable_checkpoint(checkpoint_dir: Path, fingerprint: str) -> Path | None:
+def resumable_checkpoint(checkpoint_dir: Path, fingerprint: str, prune: bool = True) -> Path | None:
     """The latest complete checkpoint of this fingerprint; checkpoints of another fingerprint
-    and incomplete ones (killed while being written) are removed, each named in the log."""
+    and incomplete ones (killed while being written) are removed, each named in the log
+    (``prune=False``, on DDP ranks but 0: only read; rank 0 keeps the one they find)."""
     if not checkpoint_dir.is_dir():
         return None
     found = sorted(
         ((int(m.group(1)), p) for p in checkpoint_dir.iterdir() if p.is_dir() and (m := _CHECKPOINT.match(p.name))),
         reverse=True,
     )
+    if not prune:
+        for _, path in found:
+            try:
+                if (path / FINGERPRINT_FILE).read_text().strip() == fingerprint:
+                    return path
+            except OSError:  # incomplete, or being removed by rank 0
+                continue
+        return None
     latest = None
     for _, path in found:
         marker = path / FINGERPRINT_FILE
@@ -201,6 +333,54 @@ def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     return model, load_tokenizer(model_dir, sentinels(recipe.sentinels), recipe.token_ids)
 
 
+def trainer_config(
+    config_class: Any,
+    recipe: Recipe,
+    checkpoint_dir: Path,
+    *,
+    micro: int,
+    accumulation: int,
+    use_cpu: bool,
+    evaluate: bool,
+) -> Any:
+    """The trainer configuration of both backends: the recipe's settings, the batch plan and
+    :data:`EXPLICIT_SETTINGS`, nothing left to a backend's default that matters for training."""
+    saving = recipe.train.save_steps > 0
+    hf_checkpointing = recipe.train.gradient_checkpointing and recipe.train.backend != "unsloth"
+    return config_class(
+        output_dir=str(checkpoint_dir),
+        learning_rate=recipe.train.learning_rate,
+        lr_scheduler_type=recipe.train.lr_scheduler,
+        warmup_steps=recipe.train.warmup_steps,
+        weight_decay=recipe.train.weight_decay,
+        max_grad_norm=recipe.train.max_grad_norm,
+        optim=recipe.train.optim,
+        # With Unsloth, its own checkpointing was set on the model (get_peft_model) instead.
+        gradient_checkpointing=hf_checkpointing,
+        gradient_checkpointing_kwargs={"use_reentrant": False} if hf_checkpointing else None,
+        num_train_epochs=recipe.train.epochs,
+        max_steps=recipe.train.max_steps,
+        per_device_train_batch_size=micro,
+        per_device_eval_batch_size=micro,
+        gradient_accumulation_steps=accumulation,
+        logging_steps=recipe.train.logging_steps,
+        eval_strategy="steps" if evaluate else "no",
+        eval_steps=recipe.train.eval_steps,
+        save_strategy="steps" if saving else "no",
+        save_steps=recipe.train.save_steps if saving else 500,
+        save_total_limit=recipe.train.keep_checkpoints,
+        report_to=[],
+        seed=recipe.seed,
+        data_seed=recipe.seed,
+        bf16=recipe.train.bf16 and not use_cpu,
+        fp16=False,
+        use_cpu=use_cpu,
+        max_length=recipe.train.max_length,
+        disable_tqdm=False,
+        **EXPLICIT_SETTINGS,
+    )
+
+
 def train_lora(
     model_dir: Path,
     train_pairs: Sequence[dict[str, str]],
@@ -210,15 +390,18 @@ def train_lora(
     checkpoint_dir: Path | None = None,
     callbacks: Sequence[Any] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``adapter_dir``.
+    """Fine-tune a LoRA adapter; save it (and the tokenizer) to ``adapter_dir`` (rank 0 only).
 
     Checkpoints go to ``checkpoint_dir`` (default ``checkpoints`` beside ``adapter_dir``), and a matching
-    one is resumed (module doc). ``callbacks`` are extra ``TrainerCallback`` objects.
+    one is resumed (module doc). ``callbacks`` are extra ``TrainerCallback`` objects. Under
+    torchrun (``WORLD_SIZE`` = ``recipe.train.processes``) this is one DDP process.
     Returns the loss curve rows ``{recipe, step, epoch, loss, split}`` (from the trainer's log
     history, so a resumed run's curve holds the steps before the resume too) and the counts of
     ``counts.json``: rows (``train``, ``eval``, ``dropped_too_long``), ``optimizer_steps`` taken,
-    ``examples_per_step``, ``epochs``, and the loss-bearing tokens of one epoch
-    (``loss_tokens``, ``fix_tokens``, ``by_mode``; see :mod:`fimrepair.training_pairs`).
+    ``examples_per_step``, ``world_size``, ``per_device_batch``, ``gradient_accumulation``,
+    ``padding_share`` (and ``padding_share_unsorted``, the same steps in random micro-batches),
+    ``epochs``, and the loss-bearing tokens of one epoch (``loss_tokens``, ``fix_tokens``,
+    ``by_mode``; see :mod:`fimrepair.training_pairs`).
     """
     if recipe.train.backend == "unsloth":
         from fimrepair.compute import import_unsloth
@@ -228,6 +411,17 @@ def train_lora(
     from datasets import Dataset
     from transformers import TrainerCallback
 
+    from fimrepair.compute import check_visible_devices
+
+    rank, world_size = world()
+    if world_size != recipe.train.processes:
+        raise ValueError(
+            f"recipe {recipe.name}: training.processes is {recipe.train.processes} but this process is one of "
+            f"{world_size} (WORLD_SIZE); launch it through fimrepair.steps.finetune, which starts torchrun"
+        )
+    check_visible_devices(world_size, f"finetune {recipe.name}")
+    examples_per_step = recipe.train.examples_per_step
+    micro, accumulation = batch_plan(examples_per_step, recipe.train.batch_size, world_size)
     if recipe.train.backend == "unsloth":
         from unsloth import UnslothTrainer as Trainer
         from unsloth import UnslothTrainingArguments as TrainingConfig
@@ -246,52 +440,49 @@ def train_lora(
     if not train_rows:
         raise ValueError(f"recipe {recipe.name}: no training example fits max_length={recipe.train.max_length}")
     checkpoint_dir = Path(checkpoint_dir) if checkpoint_dir is not None else Path(adapter_dir).parent / "checkpoints"
-    fingerprint = training_fingerprint(model_dir, recipe, train_rows, eval_rows)
-    resume = resumable_checkpoint(checkpoint_dir, fingerprint)
-    saving = recipe.train.save_steps > 0
+    batching = {
+        "world_size": world_size,
+        "per_device_batch": micro,
+        "gradient_accumulation": accumulation,
+        "examples_per_step": micro * accumulation * world_size,
+    }
+    fingerprint = training_fingerprint(model_dir, recipe, train_rows, eval_rows, batching)
+    resume = resumable_checkpoint(checkpoint_dir, fingerprint, prune=rank == 0)
+    lengths = [len(r["input_ids"]) for r in train_rows]
+
+    def barrier() -> None:
+        if torch.distributed.is_available() and torch.distributed.is_initialized():
+            torch.distributed.barrier()
 
     class MarkComplete(TrainerCallback):  # type: ignore[misc]
-        """Stamp each checkpoint, once fully written, with this run's fingerprint."""
+        """Stamp each checkpoint, once every process has written its part, with this run's
+        fingerprint (rank 0 only)."""
 
         def on_save(self, args: Any, state: Any, control: Any, **_: Any) -> None:
-            Path(args.output_dir, f"checkpoint-{state.global_step}", FINGERPRINT_FILE).write_text(fingerprint + "\n")
+            barrier()
+            if state.is_world_process_zero:
+                Path(args.output_dir, f"checkpoint-{state.global_step}", FINGERPRINT_FILE).write_text(
+                    fingerprint + "\n"
+                )
+            barrier()
+
+    class StepSorted(Trainer):  # type: ignore[misc,valid-type]
+        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+            return StepSortedSampler(lengths, examples_per_step, recipe.seed)
 
     use_cpu = not torch.cuda.is_available()
-    hf_checkpointing = recipe.train.gradient_checkpointing and recipe.train.backend != "unsloth"
-    config = TrainingConfig(
-        output_dir=str(checkpoint_dir),
-        learning_rate=recipe.train.learning_rate,
-        lr_scheduler_type=recipe.train.lr_scheduler,
-        warmup_steps=recipe.train.warmup_steps,
-        weight_decay=recipe.train.weight_decay,
-        max_grad_norm=recipe.train.max_grad_norm,
-        optim=recipe.train.optim,
-        # With Unsloth, its own checkpointing was set on the model (get_peft_model) instead.
-        gradient_checkpointing=hf_checkpointing,
-        gradient_checkpointing_kwargs={"use_reentrant": False} if hf_checkpointing else None,
-        num_train_epochs=recipe.train.epochs,
-        max_steps=recipe.train.max_steps,
-        per_device_train_batch_size=recipe.train.batch_size,
-        per_device_eval_batch_size=recipe.train.batch_size,
-        gradient_accumulation_steps=recipe.train.gradient_accumulation,
-        logging_steps=recipe.train.logging_steps,
-        eval_strategy="steps" if eval_rows else "no",
-        eval_steps=recipe.train.eval_steps,
-        save_strategy="steps" if saving else "no",
-        save_steps=recipe.train.save_steps if saving else 500,
-        save_total_limit=recipe.train.keep_checkpoints,
-        report_to=[],
-        seed=recipe.seed,
-        data_seed=recipe.seed,
-        bf16=recipe.train.bf16 and not use_cpu,
+    config = trainer_config(
+        TrainingConfig,
+        recipe,
+        checkpoint_dir,
+        micro=micro,
+        accumulation=accumulation,
         use_cpu=use_cpu,
-        max_length=recipe.train.max_length,
-        packing=False,
-        completion_only_loss=True,
-        dataloader_num_workers=0,
-        disable_tqdm=False,
+        evaluate=bool(eval_rows),
     )
-    trainer = Trainer(
+    if config.n_gpu > 1:  # transformers' DataParallel path: never (check_visible_devices refuses first)
+        raise RuntimeError(f"finetune {recipe.name}: the trainer would use nn.DataParallel over {config.n_gpu} GPUs")
+    trainer = StepSorted(
         model=model,
         args=config,
         train_dataset=Dataset.from_list(train_rows),
@@ -315,16 +506,24 @@ def train_lora(
             checkpoint_dir,
             fingerprint[:12],
         )
+    log.info("recipe %s: batching %s (rank %d)", recipe.name, batching, rank)
     trainer.train(resume_from_checkpoint=str(resume) if resume is not None else None)
-    Path(adapter_dir).mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(adapter_dir)
-    tokenizer.save_pretrained(adapter_dir)
+    if rank == 0:
+        Path(adapter_dir).mkdir(parents=True, exist_ok=True)
+        model.save_pretrained(adapter_dir)
+        tokenizer.save_pretrained(adapter_dir)
+    barrier()
+    plain = permutation(len(lengths), recipe.seed, 0)
     counts = {
         "train": len(train_rows),
         "eval": len(eval_rows),
         "dropped_too_long": dropped_train + dropped_eval,
         "optimizer_steps": int(trainer.state.global_step),
-        "examples_per_step": recipe.train.examples_per_step,
+        **batching,
+        "padding_share": round(
+            padding_share(lengths, step_sorted_order(lengths, examples_per_step, recipe.seed, 0), micro), 6
+        ),
+        "padding_share_unsorted": round(padding_share(lengths, plain, micro), 6),
         "epochs": float(trainer.state.epoch or 0.0),
         **loss_token_counts(train_rows, list(train_pairs)),
     }

@@ -57,6 +57,9 @@ class TrainSpec:
     eval_rows: int = _TRAINING["eval_rows"]
     bf16: bool = _TRAINING["bf16"]  # on GPU; CPU runs train in float32
     load_in_4bit: bool = _TRAINING["load_in_4bit"]
+    # GPUs (DDP processes launched by torchrun) of one fine-tune; the examples per optimiser
+    # step stay batch_size x gradient_accumulation (fimrepair.finetune.batch_plan).
+    processes: int = _TRAINING["processes"]
 
     @property
     def examples_per_step(self) -> int:

@@ -444,13 +444,104 @@ def finetune(
     allow_cpu: bool = False,
 ) -> None:
     """Fine-tune one recipe on the GPU (the CPU only with ``allow_cpu``), resuming from a
-    matching checkpoint in ``checkpoint_dir``."""
-    from fimrepair.compute import require_device
+    matching checkpoint in ``checkpoint_dir``.
+
+    On one machine the job first takes ``training.processes`` of the workflow's GPUs
+    (:func:`fimrepair.compute.acquire_gpus`); with one process it trains here, with more it
+    starts that many DDP processes with torchrun (:func:`finetune_process` in each; rank 0
+    writes the outputs) and fails, with the workers' log, if any of them does."""
+    from fimrepair.compute import acquire_gpus
     from fimrepair.recipe import Recipe
 
     recipe = Recipe.load(Path(recipe_json))
-    require_device(allow_cpu, f"finetune {recipe.name}")  # imports torch only: Unsloth can still come first
-    from fimrepair.finetune import train_lora
+    acquire_gpus(recipe.train.processes, f"finetune {recipe.name}")  # before anything touches CUDA
+    args = {
+        "model_dir": str(model_dir),
+        "recipe_json": str(recipe_json),
+        "train_pairs": str(train_pairs),
+        "eval_pairs": str(eval_pairs),
+        "out_adapter": str(out_adapter),
+        "out_loss": str(out_loss),
+        "out_counts": str(out_counts),
+        "checkpoint_dir": str(checkpoint_dir),
+        "allow_cpu": allow_cpu,
+    }
+    if recipe.train.processes == 1:
+        finetune_process(**args)
+        return
+    launch_ddp(recipe.train.processes, args, f"finetune {recipe.name}")
+
+
+def launch_ddp(processes: int, args: Mapping[str, Any], what: str) -> None:
+    """Run :func:`finetune_process` in ``processes`` DDP processes on this node (torchrun,
+    ``--standalone``); their output goes to this process's stdout (the job's log). Each process
+    gets the job's CPUs (Slurm's, else ``OMP_NUM_THREADS``) / ``processes`` threads. Raises if
+    the launcher fails."""
+    import subprocess
+    import sys
+
+    cpus = os.environ.get("SLURM_CPUS_PER_TASK") or os.environ.get("OMP_NUM_THREADS") or "1"
+    threads = max(1, int(cpus) // processes)
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONUNBUFFERED": "1"}
+    cmd = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--standalone",
+        f"--nproc-per-node={processes}",
+        "-m",
+        "fimrepair.ddp_worker",
+        json.dumps(dict(args)),
+    ]
+    log.info("%s: launching %d DDP processes: %s", what, processes, " ".join(cmd[:6]))
+    sys.stdout.flush()
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, preexec_fn=_die_with_parent
+    )
+    assert proc.stdout is not None
+    tail: list[str] = []
+    for line in proc.stdout:
+        sys.stdout.write(line)
+        tail = [*tail[-40:], line]
+    if proc.wait() != 0:
+        raise RuntimeError(f"{what}: torchrun exited with {proc.returncode}; its last lines:\n{''.join(tail)}")
+
+
+def _die_with_parent() -> None:
+    """In a child: receive SIGTERM when the job's process dies (Linux), so a killed job does
+    not leave its DDP launcher running; torchrun then stops its workers."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def finetune_process(
+    *,
+    model_dir: str,
+    recipe_json: str,
+    train_pairs: str,
+    eval_pairs: str,
+    out_adapter: str,
+    out_loss: str,
+    out_counts: str,
+    checkpoint_dir: str,
+    allow_cpu: bool,
+) -> None:
+    """One training process (the only one, or one DDP rank): Unsloth first when it is the
+    backend (before anything touches CUDA, so its allocator settings apply), the device check,
+    training; rank 0 writes the loss table and the counts."""
+    from fimrepair.compute import import_unsloth, require_device
+    from fimrepair.recipe import Recipe
+
+    recipe = Recipe.load(Path(recipe_json))
+    if recipe.train.backend == "unsloth":
+        import_unsloth()
+    require_device(allow_cpu, f"finetune {recipe.name}")
+    from fimrepair.finetune import train_lora, world
 
     curve, counts = train_lora(
         Path(model_dir),
@@ -460,8 +551,9 @@ def finetune(
         Path(out_adapter),
         checkpoint_dir=Path(checkpoint_dir),
     )
-    write_tsv(out_loss, curve, columns=["recipe", "step", "epoch", "loss", "split"])
-    Path(out_counts).write_text(json.dumps({"recipe": recipe.name, **counts}, indent=2) + "\n")
+    if world()[0] == 0:
+        write_tsv(out_loss, curve, columns=["recipe", "step", "epoch", "loss", "split"])
+        Path(out_counts).write_text(json.dumps({"recipe": recipe.name, **counts}, indent=2) + "\n")
 
 
 # --- generation and validation ------------------------------------------------------------
@@ -483,8 +575,9 @@ def generate(
 ) -> None:
     """Candidates of every bug on the GPU (the CPU only with ``allow_cpu``). Finished bugs go
     to ``<out>.partial`` at once; a rerun resumes from it, and it is removed at the end."""
-    from fimrepair.compute import require_device
+    from fimrepair.compute import acquire_gpus, require_device
 
+    acquire_gpus(1, f"generate {model_name}")  # one machine: this job's own GPU (before torch)
     require_device(allow_cpu, f"generate {model_name}")
     import torch
 

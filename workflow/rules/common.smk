@@ -1,9 +1,11 @@
 # Configuration checks, wildcard constraints, input functions and final targets.
+import os
 import shutil
 from pathlib import Path
 
 from snakemake.utils import validate
 
+from fimrepair.compute import GPU_SLOTS_ENV, visible_gpu_ids
 from fimrepair.config import REFERENCE_MODELS, ConfigError, benchmark_specs, check, models_to_evaluate
 
 validate(config, schema="../schemas/config.schema.yaml")
@@ -25,6 +27,25 @@ HAVE_LATEXMK = shutil.which("latexmk") is not None
 # A run from a reviewer bundle: candidates, loss curves and counts come from the bundle.
 REPRODUCE = config["reproduce"]["bundle"] is not None
 BUNDLE_DIR = "resources/bundle"
+# GPUs of one fine-tune (DDP processes); the GPU rules ask for this many / one GPU.
+TRAIN_PROCESSES = config["training"]["processes"]
+
+# One job per GPU on one machine (docs/gpu.md). Snakemake enforces a resource only when it is
+# bounded, and pins no device; so a run without a cluster executor (no --jobs/nodes: a
+# workstation) bounds `gpu` by the machine's GPUs (compute.gpus, else the visible ones) and
+# exports their ids, from which each GPU job takes its own (fimrepair.compute.acquire_gpus,
+# CUDA_VISIBLE_DEVICES). A --resources gpu=N given on the command line wins. Under Slurm the
+# scheduler allocates the GPUs and Slurm sets CUDA_VISIBLE_DEVICES.
+if workflow.is_main_process and workflow.nodes is None:
+    GPU_IDS = visible_gpu_ids(config["compute"]["gpus"])
+    if GPU_IDS:
+        if "gpu" not in workflow.resource_settings.resources:
+            workflow.global_resources["gpu"] = len(GPU_IDS)
+        os.environ[GPU_SLOTS_ENV] = ",".join(GPU_IDS)
+        _bound = workflow.global_resources["gpu"].value if "gpu" in workflow.global_resources else "unbounded"
+        logger.info(
+            f"GPUs for this run: {','.join(GPU_IDS)} (at most {_bound} at once; each GPU job pinned to its own)"
+        )
 
 
 wildcard_constraints:

@@ -39,8 +39,13 @@ rule finetune:
     conda:
         "../../envs/gpu.yaml"
     threads: 1
+    # training.processes GPUs (DDP on one node). For Slurm, CPUs and host memory scale with
+    # them (8 CPUs and 64 GB + 32 GB per GPU: 96 GB for one; the profile sets the time and
+    # GPU model); a run on one machine bounds only `gpu` (common.smk).
     resources:
-        gpu=1,
+        gpu=TRAIN_PROCESSES,
+        cpus_per_task=8 * TRAIN_PROCESSES,
+        mem_mb=64000 + 32000 * TRAIN_PROCESSES,
     params:
         checkpoints=checkpoint_dir,
         allow_cpu=config["compute"]["allow_cpu"],
