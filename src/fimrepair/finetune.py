@@ -470,6 +470,25 @@ def train_lora(
         def _get_train_sampler(self, train_dataset: Any = None) -> Any:
             return StepSortedSampler(lengths, examples_per_step, recipe.seed)
 
+        def _load_optimizer_and_scheduler(self, checkpoint: Any) -> Any:
+            # transformers 5.17 loads the optimiser state of a DDP resume onto args.device,
+            # which on the CPU is torch.device("cpu", 0), a location torch.load cannot restore
+            # ("tagged with cpu:0"); the CPU is the CPU.
+            if not (checkpoint and self.args.world_size > 1 and self.args.device.type == "cpu"):
+                return super()._load_optimizer_and_scheduler(checkpoint)
+            real = torch.load
+
+            def load(*a: Any, map_location: Any = None, **k: Any) -> Any:
+                if isinstance(map_location, torch.device) and map_location.type == "cpu":
+                    map_location = "cpu"
+                return real(*a, map_location=map_location, **k)
+
+            torch.load = load
+            try:
+                return super()._load_optimizer_and_scheduler(checkpoint)
+            finally:
+                torch.load = real
+
     use_cpu = not torch.cuda.is_available()
     config = trainer_config(
         TrainingConfig,
