@@ -99,9 +99,16 @@ def driver_version() -> str | None:
     return None
 
 
+CUDA_TOUCHED = False
+"""Set once :func:`cuda_status` has queried CUDA in this process (Unsloth must come before)."""
+
+
 def cuda_status() -> tuple[bool, str]:
     """(usable, why not). Usable means a CUDA build of torch sees a GPU and runs a kernel on it."""
+    global CUDA_TOUCHED
     import torch
+
+    CUDA_TOUCHED = True
 
     if torch.version.cuda is None:
         return False, f"torch {torch.__version__} is a CPU-only build"

@@ -79,7 +79,7 @@ EXPLICIT_SETTINGS: dict[str, Any] = {
     "activation_offloading": False,
     "use_liger_kernel": False,
     "auto_find_batch_size": False,
-    "include_num_input_tokens_seen": False,
+    "include_num_input_tokens_seen": "no",
     "ddp_find_unused_parameters": False,  # LoRA: every trainable parameter gets a gradient
     "remove_unused_columns": True,
 }
