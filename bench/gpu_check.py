@@ -2,20 +2,27 @@
 
 Offline, in under 10 minutes on one H100/H200, with models it builds itself:
   1. device, CUDA runtime, NVIDIA driver and library versions;
-  2. N LoRA training steps with each backend (hf, unsloth) through the project's own
+  2. N LoRA optimiser steps with each backend (hf, unsloth) through the project's own
      ``train_lora``, on a randomly initialised Llama with DeepSeek-Coder-6.7B's layer shape
-     (``--layers`` of its 32 layers) at the paper's batch shape (16 x 1024): tokens/s per
-     backend, their ratio, and their losses compared at the same seed;
-  3. peak GPU memory of a training step with 1 and 2 such layers, with and without gradient
-     checkpointing, extrapolated per layer to the 32-layer 6.7B model;
+     (``--layers`` of its 32 layers) at the configuration's shape (``--configfile``, default
+     config.yaml: micro-batch ``training.batch_size``, ``gradient_accumulation``,
+     ``max_length``, ``gradient_checkpointing``; the paper: 4 x 4 x 1024): tokens/s per
+     backend, their ratio, achieved model TFLOP/s and its share of the device's bf16 peak, and
+     their losses compared at the same seed; with more than one GPU visible, the same with
+     DDP over all of them (torchrun), and the scaling over one GPU;
+  3. peak GPU memory of a training step at the configuration's micro-batch x max length with 1
+     and 2 such layers, with and without gradient checkpointing, extrapolated per layer to the
+     32-layer 6.7B model;
   4. beam-10 generation throughput of the full-size (32-layer, random) 6.7B model;
   5. a fine-tune of the tiny model killed (SIGKILL) after its first checkpoint and rerun: it
      must say it resumed, and end with the uninterrupted run's adapter;
 and prints as its LAST line one JSON object: device, versions, tokens/s per backend and their
 ratio, extrapolated peak memory, generation tokens/s, estimated GPU-hours of the paper run,
-``ok``. Without a usable GPU it says so and exits 1 (nothing is measured).
+``ok``. The GPU-hour estimate counts the recipes (``train``), generated models
+(``evaluate`` less skipped ones) and benchmarks (``benchmark`` + ``extra_benchmarks``) that the
+configuration runs. Without a usable GPU it says so and exits 1 (nothing is measured).
 
-    python bench/gpu_check.py [--steps 20] [--layers 2] [--train-examples 35000]
+    python bench/gpu_check.py [--configfile config.yaml ...] [--steps 10] [--layers 2] [--train-examples 35000]
 
 ``--cpu-smoke`` runs every step at toy sizes on the CPU (the project's own test of this
 script; its numbers mean nothing and ``ok`` is false).
@@ -56,6 +63,63 @@ SMOKE_SHAPE = {
     "rope_theta": 10000.0,
 }
 LOSS_RTOL = 0.02  # hf vs unsloth loss per logged step, bf16
+# Dense bf16 peak of the device (TFLOP/s, vendor datasheets, without sparsity), by name.
+BF16_PEAK_TFLOPS = {"H200": 989.0, "H100 SXM": 989.0, "H100 80GB HBM3": 989.0, "H100 PCIe": 756.0, "H100 NVL": 835.0,
+                    "A100": 312.0, "L40S": 362.0, "L4": 121.0, "A10": 125.0}  # fmt: skip
+# Bugs per benchmark kind (HumanEval-Java: 163 before `exclude`; QuixBugs' Java: 40).
+BUGS_BY_KIND = {"humaneval-java": 163, "quixbugs": 40}
+
+
+def merged_config(files: list[str]) -> dict[str, Any]:
+    """The configuration files merged in order (nested mappings key by key, as Snakemake does)."""
+    import yaml
+
+    def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+        return out
+
+    config: dict[str, Any] = {}
+    for f in files:
+        config = merge(config, yaml.safe_load(Path(f).read_text()) or {})
+    return config
+
+
+def run_counts(config: dict[str, Any]) -> dict[str, Any]:
+    """Recipes trained, models generated and benchmarks (with their bugs) the configuration runs."""
+    models = config.get("models", {})
+    generated = [m for m in config.get("evaluate", []) if not (models.get(m) or {}).get("skip")]
+    benchmarks = {}
+    for spec in (config["benchmark"], *config.get("extra_benchmarks", [])):
+        kind = spec.get("kind", "humaneval-java")
+        benchmarks[spec["name"]] = max(0, BUGS_BY_KIND.get(kind, 0) - len(spec.get("exclude", [])))
+    return {
+        "recipes": len(config.get("train", [])),
+        "generated_models": len(generated),
+        "benchmarks": len(benchmarks),
+        "bugs": benchmarks,
+    }
+
+
+def bf16_peak(device: str) -> float | None:
+    for name, peak in BF16_PEAK_TFLOPS.items():
+        if name.lower() in device.lower():
+            return peak
+    return None
+
+
+def train_flops_per_token(shape: dict[str, Any], layers: int, seq: float) -> float:
+    """Model FLOPs per trained token of a LoRA step (the base frozen): the forward pass (2 per
+    weight, the LM head included, plus causal attention 2 x seq x hidden per layer) and the
+    backward pass through the activations (as much again; no weight gradients but LoRA's).
+    Recomputation by gradient checkpointing is not counted (model FLOPs, not hardware FLOPs)."""
+    h, i = shape["hidden_size"], shape["intermediate_size"]
+    weights = layers * (4 * h * h + 3 * h * i) + shape["vocab_size"] * h
+    forward = 2 * weights + layers * 2 * seq * h
+    return 2 * forward
+
+
 RESUME_ATOL = 1e-3  # resumed vs uninterrupted adapter on the GPU (non-deterministic kernels)
 
 
@@ -105,16 +169,19 @@ def phase_train(a: argparse.Namespace) -> dict[str, Any]:
             learning_rate=2e-4,
             max_steps=a.steps,
             batch_size=a.batch,
-            gradient_accumulation=1,
+            gradient_accumulation=a.accumulation,
+            gradient_checkpointing=a.checkpointing == "on",
             max_length=a.seq,
             logging_steps=1,
             eval_rows=0,
             bf16=not a.cpu_smoke,
             save_steps=0,
+            processes=int(os.environ.get("WORLD_SIZE", "1")),
         ),
     )
+    per_step = a.batch * a.accumulation
     tok = Tokenizer.from_file(str(Path(a.model) / "tokenizer.json"))
-    pairs = java_pairs(tok, a.batch * a.steps, a.seq)
+    pairs = java_pairs(tok, per_step * a.steps, a.seq)
     mean_tokens = sum(
         len(tok.encode(p["prompt"] + p["completion"], add_special_tokens=False).ids) + 2 for p in pairs
     ) / len(pairs)
@@ -139,7 +206,9 @@ def phase_train(a: argparse.Namespace) -> dict[str, Any]:
     seconds = (timed[-1] - timed[0]) / max(1, len(timed) - 1)
     return {
         "backend": a.backend,
-        "tokens_per_s": round(a.batch * mean_tokens / seconds, 1),
+        "world_size": int(os.environ.get("WORLD_SIZE", "1")),
+        "tokens_per_s": round(per_step * mean_tokens / seconds, 1),
+        "mean_tokens": round(mean_tokens, 1),
         "step_s": round(seconds, 4),
         "losses": [r["loss"] for r in curve if r["split"] == "train"],
         "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 2) if torch.cuda.is_available() else None,
@@ -260,10 +329,13 @@ PHASES = {"train": phase_train, "memory": phase_memory, "generate": phase_genera
 # --- the parent -------------------------------------------------------------------------
 
 
-def run_phase(name: str, a: argparse.Namespace, timeout: float, **extra: str) -> dict[str, Any]:
+def run_phase(name: str, a: argparse.Namespace, timeout: float, processes: int = 1, **extra: str) -> dict[str, Any]:
     out = Path(a.work) / f"{name}-{extra.get('backend', '')}-{int(time.time() * 1000)}.json"
+    launcher = [sys.executable]
+    if processes > 1:
+        launcher += ["-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}"]
     cmd = [
-        sys.executable,
+        *launcher,
         str(HERE),
         "--phase",
         name,
@@ -274,6 +346,7 @@ def run_phase(name: str, a: argparse.Namespace, timeout: float, **extra: str) ->
         *(["--cpu-smoke"] if a.cpu_smoke else []),
     ]
     cmd += ["--steps", str(a.steps), "--batch", str(a.batch), "--seq", str(a.seq)]
+    cmd += ["--accumulation", str(a.accumulation), "--checkpointing", a.checkpointing]
     for key, value in extra.items():
         cmd += [f"--{key.replace('_', '-')}", value]
     log(f"phase {name} {extra.get('backend', '')}")
@@ -412,22 +485,24 @@ def kill_and_resume(a: argparse.Namespace, tiny: Path) -> dict[str, Any]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="The GPU check (bench/gpu_check.py)")
-    parser.add_argument("--steps", type=int, default=20, help="training steps per backend")
+    parser.add_argument(
+        "--configfile", nargs="+", default=[str(HERE.parents[1] / "config.yaml")], help="the run's configuration files"
+    )
+    parser.add_argument("--steps", type=int, default=10, help="optimiser steps per backend")
     parser.add_argument("--layers", type=int, default=2, help="layers of the 6.7B-shaped model trained per backend")
-    parser.add_argument("--batch", type=int, default=16)
-    parser.add_argument("--seq", type=int, default=1024)
     parser.add_argument(
         "--train-examples", type=int, default=35000, help="training pairs per recipe in the paper run (assumed)"
     )
-    parser.add_argument("--epochs", type=float, default=2.0)
-    parser.add_argument("--recipes", type=int, default=3)
-    parser.add_argument("--bugs", type=int, default=162)
-    parser.add_argument("--generated-models", type=int, default=4)
+    parser.add_argument(
+        "--mean-tokens", type=float, default=400, help="mean tokens of a training pair (assumed; max length bounds it)"
+    )
     parser.add_argument(
         "--cpu-smoke", action="store_true", help="toy sizes on the CPU (tests this script; measures nothing)"
     )
-    for internal in ("--phase", "--result", "--work", "--backend", "--model", "--out", "--run-dir"):
+    for internal in ("--phase", "--result", "--work", "--backend", "--model", "--out", "--run-dir", "--checkpointing"):
         parser.add_argument(internal, help=argparse.SUPPRESS)
+    for internal in ("--batch", "--accumulation", "--seq"):
+        parser.add_argument(internal, type=int, help=argparse.SUPPRESS)
     a = parser.parse_args()
 
     from fimrepair.compute import cuda_status, device_report, go_offline
@@ -441,7 +516,9 @@ def main() -> int:
         )
         if a.cpu_smoke:
             os.environ.setdefault("OMP_NUM_THREADS", "1")
-        Path(a.result).write_text(json.dumps(PHASES[a.phase](a)))
+        result = PHASES[a.phase](a)
+        if os.environ.get("RANK", "0") == "0":  # a DDP phase: rank 0 reports
+            Path(a.result).write_text(json.dumps(result))
         return 0
 
     usable, reason = cuda_status()
@@ -450,10 +527,24 @@ def main() -> int:
         print(message, file=sys.stderr)
         print(json.dumps({"ok": False, "error": message, **device_report(False)}))
         return 1
-    if a.cpu_smoke:
-        a.steps, a.batch, a.seq, a.layers = min(a.steps, 4), 2, 64, 1
+    config = merged_config(a.configfile)
+    training = config["training"]
+    a.batch, a.accumulation, a.seq = training["batch_size"], training["gradient_accumulation"], training["max_length"]
+    a.checkpointing = "on" if training["gradient_checkpointing"] else "off"
+    counts = run_counts(config)
+    if a.cpu_smoke:  # the configuration's micro-batch and accumulation, toy lengths and steps
+        a.steps, a.seq, a.layers = min(a.steps, 4), 64, 1
     started = time.perf_counter()
     report: dict[str, Any] = {"cuda": usable, **device_report(usable), "cpu_smoke": a.cpu_smoke}
+    report["shape"] = {
+        "configfile": a.configfile,
+        "micro_batch": a.batch,
+        "gradient_accumulation": a.accumulation,
+        "examples_per_step": a.batch * a.accumulation,
+        "max_length": a.seq,
+        "gradient_checkpointing": a.checkpointing == "on",
+    }
+    gpus = device_report(usable).get("device_count", 0) if usable else 0
     with tempfile.TemporaryDirectory(prefix="gpu-check-") as work:
         a.work = work
         tiny, shaped = build_models(a)
@@ -463,6 +554,16 @@ def main() -> int:
             for b in ("hf", "unsloth")
         }
         report["train"] = runs
+        if gpus > 1:  # DDP over every visible GPU, the hf backend (the reference path)
+            ddp = run_phase(
+                "train", a, limit, processes=gpus, backend="hf", model=str(shaped), out=str(Path(work) / "ddp")
+            )
+            one = runs["hf"].get("tokens_per_s")
+            report["ddp"] = {
+                **ddp,
+                "gpus": gpus,
+                "scaling": round(ddp["tokens_per_s"] / one, 3) if one and "tokens_per_s" in ddp else None,
+            }
         report["memory"] = run_phase("memory", a, limit)
         report["generate"] = run_phase("generate", a, limit)
         report["resume"] = kill_and_resume(a, tiny)
@@ -485,20 +586,42 @@ def main() -> int:
     layer_params = 4 * shape["hidden_size"] ** 2 + 3 * shape["hidden_size"] * shape["intermediate_size"]
     head = shape["vocab_size"] * shape["hidden_size"] / layer_params
     scale = (PAPER_LAYERS + head) / (a.layers + head)
-    train_tokens = a.recipes * a.epochs * a.train_examples * a.seq  # upper bound: every example padded to seq
+    peak = bf16_peak(report.get("device", "")) if usable else None
+    report["tflops"] = {}
+    for b in runs:
+        tps, mean = runs[b].get("tokens_per_s"), runs[b].get("mean_tokens")
+        if tps and mean:
+            tflops = tps * train_flops_per_token(shape, a.layers, mean) / 1e12
+            report["tflops"][b] = {
+                "achieved": round(tflops, 3),
+                "share_of_bf16_peak": round(tflops / peak, 3) if peak else None,
+                "bf16_peak": peak,
+            }
+        else:
+            report["tflops"][b] = None
+    epochs = float(training["epochs"])
+    max_length = training["max_length"]  # the configuration's, also in the CPU smoke run
+    train_tokens_upper = counts["recipes"] * epochs * a.train_examples * max_length  # every example at max length
     hours = {}
     for b in runs:
         if runs[b].get("tokens_per_s"):
-            hours[b] = round(train_tokens / (runs[b]["tokens_per_s"] / scale) / 3600, 1)
+            upper = train_tokens_upper / (runs[b]["tokens_per_s"] / scale) / 3600
+            share = min(a.mean_tokens, max_length) / max_length
+            hours[b] = {"upper_bound": round(upper, 1), "at_mean_tokens": round(upper * share, 1)}
     generation = report["generate"].get("runs", [{}])
     per_bug = min((r["seconds_per_bug"] for r in generation if "seconds_per_bug" in r), default=None)
     report["generation_tokens_per_s"] = max(
         (r["tokens_per_s"] for r in generation if "tokens_per_s" in r), default=None
     )
+    bugs = sum(counts["bugs"].values())
     report["gpu_hours_paper"] = {
+        "counts": counts,
         "finetune_per_backend": hours,
-        "generate": round(a.bugs * a.generated_models * per_bug / 3600, 2) if per_bug else None,
-        "assumptions": f"{a.recipes} recipes x {a.epochs} epochs x {a.train_examples} pairs x {a.seq} tokens (upper bound), 6.7B step time extrapolated from {a.layers} layers x {scale:.1f}; {a.bugs} bugs x {a.generated_models} models, beam 10, 256 new tokens",
+        "generate": round(bugs * counts["generated_models"] * per_bug / 3600, 2) if per_bug else None,
+        "assumptions": f"{counts['recipes']} recipes x {epochs} epochs x {a.train_examples} pairs of {max_length} tokens "
+        f"(upper bound; and at {a.mean_tokens} tokens a pair), 6.7B step time extrapolated from {a.layers} layers x "
+        f"{scale:.1f}; {bugs} bugs of {counts['benchmarks']} benchmarks x {counts['generated_models']} models, "
+        "beam 10, 256 new tokens",
     }
     report["seconds"] = round(time.perf_counter() - started, 1)
     errors = [
