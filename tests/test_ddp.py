@@ -205,3 +205,10 @@ def test_step_sorted_batches_keep_each_steps_examples_and_pad_less():
         )
     assert step_sorted_order(lengths, 16, 42, 2) != sorted_  # another epoch, another order
     assert padding_share(lengths, sorted_, 4) < padding_share(lengths, plain, 4) / 2
+
+
+def test_unsloth_with_several_processes_is_refused_at_the_recipe():
+    from fimrepair.recipe import RecipeError
+
+    with pytest.raises(RecipeError, match="'unsloth' with train.processes 2 is refused"):
+        recipe(2, backend="unsloth")

@@ -13,6 +13,7 @@ skipped with the reason otherwise. About 10 minutes on 2 cores.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -383,3 +384,49 @@ def test_failed_job_fails_the_run_with_its_log_and_rerun_resumes(cluster: SlurmC
     )
     assert new == [("validate", "tiny_identity", "COMPLETED")], new
     assert "localrule generate_reference:" in second.stderr
+
+
+# ---- a fine-tune over 2 GPUs (DDP) through the profile ---------------------------------------
+DDP_OVERLAY = {
+    "base_model": {"tiny": {"copy_warmup_steps": 0, "pretrain_steps": 5, "vocab_size": 600}},
+    "data": {"synthetic_rows": 200, "test_size": 20},
+    "training": {
+        "processes": 2,
+        "batch_size": 4,
+        "gradient_accumulation": 4,
+        "max_steps": 4,
+        "save_steps": 2,
+        "eval_rows": 4,
+        "logging_steps": 1,
+        "eval_steps": 2,
+    },
+}
+
+
+def test_a_two_process_finetune_through_the_profile(cluster: SlurmCluster, tmp_path: Path):
+    """training.processes 2: the finetune job asks Slurm for 2 GPUs (and 64 GB + 32 GB a GPU),
+    gets two of the node's fake H100s, and trains with 2 DDP processes (torchrun, gloo on the
+    CPU) to 16 examples a step. Its inputs are made locally first, so only the fine-tune is a
+    Slurm job."""
+    work = copy_workflow(tmp_path / "wf")
+    profile = write_test_profile(work, cluster)
+    (work / "config.ddp.yaml").write_text(yaml.safe_dump(DDP_OVERLAY))
+    configfiles = ("config.tiny.yaml", "config.ddp.yaml")
+    inputs = ["results/representations/fim/train.jsonl", "results/representations/fim/eval.jsonl"]
+    pre = snakemake(work, ["--cores", "2", *inputs, "resources/models/tiny"], cluster.env, 600, configfiles)
+    assert pre.returncode == 0, pre.stderr[-3000:]
+    t0 = time.monotonic()
+    target = "results/finetune/fim/counts.json"
+    run = snakemake(work, ["--cores", "2", "--profile", str(profile), target], cluster.env, 900, configfiles)
+    TIMINGS["2-process fine-tune through Slurm"] = time.monotonic() - t0
+    assert run.returncode == 0, run.stderr[-4000:] + (work / "logs/finetune/fim/train.log").read_text()[-4000:]
+    jobs = slurm_jobs_of(cluster, work)
+    assert [j["rule"] for j in jobs] == ["finetune"], jobs
+    job = jobs[0]
+    assert job["JobState"] == "COMPLETED" and job.get("TresPerJob") == "gres:gpu:h100:2", job
+    assert mem_mb(job["MinMemoryNode"]) == 128000, job
+    assert re.fullmatch(r"[0-3],[0-3]", cluster.gpu_allocations().get(job["JobId"], "")), cluster.gpu_allocations()
+    counts = json.loads((work / target).read_text())
+    assert (counts["world_size"], counts["examples_per_step"], counts["optimizer_steps"]) == (2, 16, 4)
+    log = (work / "logs/finetune/fim/train.log").read_text()
+    assert "launching 2 DDP processes" in log and "rank1" in log

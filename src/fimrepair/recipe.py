@@ -97,6 +97,12 @@ class Recipe:
             raise RecipeError(
                 f"recipe {self.name}: kind ir4_psm is PSM on every example (fim_rate 1, spm_rate 0), got {self.fim_rate}, {self.spm_rate}"
             )
+        if self.train.backend == "unsloth" and self.train.processes > 1:
+            raise RecipeError(
+                f"recipe {self.name}: train.backend 'unsloth' with train.processes {self.train.processes} is refused: "
+                "DDP is tested with the hf backend only; the pinned Unsloth (2026.10.9) also patches trl's train() "
+                "with a check that stops when more than one GPU holds memory (docs/gpu.md). Use backend hf for DDP"
+            )
         if self.train.backend not in BACKENDS:
             raise RecipeError(
                 f"recipe {self.name}: train.backend must be one of {BACKENDS}, got {self.train.backend!r}"
