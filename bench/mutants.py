@@ -196,6 +196,21 @@ MUTANTS = (
         "if False:",
         ("tests/test_engine.py::test_a_crash_caused_by_an_earlier_candidate_is_rerun_on_a_fresh_worker",),
     ),
+    # Issue 19: both backends train the same thing; 16 examples a step whatever the world size.
+    Mutant(
+        "padding-free left to the backend's default",
+        "src/fimrepair/finetune.py",
+        '    "padding_free": False,  # exact only with a varlen attention kernel; our batches are length-sorted instead',
+        "",
+        ("tests/test_unsloth_order.py::test_both_backends_get_the_same_trainer_configuration",),
+    ),
+    Mutant(
+        "each DDP process keeps the whole accumulation",
+        "src/fimrepair/finetune.py",
+        "    share = examples_per_step // world_size",
+        "    share = examples_per_step",
+        ("tests/test_ddp.py::test_batch_plan_keeps_16_examples_per_step_or_refuses",),
+    ),
 )
 
 
