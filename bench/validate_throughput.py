@@ -22,6 +22,7 @@ plain junitcore baseline runs unsandboxed, as peers' harnesses do; failfast at `
 
     python bench/validate_throughput.py [--benchmark-root DIR] [--workers 2] [--bugs N]
                                         [--baseline junitcore|failfast] [--skip-baseline]
+                                        [--sandbox auto|bwrap|namespaces|net|none]
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bugs", type=int, default=None, help="only the first N bugs (quick runs)")
     ap.add_argument("--per-candidate-timeout", type=float, default=60)
     ap.add_argument("--skip-baseline", action="store_true", help="engine only (no ratio)")
+    ap.add_argument(
+        "--sandbox",
+        choices=("auto", "bwrap", "namespaces", "net", "none"),
+        default="auto",
+        help="the engine's sandbox level (default auto: bubblewrap where it runs)",
+    )
     ap.add_argument(
         "--baseline", choices=("junitcore", "failfast"), default="junitcore", help="which fresh-process baseline"
     )
@@ -79,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
     load0 = os.getloadavg()
     t0 = time.monotonic()
-    with Engine(root, workers=args.workers, per_candidate_timeout_s=args.per_candidate_timeout) as engine:
+    with Engine(
+        root, workers=args.workers, per_candidate_timeout_s=args.per_candidate_timeout, sandbox=args.sandbox
+    ) as engine:
         engine.warm_up()
         startup = time.monotonic() - t0
         engine_out = validate_candidates(bugs, rows, engine, workers=args.workers, progress=False)

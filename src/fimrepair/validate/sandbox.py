@@ -464,11 +464,26 @@ def bwrap_problem(java: str = "java") -> str | None:
         return "'bwrap' is not installed (Debian package bubblewrap)"
     if shutil.which("prlimit") is None:
         return "util-linux 'prlimit' is not installed"
-    try:
-        cmd = bwrap_command([inside_tool(java), "-Xshare:auto", "-version"], tools=[java])
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, **popen_kwargs())
-    except (OSError, subprocess.TimeoutExpired, FileNotFoundError) as exc:
-        return f"bwrap probe failed: {exc}"
+    import tempfile
+
+    # As the sandboxes will: a JVM, a read-only bind and a writable bind of temporary directories.
+    with tempfile.TemporaryDirectory(prefix="fimrepair-probe-") as tmp:
+        ro_dir, rw_dir = Path(tmp) / "ro", Path(tmp) / "rw"
+        ro_dir.mkdir()
+        rw_dir.mkdir()
+        make_readable(Path(tmp))
+        prepare_writable(rw_dir)
+        try:
+            cmd = bwrap_command(
+                [inside_tool(java), "-XX:-UsePerfData", "-version"],
+                tools=[java],
+                ro=[(ro_dir, f"{INSIDE_OPT}/probe")],
+                rw=[(rw_dir, INSIDE_WORK)],
+                chdir=INSIDE_WORK,
+            )
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, **popen_kwargs())
+        except (OSError, subprocess.TimeoutExpired, FileNotFoundError) as exc:
+            return f"bwrap probe failed: {exc}"
     if proc.returncode != 0:
         return f"bwrap probe exited with {proc.returncode}: {(proc.stderr or proc.stdout).strip()[-400:]}"
     return None
