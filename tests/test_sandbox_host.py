@@ -436,3 +436,54 @@ def test_fallback_is_recorded_loudly(monkeypatch, caplog, tmp_path: Path) -> Non
             sandbox.probe("bwrap")
     finally:
         sandbox.probe.cache_clear()
+
+
+SLEEPER = f"""
+        try {{
+            java.nio.file.Path src = java.nio.file.Files.createTempFile("Sleeper", ".java");
+            java.nio.file.Files.writeString(src, "public class Sleeper {{ public static void main(String[] a) throws Exception {{ Thread.sleep(60000); }} }}");
+            new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"), "-Dtoken={TOKEN}-loop", src.toString()).start();
+            Thread.sleep(4000);
+        }} catch (Throwable e) {{ }}
+        while (true) {{ x++; }}"""
+
+
+@pytest.mark.parametrize("engine", ["engine", "fresh"])
+def test_a_killed_sandbox_leaves_no_process(minibench, engine: str) -> None:
+    """A looping candidate that started a child JVM hits the hard limit: its sandbox is killed,
+    with the child (killing bwrap's process group alone left the sandbox running)."""
+    _need_level()
+    root, bugs = minibench
+    add = bugs["ADD"]
+    loop = with_body(add, SLEEPER)
+    seen: list[int] = []
+    running = threading.Event()
+    running.set()
+
+    def watch() -> None:  # the child JVM did run (else "no survivor" proves nothing)
+        while running.is_set() and not seen:
+            seen.extend(_survivors())
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    if engine == "engine":
+        with Engine(root, workers=1, per_candidate_timeout_s=6, compile_grace_s=2, heap_mb=128, sandbox=LEVEL) as eng:
+            v = eng.validate(add, loop)
+            time.sleep(1.0)
+            survivors = _survivors()
+            assert eng.validate(add, add.fixed_function).status is Status.PLAUSIBLE
+    else:
+        v = FreshValidator(root, per_candidate_timeout_s=8, sandbox=LEVEL).validate(add, loop)
+        time.sleep(1.0)
+        survivors = _survivors()
+    running.clear()
+    watcher.join()
+    for pid in survivors:  # started by this test's candidate: clean up, then fail
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    assert v.status is Status.TIMEOUT, v
+    assert seen, "the candidate's child JVM was never seen running"
+    assert not survivors

@@ -138,40 +138,49 @@ class _Worker:
         if "JAVA_HOME" in os.environ:
             env["JAVA_HOME"] = os.environ["JAVA_HOME"]
         extra: dict[str, Any] = {}
+        fds: tuple[int, ...] = (write_fd,)
+        self.init: sandbox.SandboxInit | None = None
         if bwrap:
             # The worker opens the pipe by its /proc/self/fd path: the sandbox user must own it.
             sandbox.prepare_writable(write_fd)
+            info_read, info_write = os.pipe()
+            fds = (write_fd, info_write)
             ro = [(self.dir / "classes", classes)]
             if engine.support_dir is not None:
                 ro.append((self.dir / "support", support))
             cmd = sandbox.bwrap_command(
-                java_cmd, tools=[engine.java], jars=engine.jars, ro=ro, chdir=home, env={**env, "PATH": "/usr/bin"}
+                java_cmd,
+                tools=[engine.java],
+                jars=engine.jars,
+                ro=ro,
+                chdir=home,
+                env={**env, "PATH": "/usr/bin"},
+                info_fd=info_write,
             )
             extra = sandbox.popen_kwargs()
         else:
             cmd = sandbox.wrap(engine.sandbox_level, java_cmd, self.dir, engine.hide)
 
-        def start() -> subprocess.Popen[bytes]:
-            return subprocess.Popen(
+        try:
+            self.proc = subprocess.Popen(
                 cmd,
                 cwd="/" if bwrap else home,
                 env=env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
-                pass_fds=(write_fd,),
+                pass_fds=fds,
                 start_new_session=True,
                 **extra,
             )
-
-        try:
-            # bwrap --die-with-parent follows the starting THREAD: start on a long-lived one.
-            self.proc = sandbox.spawn(start) if bwrap else start()
         except OSError as exc:
-            os.close(read_fd)
-            os.close(write_fd)
+            for fd in (read_fd, *fds, *([info_read] if bwrap else [])):
+                os.close(fd)
             shutil.rmtree(self.dir, ignore_errors=True)
             raise EngineError(f"cannot start the validation worker ({cmd[0]}): {exc}") from exc
+        if bwrap:
+            os.close(info_write)
+            self.init = sandbox.watch(info_read)
         os.close(write_fd)
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.stderr_tail: collections.deque[bytes] = collections.deque(maxlen=64)
@@ -261,6 +270,8 @@ class _Worker:
                 return "error", msg
 
     def kill(self) -> None:
+        if self.init is not None:
+            self.init.kill()  # the sandbox's PID 1: every process of the sandbox dies with it
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

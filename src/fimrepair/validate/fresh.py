@@ -279,21 +279,53 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def _run_limited(cmd: list[str], cwd: Path, stdout: Path, stderr: Path, limit_s: float, **popen: Any) -> int | None:
+def _run_limited(
+    cmd: list[str],
+    cwd: Path,
+    stdout: Path,
+    stderr: Path,
+    limit_s: float,
+    info: tuple[int, int] | None = None,
+    **popen: Any,
+) -> int | None:
     """Run ``cmd`` in its own process group with output to files; its exit code, or None when
-    ``limit_s`` expired (the whole group is then killed). ``popen``: more Popen arguments."""
+    ``limit_s`` expired (the whole group is then killed). ``info``: the (read, write) ends of
+    the pipe ``cmd`` (bwrap) got as ``--info-fd``: on expiry the sandbox's PID 1 is killed too
+    (:class:`~fimrepair.validate.sandbox.SandboxInit`). ``popen``: more Popen arguments."""
+    init = None
     with stdout.open("wb") as out, stderr.open("wb") as err:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True, **popen
-        )
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                pass_fds=(info[1],) if info else (),
+                **popen,
+            )
+        except BaseException:
+            if info:
+                os.close(info[0])
+            raise
+        finally:
+            if info:
+                os.close(info[1])
+        if info:
+            init = sandboxing.watch(info[0])
         try:
             return proc.wait(timeout=limit_s)
-        except subprocess.TimeoutExpired:
+        except BaseException as exc:
+            if init is not None:
+                init.kill()
             _kill_group(proc)
-            return None
-        except BaseException:
-            _kill_group(proc)
+            if isinstance(exc, subprocess.TimeoutExpired):
+                return None
             raise
+        finally:
+            if init is not None:
+                init.release()
 
 
 class FreshValidator:
@@ -391,8 +423,10 @@ class FreshValidator:
         ro = []
         if (work / ".runner").is_dir():
             ro.append((work / ".runner", f"{sandboxing.INSIDE_OPT}/runner"))
+        info = os.pipe()
         wrapped = sandboxing.bwrap_command(
             inside,
+            info_fd=info[1],
             tools=tools,
             jars=self.jars,
             ro=ro,
@@ -400,7 +434,7 @@ class FreshValidator:
             chdir=sandboxing.INSIDE_WORK,
             env={"LANG": "C.UTF-8", "HOME": sandboxing.INSIDE_WORK, "TMPDIR": "/tmp", "PATH": "/usr/bin"},
         )
-        return _run_limited(wrapped, work, stdout, stderr, limit_s, **sandboxing.popen_kwargs())
+        return _run_limited(wrapped, work, stdout, stderr, limit_s, info=info, **sandboxing.popen_kwargs())
 
     def validate(self, bug: Bug, function: str) -> Verdict:
         if function is None or not str(function).strip():

@@ -13,8 +13,8 @@ What a worker gets, best available first (:func:`probe` decides once per process
     path: the jars and the compiled worker or runner, the benchmark's support classes) and,
     for the fresh validator, the candidate's temporary directory (read-write). Limits inside
     (util-linux ``prlimit``): processes/threads, open files, file size, no core dumps
-    (:data:`LIMITS`). ``--die-with-parent`` and the PID namespace kill every process of the
-    sandbox with it. The benchmark root, the verdict cache and the results are not mounted:
+    (:data:`LIMITS`). The parent kills a sandbox through its PID 1 (:class:`SandboxInit`),
+    which takes down every process of its PID namespace. The benchmark root, the verdict cache and the results are not mounted:
     nothing inside can name them.
 
 The older levels below are FALLBACKS only, used where bwrap cannot run (not installed, user
@@ -45,15 +45,17 @@ allocations, thread stacks).
 
 from __future__ import annotations
 
+import atexit
 import functools
+import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import threading
 import zipfile
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -359,13 +361,15 @@ def bwrap_command(
     rw: Sequence[tuple[Path, str]] = (),
     chdir: str = "/tmp",
     env: dict[str, str] | None = None,
+    info_fd: int | None = None,
 ) -> list[str]:
     """``command`` (paths as seen inside) run under bubblewrap (see the module doc).
 
     ``tools``: the JDK tools it runs (``java``, ``javac``: their JDK is exposed); ``jars``: host
     jars exposed at their own paths (with their manifests' Class-Path); ``ro``/``rw``: host
     directories bound at the given inside paths, read-only / read-write. Nothing else of the
-    host is visible."""
+    host is visible. ``info_fd``: bwrap writes the host pid of the sandbox's PID 1 there
+    (:func:`watch`)."""
     homes = tuple(sorted({str(java_home(t)) for t in tools}))
     exp = _Exposure()
     for jar in jar_closure(jars):
@@ -383,6 +387,7 @@ def bwrap_command(
         "sandbox",
         "--die-with-parent",
         "--new-session",
+        *(["--info-fd", str(info_fd)] if info_fd is not None else []),
         "--cap-drop",
         "ALL",
         "--clearenv",
@@ -412,6 +417,63 @@ def bwrap_command(
     return [*args, prlimit, *limits, "--", *command]
 
 
+class SandboxInit:
+    """The PID 1 of a running sandbox (a pidfd: no pid-reuse race). Killing it makes the kernel
+    kill every process of the sandbox's PID namespace.
+
+    A second line behind ``--die-with-parent``: killing bwrap's process group does not reach
+    the sandbox directly (bwrap gives it a session of its own), and the parent-death signal is
+    a kernel mechanism with exceptions (credential changes clear it): the parent kills the
+    sandbox explicitly, on time limits, on retirement and at interpreter exit."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._fd: int | None = os.pidfd_open(pid)
+        with _LIVE_LOCK:
+            _LIVE.add(self)
+
+    def kill(self) -> None:
+        """SIGKILL the sandbox's PID 1 (and so all of the sandbox), then forget it."""
+        fd = self._fd
+        if fd is not None:
+            try:
+                signal.pidfd_send_signal(fd, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.release()
+
+    def release(self) -> None:
+        """Forget the sandbox (it ended by itself)."""
+        with _LIVE_LOCK:
+            _LIVE.discard(self)
+            fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
+
+
+_LIVE: set[SandboxInit] = set()
+_LIVE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _kill_all() -> None:
+    for init in list(_LIVE):
+        init.kill()
+
+
+def watch(info_read_fd: int) -> SandboxInit | None:
+    """The sandbox whose bwrap got the write end of this pipe as ``--info-fd`` (the caller has
+    closed its own copy of the write end); None when bwrap ended before starting one. Closes
+    ``info_read_fd``."""
+    with os.fdopen(info_read_fd, "rb") as fh:
+        data = fh.read(1 << 16)
+    try:
+        pid = int(json.loads(data)["child-pid"])
+        return SandboxInit(pid)
+    except (ValueError, KeyError, TypeError, ProcessLookupError, OSError):
+        return None
+
+
 def popen_kwargs() -> dict[str, Any]:
     """Extra :class:`subprocess.Popen` arguments for a bwrap sandbox: as root, bwrap itself
     runs as the unprivileged :data:`SANDBOX_UID` (so the sandbox's user namespace maps onto an
@@ -438,24 +500,6 @@ def make_readable(root: Path) -> None:
         os.chmod(dirpath, 0o755)
         for name in filenames:
             os.chmod(os.path.join(dirpath, name), 0o644)
-
-
-_SPAWNER: ThreadPoolExecutor | None = None
-_SPAWNER_LOCK = threading.Lock()
-
-
-def spawn(factory: Any) -> Any:
-    """``factory()`` (which starts a sandbox process) run on ONE long-lived thread.
-
-    ``bwrap --die-with-parent`` kills the sandbox when the THREAD that started it ends (Linux'
-    parent-death signal follows the creating thread): a persistent worker started from a
-    short-lived validation thread would die with that thread."""
-    global _SPAWNER
-    with _SPAWNER_LOCK:
-        if _SPAWNER is None:
-            _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spawner")
-        spawner = _SPAWNER
-    return spawner.submit(factory).result()
 
 
 def bwrap_problem(java: str = "java") -> str | None:
