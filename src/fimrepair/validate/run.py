@@ -29,8 +29,11 @@ VERDICT_COLUMNS = (
     "exact_match",
     "ast_match",
     "duplicate_of",
-    "sandbox",
 )
+#: Recorded in every verdict row besides :data:`VERDICT_COLUMNS`: the sandbox level that decided
+#: it (``bwrap``, or a weaker fallback; see :mod:`fimrepair.validate.sandbox`). Not required
+#: of verdict files read by the analysis (files written before it existed lack it).
+METADATA_COLUMNS = ("sandbox",)
 
 #: The measured part of a verdict row: kept apart from the verdict itself in the pipeline's
 #: files (:func:`split_timings`), since it differs on every run while the verdict does not.
@@ -75,7 +78,8 @@ def validate_candidates(
     benchmark_root: Path | None = None,
     stats: MutableMapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """One verdict row per candidate (columns :data:`VERDICT_COLUMNS`), sorted by
+    """One verdict row per candidate (columns :data:`VERDICT_COLUMNS` and
+    :data:`METADATA_COLUMNS`), sorted by
     (bug_id, rank, model).
 
     ``rows`` hold one entry per (model, bug): ``{"model", "benchmark", "bug_id", "candidates":
