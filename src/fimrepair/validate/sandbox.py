@@ -13,9 +13,9 @@ What a worker gets, best available first (:func:`probe` decides once per process
     path: the jars and the compiled worker or runner, the benchmark's support classes) and,
     for the fresh validator, the candidate's temporary directory (read-write). Limits inside
     (util-linux ``prlimit``): processes/threads, open files, file size, no core dumps
-    (:data:`LIMITS`). The parent kills a sandbox through its PID 1 (:class:`SandboxInit`),
-    which takes down every process of its PID namespace. The benchmark root, the verdict cache and the results are not mounted:
-    nothing inside can name them.
+    (:data:`LIMITS`). ``--die-with-parent``, and the parent killing the sandbox's PID 1
+    (:class:`SandboxInit`), take down every process of its PID namespace. The benchmark root,
+    the verdict cache and the results are not mounted: nothing inside can name them.
 
 The older levels below are FALLBACKS only, used where bwrap cannot run (not installed, user
 namespaces disabled); the choice is logged as a warning and recorded in every verdict row
@@ -32,11 +32,11 @@ namespaces disabled); the choice is logged as a warning and recorded in every ve
     no namespaces (not root, no ``unshare``): only the throw-away working directory.
 
 Always: the JVM runs with its working directory, ``HOME``, ``TMPDIR`` and ``java.io.tmpdir``
-in a fresh temporary directory deleted afterwards, a bounded heap, in its own process group
+in a fresh temporary directory deleted afterwards (``bwrap``: the sandbox's private /tmp), a bounded heap, in its own process group
 (killed as a whole by the parent), stdin/stdout/stderr not connected to the protocol.
 
-NOT contained by the fallbacks, even ``namespaces``: the worker runs as the calling user (root here), so
-it can READ every file that is not hidden (e.g. /etc, other users' temp files); it can write
+NOT contained by the fallbacks, even ``namespaces``: the worker runs as the calling user (root
+here), so it can READ every file that is not hidden (e.g. /etc, other users' temp files); it can write
 to /proc, /sys and /dev entries and to its own directory; CPU use is bounded only by the
 per-candidate time limit; there is no seccomp filter, no PID namespace (a candidate can see
 and signal other processes of the same user) and no cgroup limit on non-heap memory (native
