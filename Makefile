@@ -11,8 +11,8 @@ CORES ?= 2
 TORCH_SPEC ?= torch==2.13.0
 PIP_TORCH_ARGS ?=
 # Java 17 + JUnit 4 stack for validation (notes: STRING_TO_MD5 needs JAXB, DO_ALGEBRA Rhino),
-# TeX for the paper.
-SYSTEM_PACKAGES ?= openjdk-17-jdk-headless junit4 libhamcrest-java libjaxb-api-java librhino-java \
+# bubblewrap (the validation sandbox; util-linux gives prlimit), TeX for the paper.
+SYSTEM_PACKAGES ?= openjdk-17-jdk-headless junit4 libhamcrest-java libjaxb-api-java librhino-java bubblewrap \
 	latexmk texlive-latex-base texlive-latex-recommended texlive-fonts-recommended lmodern
 
 .PHONY: setup system tiny test lint style bench mutants gpu-check clean
@@ -27,7 +27,7 @@ system:
 	  echo "installing system packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	else \
-	  echo "note: not root or no apt-get; please install:$$missing (Java 17 + JUnit 4 for validation, TeX for the PDF)"; \
+	  echo "note: not root or no apt-get; please install:$$missing (Java 17 + JUnit 4 for validation, bubblewrap for its sandbox, TeX for the PDF)"; \
 	fi
 
 $(VENV)/.installed: pyproject.toml

@@ -16,10 +16,13 @@ Baselines (``--baseline``), both a fresh javac + JVM per candidate on the same w
 ``junitcore`` (default, the issue's definition and what peers' harnesses amount to): plain
 ``javac`` and ``java org.junit.runner.JUnitCore`` running every test; ``failfast``: the
 project's tuned fresh validator (C1-only javac, a fail-fast runner that stops at the first
-failure and halts at once after a JUnit timeout), a much stronger baseline. Usage::
+failure and halts at once after a JUnit timeout), a much stronger baseline. The engine runs at
+the sandbox level ``auto`` picks (bubblewrap where it runs: ``sandbox`` in the output); the
+plain junitcore baseline runs unsandboxed, as peers' harnesses do; failfast at ``auto``. Usage::
 
     python bench/validate_throughput.py [--benchmark-root DIR] [--workers 2] [--bugs N]
                                         [--baseline junitcore|failfast] [--skip-baseline]
+                                        [--sandbox auto|bwrap|namespaces|net|none]
 """
 
 from __future__ import annotations
@@ -42,6 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bugs", type=int, default=None, help="only the first N bugs (quick runs)")
     ap.add_argument("--per-candidate-timeout", type=float, default=60)
     ap.add_argument("--skip-baseline", action="store_true", help="engine only (no ratio)")
+    ap.add_argument(
+        "--sandbox",
+        choices=("auto", "bwrap", "namespaces", "net", "none"),
+        default="auto",
+        help="the engine's sandbox level (default auto: bubblewrap where it runs)",
+    )
     ap.add_argument(
         "--baseline", choices=("junitcore", "failfast"), default="junitcore", help="which fresh-process baseline"
     )
@@ -77,7 +86,9 @@ def main(argv: list[str] | None = None) -> int:
 
     load0 = os.getloadavg()
     t0 = time.monotonic()
-    with Engine(root, workers=args.workers, per_candidate_timeout_s=args.per_candidate_timeout) as engine:
+    with Engine(
+        root, workers=args.workers, per_candidate_timeout_s=args.per_candidate_timeout, sandbox=args.sandbox
+    ) as engine:
         engine.warm_up()
         startup = time.monotonic() - t0
         engine_out = validate_candidates(bugs, rows, engine, workers=args.workers, progress=False)
@@ -99,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_baseline:
         baseline_class = JUnitCoreValidator if args.baseline == "junitcore" else FreshValidator
-        fresh = baseline_class(root, per_candidate_timeout_s=args.per_candidate_timeout)
+        # The plain baseline is what peers' harnesses do: no sandbox. The tuned one runs as the
+        # project runs it (auto: bubblewrap where it runs).
+        level = "none" if args.baseline == "junitcore" else "auto"
+        fresh = baseline_class(root, per_candidate_timeout_s=args.per_candidate_timeout, sandbox=level)
+        result["baseline_sandbox"] = fresh.sandbox_level
         fresh.runner_dir()
         t0 = time.monotonic()
         base_out = validate_candidates(bugs, rows, fresh, workers=args.workers, progress=False)

@@ -128,9 +128,9 @@ def test_files_outside_the_sandbox(engine, minibench, tmp_path: Path) -> None:
         "        catch (Exception e) { return -1; }\n"
         "        return x + y;"
     )
-    if engine.sandbox_level != "namespaces":
+    if engine.sandbox_level not in ("bwrap", "namespaces"):
         pytest.skip(
-            f"needs sandbox level 'namespaces' (root, util-linux unshare, mounts allowed); here: {engine.sandbox_level!r}"
+            f"needs sandbox level 'bwrap' or 'namespaces' (bubblewrap, or root with util-linux unshare); here: {engine.sandbox_level!r}"
         )
     check(engine, bugs["ADD"], with_body(bugs["ADD"], write), Status.FAILING)
     assert not outside.exists()
@@ -139,9 +139,9 @@ def test_files_outside_the_sandbox(engine, minibench, tmp_path: Path) -> None:
 
 def test_socket(engine, minibench) -> None:
     _, bugs = minibench
-    if engine.sandbox_level not in ("namespaces", "net"):
+    if engine.sandbox_level not in ("bwrap", "namespaces", "net"):
         pytest.skip(
-            f"needs sandbox level 'net' or 'namespaces' (root and util-linux unshare); here: {engine.sandbox_level!r}"
+            f"needs sandbox level 'bwrap', 'namespaces' or 'net' (bubblewrap, or root with util-linux unshare); here: {engine.sandbox_level!r}"
         )
     server = socket.socket()
     server.bind(("127.0.0.1", 0))

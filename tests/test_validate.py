@@ -19,6 +19,7 @@ from fimrepair.validate import (
     VerdictCache,
     ast_match,
     exact_match,
+    sandbox,
     summarise,
     validate_candidates,
 )
@@ -180,10 +181,13 @@ def test_the_plausible_rule() -> None:
         ("compile_timeout_s", {"compile_timeout_s": 120}),
         ("java_level", {"java_level": 11}),
         ("jars", {"jars": [Path("/usr/share/java/junit4.jar")]}),
+        ("sandbox", {"sandbox": "none"}),
     ],
 )
 def test_every_fresh_setting_is_in_the_cache_key(minibench, component: str, change: dict) -> None:
     root, _ = minibench
+    if component == "sandbox" and sandbox.probe("auto") == "none":
+        pytest.skip("needs a sandbox level above 'none' here (bubblewrap, or root and util-linux unshare) to vary it")
     base = {"per_candidate_timeout_s": 30, "compile_timeout_s": 60}
     a = FreshValidator(root, **base).verdict_settings()
     b = FreshValidator(root, **{**base, **change}).verdict_settings()
@@ -349,7 +353,7 @@ def test_driver_dedups_grades_and_sorts(minibench) -> None:
     assert by[("m1", "NEG", 0)]["status"] == "uncompilable"
     assert set(out[0]) == {
         "model", "benchmark", "bug_id", "rank", "status", "failing_test", "message",
-        "compile_s", "test_s", "exact_match", "ast_match", "duplicate_of",
+        "compile_s", "test_s", "exact_match", "ast_match", "duplicate_of", "sandbox",
     }  # fmt: skip
 
     summary = {(s["model"], s["bug_id"]): s for s in summarise(out)}

@@ -103,6 +103,7 @@ def validate_main(args: argparse.Namespace) -> int:
             per_candidate_timeout_s=args.per_candidate_timeout,
             java_level=level,
             support_sources=bench.support_sources(),
+            sandbox=args.sandbox,
         )
         out = validate_candidates(
             bugs, rows, validator, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats
@@ -128,8 +129,9 @@ def validate_main(args: argparse.Namespace) -> int:
             fh.write(json.dumps(r, ensure_ascii=True) + "\n")
     tmp.replace(out_path)
     summary = summarise(out)
+    levels = sorted({str(r.get("sandbox")) for r in out})
     print(
-        f"fimrepair validate: {len(out)} candidates ({stats.get('tasks', 0)} distinct: {stats.get('cached', 0)} cached, "
+        f"fimrepair validate: sandbox {', '.join(levels) or 'none used'}; {len(out)} candidates ({stats.get('tasks', 0)} distinct: {stats.get('cached', 0)} cached, "
         f"{stats.get('validated', 0)} validated); Java level {level if level is not None else 'of the JDK'}; plausible bugs {sum(s['plausible'] for s in summary)}/{len(summary)}; "
         f"-> {out_path}",
         file=sys.stderr,
@@ -195,7 +197,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=float(schema_defaults("validation")["per_candidate_timeout_s"]),
         help="seconds (default: the workflow's, %(default)s)",
     )
-    v.add_argument("--sandbox", choices=("auto", "namespaces", "net", "none"), default="auto")
+    v.add_argument(
+        "--sandbox",
+        choices=("auto", "bwrap", "namespaces", "net", "none"),
+        default="auto",
+        help="containment of the JVMs running candidates: auto (bubblewrap where it runs, else a weaker "
+        "fallback, with a warning; the level is in every verdict row's 'sandbox'), or one level "
+        "(docs/threat-model.md)",
+    )
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.set_defaults(func=validate_main)
     c = sub.add_parser(

@@ -674,6 +674,7 @@ def validate(
             java_level=level,
             support_sources=support,
         )
+        log.info("validation (fresh processes): sandbox %s", validator.sandbox_level)
         verdicts = validate_candidates(bugs, rows, validator, workers=workers, cache=cache, stats=stats)
     else:
         with Engine(

@@ -9,8 +9,8 @@ validator settings). Every part is something that can change a verdict:
 - the normalised candidate (:func:`fimrepair.javasrc.normalize`: comments and layout do not
   count, whitespace inside literals does);
 - the validator's ``verdict_settings()``: its engine and version (``ENGINE_VERSION``), the
-  per-candidate limits, JVM (and javac) options, the Java level, the JDK, the jars and, for the
-  engine, the sandbox level (:meth:`fimrepair.validate.Engine.verdict_settings`,
+  per-candidate limits, JVM (and javac) options, the Java level, the JDK, the jars and the
+  sandbox level (:meth:`fimrepair.validate.Engine.verdict_settings`,
   :meth:`fimrepair.validate.FreshValidator.verdict_settings`). A verdict decided under a 2 s
   limit is never reused under a 30 s one.
 

@@ -21,7 +21,8 @@ Robustness rules:
   on a brand-new worker, and that verdict is final: a verdict never depends on what an earlier
   candidate did to a worker.
 
-Sandboxing: see :mod:`fimrepair.validate.sandbox`.
+Sandboxing: see :mod:`fimrepair.validate.sandbox` (bubblewrap; older levels only as a logged
+fallback) and docs/threat-model.md.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
+import logging
 import os
 import queue
 import secrets
@@ -55,6 +57,8 @@ from fimrepair.validate.fresh import (
     sources_digest,
 )
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
+
+log = logging.getLogger(__name__)
 
 WORKER_CLASS = "ValidationWorker"
 #: Bumped whenever the worker's semantics change (part of the result-cache key: :meth:`Engine.verdict_settings`).
@@ -92,16 +96,29 @@ class _Worker:
     def __init__(self, engine: Engine) -> None:
         self.served = 0
         self.dir = Path(tempfile.mkdtemp(prefix="fimrepair-worker-"))
-        classes = self.dir / "classes"
-        shutil.copytree(engine.worker_dir, classes)
-        support = self.dir / "support"
-        if engine.support_dir is not None:
-            shutil.copytree(engine.support_dir, support)
-        home = self.dir / "home"
-        home.mkdir()
         read_fd, write_fd = os.pipe()
+        bwrap = engine.sandbox_level == "bwrap"
+        # Per-worker copies of the compiled worker and the support classes (the per-user cache
+        # they come from may be unreadable to the sandbox user, and must not be shared).
+        shutil.copytree(engine.worker_dir, self.dir / "classes")
+        if engine.support_dir is not None:
+            shutil.copytree(engine.support_dir, self.dir / "support")
+        if bwrap:
+            # Readable, not writable, by the sandbox user; nothing of the host is writable inside:
+            # the copies are bound read-only, the JVM's home is the sandbox's private /tmp.
+            sandbox.make_readable(self.dir)
+            classes = f"{sandbox.INSIDE_OPT}/worker"
+            support = f"{sandbox.INSIDE_OPT}/support"
+            home = "/tmp"
+            java = sandbox.inside_tool(engine.java)
+        else:
+            classes = str(self.dir / "classes")
+            support = str(self.dir / "support")
+            home = str(self.dir / "home")
+            Path(home).mkdir()
+            java = engine.java
         java_cmd = [
-            engine.java,
+            java,
             f"-Xmx{engine.heap_mb}m",
             "-Xss4m",
             "-XX:+ExitOnOutOfMemoryError",
@@ -112,38 +129,58 @@ class _Worker:
             f"-Djava.io.tmpdir={home}",
             f"-Duser.home={home}",
             "-cp",
-            os.pathsep.join(
-                [*map(str, engine.jars), *([str(support)] if engine.support_dir is not None else []), str(classes)]
-            ),
+            os.pathsep.join([*map(str, engine.jars), *([support] if engine.support_dir is not None else []), classes]),
             WORKER_CLASS,
             f"/proc/self/fd/{write_fd}",
             str(engine.heap_limit_fraction),
         ]
-        cmd = sandbox.wrap(engine.sandbox_level, java_cmd, self.dir, engine.hide)
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(home),
-            "TMPDIR": str(home),
-            "LANG": "C.UTF-8",
-        }
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8"}
         if "JAVA_HOME" in os.environ:
             env["JAVA_HOME"] = os.environ["JAVA_HOME"]
+        extra: dict[str, Any] = {}
+        fds: tuple[int, ...] = (write_fd,)
+        self.init: sandbox.SandboxInit | None = None
+        if bwrap:
+            # The worker opens the pipe by its /proc/self/fd path: the sandbox user must own it.
+            sandbox.prepare_writable(write_fd)
+            info_read, info_write = os.pipe()
+            fds = (write_fd, info_write)
+            ro = [(self.dir / "classes", classes)]
+            if engine.support_dir is not None:
+                ro.append((self.dir / "support", support))
+            cmd = sandbox.bwrap_command(
+                java_cmd,
+                tools=[engine.java],
+                jars=engine.jars,
+                ro=ro,
+                chdir=home,
+                env={**env, "PATH": "/usr/bin"},
+                info_fd=info_write,
+            )
+            extra = sandbox.popen_kwargs()
+        else:
+            cmd = sandbox.wrap(engine.sandbox_level, java_cmd, self.dir, engine.hide)
+
         try:
             self.proc = subprocess.Popen(
                 cmd,
-                cwd=home,
+                cwd="/" if bwrap else home,
                 env=env,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
-                pass_fds=(write_fd,),
+                pass_fds=fds,
                 start_new_session=True,
+                **extra,
             )
         except OSError as exc:
-            os.close(read_fd)
-            os.close(write_fd)
+            for fd in (read_fd, *fds, *([info_read] if bwrap else [])):
+                os.close(fd)
             shutil.rmtree(self.dir, ignore_errors=True)
             raise EngineError(f"cannot start the validation worker ({cmd[0]}): {exc}") from exc
+        if bwrap:
+            os.close(info_write)
+            self.init = sandbox.watch(info_read)
         os.close(write_fd)
         self.lines: queue.Queue[str | None] = queue.Queue()
         self.stderr_tail: collections.deque[bytes] = collections.deque(maxlen=64)
@@ -233,6 +270,8 @@ class _Worker:
                 return "error", msg
 
     def kill(self) -> None:
+        if self.init is not None:
+            self.init.kill()  # the sandbox's PID 1: every process of the sandbox dies with it
         try:
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
@@ -267,9 +306,11 @@ class Engine:
     ``per_candidate_timeout_s``: the worker stops waiting for the tests after this long (the
     benchmark's own ``@Test(timeout=...)`` still applies per test and, with fail-fast, usually
     ends a looping candidate first); the parent kills the worker at that limit plus
-    ``compile_grace_s``. ``sandbox``: auto | namespaces | net | none. ``hide``: directories made
-    invisible to workers under ``namespaces`` (default: the benchmark root and the current
-    directory). Leftover candidate threads are interrupted and, where the JDK still allows it
+    ``compile_grace_s``. ``sandbox``: auto | bwrap | namespaces | net | none (auto: bwrap where
+    it runs, else the best fallback, logged as a warning; see :mod:`fimrepair.validate.sandbox`).
+    ``hide``: directories made invisible to workers under the ``namespaces`` fallback (default:
+    the benchmark root and the current directory; under ``bwrap`` nothing but the JDK and the
+    class path is visible anyway). Leftover candidate threads are interrupted and, where the JDK still allows it
     (<= 19), stopped; a worker whose threads all died keeps serving unless
     ``replace_after_stopped_threads`` (a thread that survives always taints the worker).
     ``java_level``: the Java release candidates and tests are compiled at (``javac --release``);
@@ -321,6 +362,11 @@ class Engine:
         self.replace_after_stopped_threads = bool(replace_after_stopped_threads)
         self.java_level = None if java_level is None else int(java_level)
         self.sandbox_level = globals()["sandbox"].probe(sandbox)
+        log.info(
+            "validation engine: sandbox level %r (%s)",
+            self.sandbox_level,
+            globals()["sandbox"].describe(self.sandbox_level),
+        )
         default_hide = [self.benchmark_root, Path.cwd()]
         self.hide = [Path(h).resolve() for h in (default_hide if hide is None else hide)]
         self.worker_dir = compile_worker(javac, self.jars)

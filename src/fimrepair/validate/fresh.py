@@ -41,6 +41,7 @@ from typing import Any
 
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
 from fimrepair.config import schema_defaults
+from fimrepair.validate import sandbox as sandboxing
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 #: Bumped whenever this validator's semantics change (part of the result-cache key:
@@ -278,19 +279,53 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
         proc.wait()
 
 
-def _run_limited(cmd: list[str], cwd: Path, stdout: Path, stderr: Path, limit_s: float) -> int | None:
+def _run_limited(
+    cmd: list[str],
+    cwd: Path,
+    stdout: Path,
+    stderr: Path,
+    limit_s: float,
+    info: tuple[int, int] | None = None,
+    **popen: Any,
+) -> int | None:
     """Run ``cmd`` in its own process group with output to files; its exit code, or None when
-    ``limit_s`` expired (the whole group is then killed)."""
+    ``limit_s`` expired (the whole group is then killed). ``info``: the (read, write) ends of
+    the pipe ``cmd`` (bwrap) got as ``--info-fd``: on expiry the sandbox's PID 1 is killed too
+    (:class:`~fimrepair.validate.sandbox.SandboxInit`). ``popen``: more Popen arguments."""
+    init = None
     with stdout.open("wb") as out, stderr.open("wb") as err:
-        proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, start_new_session=True)
+        try:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                start_new_session=True,
+                pass_fds=(info[1],) if info else (),
+                **popen,
+            )
+        except BaseException:
+            if info:
+                os.close(info[0])
+            raise
+        finally:
+            if info:
+                os.close(info[1])
+        if info:
+            init = sandboxing.watch(info[0])
         try:
             return proc.wait(timeout=limit_s)
-        except subprocess.TimeoutExpired:
+        except BaseException as exc:
+            if init is not None:
+                init.kill()
             _kill_group(proc)
-            return None
-        except BaseException:
-            _kill_group(proc)
+            if isinstance(exc, subprocess.TimeoutExpired):
+                return None
             raise
+        finally:
+            if init is not None:
+                init.release()
 
 
 class FreshValidator:
@@ -300,8 +335,11 @@ class FreshValidator:
     should exceed the JUnit timeouts of one failing test (3 s in HumanEval-Java), as the runner
     stops at the first failure. ``java_level``: the Java release to compile at (``javac
     --release``); None = the installed JDK's default. ``support_sources``: the benchmark's
-    other classes (relative path -> text), compiled with every candidate. Thread-safe: every
-    call uses its own temporary directory.
+    other classes (relative path -> text), compiled with every candidate. ``sandbox``: auto |
+    bwrap | namespaces | net | none (:mod:`fimrepair.validate.sandbox`): under ``bwrap`` javac
+    and the test JVM see only the JDK, the jars, the runner (read-only) and the candidate's
+    temporary directory (mounted read-write at ``/sandbox``). Thread-safe: every call uses its
+    own temporary directory.
     """
 
     def __init__(
@@ -314,6 +352,7 @@ class FreshValidator:
         compile_timeout_s: float | None = None,
         java_level: int | None = None,
         support_sources: dict[str, str] | None = None,
+        sandbox: str = "auto",
     ) -> None:
         self.support_sources = dict(support_sources or {})
         self.benchmark_root = Path(benchmark_root)
@@ -331,6 +370,7 @@ class FreshValidator:
         self.java = java
         self.javac = javac
         self.java_level = None if java_level is None else int(java_level)
+        self.sandbox_level = sandboxing.probe(sandbox)
         self._runner_dir: Path | None = None
         self._lock = threading.Lock()
 
@@ -365,7 +405,36 @@ class FreshValidator:
             "jdk": jdk_version(self.java, self.javac),
             "jars": jars_digest(self.jars),
             "support": sources_digest(self.support_sources),
+            "sandbox": self.sandbox_level,
         }
+
+    def _contained(self, cmd: list[str], work: Path, stdout: Path, stderr: Path, limit_s: float) -> int | None:
+        """Run ``cmd`` (in ``work``: paths relative to it; the runner's directory spelled
+        ``<INSIDE_OPT>/runner``, as the sandbox sees it) at this validator's sandbox level, with
+        :func:`_run_limited`. Relative paths keep javac's messages free of temporary paths."""
+        if self.sandbox_level != "bwrap":
+            runner = f"{sandboxing.INSIDE_OPT}/runner"
+            if any(runner in c for c in cmd):
+                cmd = [c.replace(runner, str(self.runner_dir())) for c in cmd]
+            wrapped = sandboxing.wrap(self.sandbox_level, cmd, work, [self.benchmark_root.resolve(), Path.cwd()])
+            return _run_limited(wrapped, work, stdout, stderr, limit_s)
+        tools = [self.java, self.javac]
+        inside = [sandboxing.inside_tool(c) if c in tools else c for c in cmd]
+        ro = []
+        if (work / ".runner").is_dir():
+            ro.append((work / ".runner", f"{sandboxing.INSIDE_OPT}/runner"))
+        info = os.pipe()
+        wrapped = sandboxing.bwrap_command(
+            inside,
+            info_fd=info[1],
+            tools=tools,
+            jars=self.jars,
+            ro=ro,
+            rw=[(work, sandboxing.INSIDE_WORK)],
+            chdir=sandboxing.INSIDE_WORK,
+            env={"LANG": "C.UTF-8", "HOME": sandboxing.INSIDE_WORK, "TMPDIR": "/tmp", "PATH": "/usr/bin"},
+        )
+        return _run_limited(wrapped, work, stdout, stderr, limit_s, info=info, **sandboxing.popen_kwargs())
 
     def validate(self, bug: Bug, function: str) -> Verdict:
         if function is None or not str(function).strip():
@@ -381,6 +450,12 @@ class FreshValidator:
                 (work / rel).parent.mkdir(parents=True, exist_ok=True)
                 (work / rel).write_text(text, encoding="utf-8")
             (work / "out").mkdir()
+            if self.sandbox_level == "bwrap":
+                # The sandbox user reads the sources and writes out/ and the result file.
+                shutil.copytree(self.runner_dir(), work / ".runner")
+                sandboxing.make_readable(work)
+                sandboxing.prepare_writable(work)
+                sandboxing.prepare_writable(work / "out")
             release = [] if self.java_level is None else ["--release", str(self.java_level)]
             compile_cmd = [
                 self.javac,
@@ -395,7 +470,7 @@ class FreshValidator:
                 *map(str, support),
             ]
             t0 = time.monotonic()
-            code = _run_limited(compile_cmd, work, work / "javac.out", work / "javac.err", self.compile_timeout_s)
+            code = self._contained(compile_cmd, work, work / "javac.out", work / "javac.err", self.compile_timeout_s)
             compile_s = time.monotonic() - t0
             if code is None:
                 return Verdict(
@@ -406,6 +481,10 @@ class FreshValidator:
                 return Verdict(
                     Status.UNCOMPILABLE, message=first_error(output) or f"javac exit code {code}", compile_s=compile_s
                 )
+            # The test run sees the compiled classes, never the sources: the bug's test source
+            # (and the benchmark's other sources) are hidden from the candidate's code.
+            for rel in (buggy_rel, test_rel, *support):
+                (work / rel).unlink(missing_ok=True)
             t0 = time.monotonic()
             code = self._run_tests(work, bug)
             test_s = time.monotonic() - t0
@@ -421,9 +500,10 @@ class FreshValidator:
     def _run_tests(self, work: Path, bug: Bug) -> int | None:
         """Run the bug's tests on the compiled classes in ``work/out``: the JVM's exit code, or
         None when the hard limit expired."""
-        classpath = os.pathsep.join([str(work / "out"), *map(str, self.jars), str(self.runner_dir())])
-        run_cmd = [self.java, *JVM_OPTIONS, "-cp", classpath, RUNNER_CLASS, str(work / "result.json"), bug.test_class]
-        return _run_limited(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
+        self.runner_dir()
+        classpath = os.pathsep.join(["out", *map(str, self.jars), f"{sandboxing.INSIDE_OPT}/runner"])
+        run_cmd = [self.java, *JVM_OPTIONS, "-cp", classpath, RUNNER_CLASS, "result.json", bug.test_class]
+        return self._contained(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
 
     def _verdict(self, work: Path, code: int) -> Verdict:
         """The verdict from FailFastRunner's result file (never from the candidate's output)."""
@@ -452,9 +532,9 @@ class JUnitCoreValidator(FreshValidator):
     javac_options = ("-nowarn", "-encoding", "UTF-8")
 
     def _run_tests(self, work: Path, bug: Bug) -> int | None:
-        classpath = os.pathsep.join([str(work / "out"), *map(str, self.jars)])
+        classpath = os.pathsep.join(["out", *map(str, self.jars)])
         run_cmd = [self.java, "-Xmx512m", "-cp", classpath, "org.junit.runner.JUnitCore", bug.test_class]
-        return _run_limited(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
+        return self._contained(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
 
     def _verdict(self, work: Path, code: int) -> Verdict:
         out = _read_capped(work / "stdout.txt", 1 << 20)

@@ -30,6 +30,10 @@ VERDICT_COLUMNS = (
     "ast_match",
     "duplicate_of",
 )
+#: Recorded in every verdict row besides :data:`VERDICT_COLUMNS`: the sandbox level that decided
+#: it (``bwrap``, or a weaker fallback; see :mod:`fimrepair.validate.sandbox`). Not required
+#: of verdict files read by the analysis (files written before it existed lack it).
+METADATA_COLUMNS = ("sandbox",)
 
 #: The measured part of a verdict row: kept apart from the verdict itself in the pipeline's
 #: files (:func:`split_timings`), since it differs on every run while the verdict does not.
@@ -74,7 +78,8 @@ def validate_candidates(
     benchmark_root: Path | None = None,
     stats: MutableMapping[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """One verdict row per candidate (columns :data:`VERDICT_COLUMNS`), sorted by
+    """One verdict row per candidate (columns :data:`VERDICT_COLUMNS` and
+    :data:`METADATA_COLUMNS`), sorted by
     (bug_id, rank, model).
 
     ``rows`` hold one entry per (model, bug): ``{"model", "benchmark", "bug_id", "candidates":
@@ -92,7 +97,9 @@ def validate_candidates(
     every new verdict is stored the moment it is decided: a killed run resumes where it stopped
     and its final rows equal those of an uninterrupted run (timings come from the stored
     record). ``stats`` (if given) receives ``tasks``, ``cached`` and ``validated`` counts.
-    Timings are rounded to :data:`~fimrepair.validate.cache.TIME_DIGITS` decimals.
+    Timings are rounded to :data:`~fimrepair.validate.cache.TIME_DIGITS` decimals. ``sandbox``:
+    the validator's ``sandbox_level`` (``bwrap``, or the fallback that ran; None for validators
+    without one).
     """
     if workers < 1:
         raise ValueError(f"workers must be >= 1, got {workers}")
@@ -152,13 +159,22 @@ def validate_candidates(
         stats["cached"] = len(tasks) - len(todo)
         stats["validated"] = 0
 
+    # The containment every verdict was decided under (a cached one too: the level is part of
+    # the key), recorded in each row: a weaker fallback than bwrap is visible in the results.
+    level = getattr(validator, "sandbox_level", None)
+
     def run_one(task_key: tuple[str, str, str], bug: Bug, fn: str) -> Verdict:
         v = validator.validate(bug, fn)
         if cache is not None:
             return cache.put(
                 keys[task_key],
                 v,
-                {"benchmark": bug.benchmark, "bug_id": bug.bug_id, "engine": type(validator).__name__},
+                {
+                    "benchmark": bug.benchmark,
+                    "bug_id": bug.bug_id,
+                    "engine": type(validator).__name__,
+                    "sandbox": level,
+                },
             )
         return rounded(v)
 
@@ -201,6 +217,7 @@ def validate_candidates(
                 "exact_match": exact,
                 "ast_match": ast,
                 "duplicate_of": dup,
+                "sandbox": level,
             }
         )
     out.sort(key=lambda r: (r["bug_id"], r["rank"], str(r["model"])))
