@@ -373,7 +373,11 @@ public final class ValidationWorker {
         private final Map<String, byte[]> classes;
 
         CandidateLoader(Map<String, byte[]> classes, ClassLoader parent) {
-            super("candidate", parent);
+            this(classes, parent, "candidate-probe");
+        }
+
+        CandidateLoader(Map<String, byte[]> classes, ClassLoader parent, String name) {
+            super(name, parent);
             this.classes = classes;
         }
 
@@ -526,13 +530,14 @@ public final class ValidationWorker {
     }
 
     /** Runs the tests in a new thread; waits at most {@code timeoutMs}. */
-    static RunResult runTests(Map<String, byte[]> classes, String testClassName, long timeoutMs) throws InterruptedException {
+    static RunResult runTests(Map<String, byte[]> classes, String testClassName, long timeoutMs, long defaultTestTimeoutMs)
+            throws InterruptedException {
         RunResult r = new RunResult();
-        CandidateLoader loader = new CandidateLoader(classes, ValidationWorker.class.getClassLoader());
+        CandidateLoader loader = new CandidateLoader(classes, ValidationWorker.class.getClassLoader(), currentLoaderName);
         Thread t = new Thread(() -> {
             try {
                 Class<?> testClass = Class.forName(testClassName, false, loader);
-                Request request = Request.aClass(testClass).sortWith(
+                Request request = CandidatePolicy.request(testClass, defaultTestTimeoutMs).sortWith(
                     Comparator.comparing((Description d) -> String.valueOf(d.getMethodName()))
                         .thenComparing(Description::getDisplayName));
                 Runner runner = request.getRunner();
@@ -602,6 +607,41 @@ public final class ValidationWorker {
         return extra;
     }
 
+    /** The class loader name of the current candidate ("candidate-N"): frames of the classes of
+     * earlier candidates carry another N. */
+    private static String currentLoaderName = "candidate-0";
+    private static long requestCount;
+
+    /**
+     * A live thread (any thread: the JVM's Finalizer, Reference Handler and Common-Cleaner
+     * threads and pool threads included) whose stack holds a frame of a candidate's class:
+     * "current" when only the current candidate's, "earlier" when an earlier candidate's, null
+     * when no thread runs candidate code.
+     */
+    static String[] candidateCodeRunning() {
+        String earlier = null;
+        String current = null;
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            if (e.getKey() == Thread.currentThread()) {
+                continue;
+            }
+            for (StackTraceElement f : e.getValue()) {
+                String loader = f.getClassLoaderName();
+                if (loader == null || !loader.startsWith("candidate-")) {
+                    continue;
+                }
+                String where = "thread " + e.getKey().getName() + " runs candidate code (" + f.getClassName() + "."
+                    + f.getMethodName() + ")";
+                if (loader.equals(currentLoaderName)) {
+                    current = current == null ? where : current;
+                } else {
+                    earlier = earlier == null ? where : earlier;
+                }
+            }
+        }
+        return earlier == null && current == null ? null : new String[] {earlier, current};
+    }
+
     // ---------------------------------------------------------------- main loop
 
     private static final Map<String, byte[]> TEST_CACHE = new HashMap<>();
@@ -626,6 +666,18 @@ public final class ValidationWorker {
         String testSource = (String) req.get("test_source");
         String testKey = (String) req.get("test_key");
         long timeoutMs = ((Number) req.get("timeout_ms")).longValue();
+        Object defaultValue = req.get("default_test_timeout_ms");
+        long defaultTestTimeoutMs = defaultValue == null ? 0 : ((Number) defaultValue).longValue();
+        Object trustedValue = req.get("trusted");
+        boolean policy = !Boolean.FALSE.equals(req.get("policy"));
+        currentLoaderName = "candidate-" + (++requestCount);
+        String[] before0 = candidateCodeRunning();
+        if (before0 != null) {
+            // Code of an earlier candidate still runs (e.g. on the Finalizer thread): this JVM
+            // may no longer give a verdict independent of it.
+            return "{\"id\":" + json(id) + ",\"retry\":true,\"tainted\":true,\"taint_reason\":"
+                + json(before0[0] != null ? before0[0] : before0[1]) + "}";
+        }
         Object releaseValue = req.get("release");
         String release = releaseValue == null ? null : String.valueOf(((Number) releaseValue).intValue());
 
@@ -662,6 +714,13 @@ public final class ValidationWorker {
         if (!cand.classes.containsKey(className)) {
             return answer(id, "uncompilable", null, classPath + ": error: the candidate does not define " + className,
                 System.nanoTime() - t0, 0, 0, false, null);
+        }
+        if (policy) {
+            String violation = CandidatePolicy.check(cand.classes, trustedValue == null ? "" : String.valueOf(trustedValue));
+            if (violation != null) {
+                return answer(id, "rejected", null, "bytecode policy: the candidate " + violation, System.nanoTime() - t0, 0, 0,
+                    false, null);
+            }
         }
         try {
             fp = fingerprint(cand.classes);
@@ -711,7 +770,7 @@ public final class ValidationWorker {
         System.setErr(sinkOut);
         System.setIn(new ByteArrayInputStream(new byte[0]));
         try {
-            r = runTests(all, testClass, timeoutMs);
+            r = runTests(all, testClass, timeoutMs, defaultTestTimeoutMs);
             if (r.done && !testFresh && (isLinkage(r.error) || (r.failure != null && isLinkage(r.failure.getException())))) {
                 // Stale test bytes? Re-check against a test compiled for THIS candidate.
                 Compiled test = compile(testPath, testSource, cand.classes, release);
@@ -720,7 +779,7 @@ public final class ValidationWorker {
                 }
                 all = new HashMap<>(cand.classes);
                 all.putAll(test.classes);
-                r = runTests(all, testClass, Math.max(1, timeoutMs - (System.nanoTime() - t1) / 1_000_000L));
+                r = runTests(all, testClass, Math.max(1, timeoutMs - (System.nanoTime() - t1) / 1_000_000L), defaultTestTimeoutMs);
             }
         } finally {
             System.setOut(QUIET);
@@ -743,9 +802,11 @@ public final class ValidationWorker {
             failing = testClass.substring(testClass.lastIndexOf('.') + 1);
             message = "cannot run the tests: " + r.error;
         } else if (r.failure != null) {
-            status = "failing";
-            failing = testName(r.failure.getDescription());
             Throwable e = r.failure.getException();
+            // JUnit's per-test limit (@Test(timeout=...) or the harness's default): a timeout,
+            // which the parent re-runs on a fresh worker like its own.
+            status = CandidatePolicy.isTestTimeout(e) ? "timeout" : "failing";
+            failing = testName(r.failure.getDescription());
             message = e != null ? e.toString() : r.failure.getMessage();
         } else {
             status = "plausible";
@@ -755,6 +816,15 @@ public final class ValidationWorker {
         if (!left.isEmpty() && !tainted) {
             tainted = true;
             reason = left.size() + " thread(s) left alive: " + left.get(0).getName();
+        }
+        String[] running = candidateCodeRunning();
+        if (running != null && running[0] != null) {
+            // An EARLIER candidate's code ran during this one: this verdict may depend on it.
+            return "{\"id\":" + json(id) + ",\"retry\":true,\"tainted\":true,\"taint_reason\":" + json(running[0]) + "}";
+        }
+        if (running != null && !tainted) {
+            tainted = true;
+            reason = running[1];
         }
         System.setProperties(props);
         Locale.setDefault(locale);

@@ -41,11 +41,12 @@ from typing import Any
 
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
 from fimrepair.config import schema_defaults
+from fimrepair.validate.policy import trusted_names, with_policy
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 #: Bumped whenever this validator's semantics change (part of the result-cache key:
 #: :meth:`FreshValidator.verdict_settings`).
-FRESH_VERSION = "fresh-4"
+FRESH_VERSION = "fresh-5"
 
 #: The per-candidate limit when none is given: the workflow's (``validation.per_candidate_timeout_s``).
 DEFAULT_TIMEOUT_S = float(schema_defaults("validation")["per_candidate_timeout_s"])
@@ -97,7 +98,7 @@ def jars_digest(jars: Sequence[Path]) -> list[list[str]]:
 
 
 def runner_source() -> str:
-    return (resources.files("fimrepair") / "java" / f"{RUNNER_CLASS}.java").read_text(encoding="utf-8")
+    return with_policy((resources.files("fimrepair") / "java" / f"{RUNNER_CLASS}.java").read_text(encoding="utf-8"))
 
 
 def _cache_root() -> Path:
@@ -300,8 +301,11 @@ class FreshValidator:
     should exceed the JUnit timeouts of one failing test (3 s in HumanEval-Java), as the runner
     stops at the first failure. ``java_level``: the Java release to compile at (``javac
     --release``); None = the installed JDK's default. ``support_sources``: the benchmark's
-    other classes (relative path -> text), compiled with every candidate. Thread-safe: every
-    call uses its own temporary directory.
+    other classes (relative path -> text), compiled with every candidate.
+    ``default_test_timeout_ms``: the benchmark's per-test limit for test methods without their
+    own ``@Test(timeout=...)`` (None: none). ``bytecode_policy``: reject candidates whose classes
+    break :mod:`fimrepair.validate.policy` before any test runs. Thread-safe: every call uses its
+    own temporary directory.
     """
 
     def __init__(
@@ -314,8 +318,12 @@ class FreshValidator:
         compile_timeout_s: float | None = None,
         java_level: int | None = None,
         support_sources: dict[str, str] | None = None,
+        default_test_timeout_ms: int | None = None,
+        bytecode_policy: bool = True,
     ) -> None:
         self.support_sources = dict(support_sources or {})
+        self.default_test_timeout_ms = None if default_test_timeout_ms is None else int(default_test_timeout_ms)
+        self.bytecode_policy = bool(bytecode_policy)
         self.benchmark_root = Path(benchmark_root)
         self.jars = [Path(j) for j in (default_jars() if jars is None else jars)]
         missing = [str(j) for j in self.jars if not j.is_file()]
@@ -365,6 +373,8 @@ class FreshValidator:
             "jdk": jdk_version(self.java, self.javac),
             "jars": jars_digest(self.jars),
             "support": sources_digest(self.support_sources),
+            "default_test_timeout_ms": self.default_test_timeout_ms,
+            "bytecode_policy": self.bytecode_policy,
         }
 
     def validate(self, bug: Bug, function: str) -> Verdict:
@@ -423,7 +433,27 @@ class FreshValidator:
         None when the hard limit expired."""
         classpath = os.pathsep.join([str(work / "out"), *map(str, self.jars), str(self.runner_dir())])
         run_cmd = [self.java, *JVM_OPTIONS, "-cp", classpath, RUNNER_CLASS, str(work / "result.json"), bug.test_class]
+        run_cmd += [str(self.default_test_timeout_ms or 0)]
+        if self.bytecode_policy:
+            patched = (work / bug.buggy_class).read_text(encoding="utf-8")
+            run_cmd += [
+                trusted_names(patched, self.support_sources) or "-",
+                *self._candidate_classes(work / "out", bug),
+            ]
+        else:
+            run_cmd += ["-"]
         return _run_limited(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
+
+    def _candidate_classes(self, out: Path, bug: Bug) -> list[str]:
+        """Binary names of the classes javac made of the candidate's file: every class in
+        ``out`` except the test class's and the support classes' (and their nested classes)."""
+        theirs = [bug.test_class] + [str(Path(rel).with_suffix("")).replace("/", ".") for rel in self.support_sources]
+        names = []
+        for path in sorted(out.rglob("*.class")):
+            name = str(path.relative_to(out).with_suffix("")).replace(os.sep, ".")
+            if not any(name == t or name.startswith(t + "$") for t in theirs):
+                names.append(name)
+        return names
 
     def _verdict(self, work: Path, code: int) -> Verdict:
         """The verdict from FailFastRunner's result file (never from the candidate's output)."""
@@ -434,7 +464,8 @@ class FreshValidator:
                 payload = json.loads(result.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 payload = None
-        if payload is None or payload.get("status") not in (Status.PLAUSIBLE.value, Status.FAILING.value):
+        reported = (Status.PLAUSIBLE.value, Status.FAILING.value, Status.TIMEOUT.value, Status.REJECTED.value)
+        if payload is None or payload.get("status") not in reported:
             return Verdict(Status.CRASH, message=_crash_message(code, work))
         status, failing_test, message = report_outcome(payload)
         return Verdict(status, failing_test=failing_test, message=message)
