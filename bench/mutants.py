@@ -192,7 +192,7 @@ MUTANTS = (
     Mutant(
         "no fresh-worker rerun of a crash or timeout",
         f"{V}/engine.py",
-        "if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1:",
+        "if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1 and not cpu_bound:",
         "if False:",
         ("tests/test_engine.py::test_a_crash_caused_by_an_earlier_candidate_is_rerun_on_a_fresh_worker",),
     ),

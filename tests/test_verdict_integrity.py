@@ -280,15 +280,43 @@ def test_code_hidden_by_a_unicode_escape_is_not_merged_away(one_worker, minibenc
 LOOP = "        while (x >= 0) { x = x + 0; }\n        return x + y;"
 
 
-def test_a_junit_timeout_is_a_timeout_rerun_on_a_new_worker(one_worker, minibench) -> None:
+def test_a_junit_timeout_is_a_timeout_and_a_starved_one_is_rerun_on_a_new_worker(one_worker, minibench) -> None:
+    """SPIN's tests carry @Test(timeout=500), measured in the test thread's CPU time: a loop is a
+    timeout naming the test. A test that sleeps past 5 x its limit in wall time (as one starved
+    by a loaded machine would) is a timeout too, but it did not use its CPU limit: it is re-run on
+    a brand-new worker."""
     _, bugs = minibench
     spin = bugs["SPIN"]
     one_worker.validate(bugs["ADD"], bugs["ADD"].fixed_function)  # the worker has served
-    before = one_worker.stats["reruns"]
     v = one_worker.validate(spin, spin.buggy_function)
     assert v.status is Status.TIMEOUT and v.failing_test == "TEST_SPIN.test_0", v
-    assert "TestTimedOutException" in (v.message or "")
+    assert "TestTimedOutException" in (v.message or "") and "500 milliseconds" in (v.message or "")
+    before = one_worker.stats["reruns"]
+    sleepy = with_body(
+        spin, "        try { Thread.sleep(60000); } catch (InterruptedException e) { }\n        return 2 * x;"
+    )
+    start = time.monotonic()
+    v = one_worker.validate(spin, sleepy)
+    assert v.status is Status.TIMEOUT and v.failing_test == "TEST_SPIN.test_0", v
     assert one_worker.stats["reruns"] == before + 1
+    assert time.monotonic() - start < 20  # two 2.5 s backstops and a worker start, not 60 s
+
+
+def test_the_per_test_limit_is_cpu_time_so_load_does_not_time_a_test_out(minibench) -> None:
+    """A test that needs 300 ms of CPU under a 500 ms limit passes while three other threads of
+    the same JVM compete for the CPU (its wall time exceeds the limit on 2 cores)."""
+    root, bugs = minibench
+    spin = bugs["SPIN"]
+    burn = (
+        "        for (int k = 0; k < 3; k++) { Thread h = new Thread(() -> { long e = System.nanoTime() + 1_000_000_000L;"
+        " while (System.nanoTime() < e) { } }); h.setDaemon(true); h.start(); }\n"
+        "        long until = 0, t0 = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();\n"
+        "        while (until < 300_000_000L) until = java.lang.management.ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime() - t0;\n"
+        "        return 2 * x;"
+    )
+    with _engine(root, bytecode_policy=False) as eng:  # java.lang.management is not allowed
+        v = eng.validate(spin, with_body(spin, burn))
+    assert v.status is Status.PLAUSIBLE, v
 
 
 @pytest.mark.parametrize("engine_kind", ["engine", "fresh"])

@@ -317,14 +317,21 @@ final class CandidatePolicy {
         return s.toString();
     }
 
+    /** How many times its limit a test may take in wall time when the machine starves it of CPU. */
+    static final long WALL_FACTOR = 5;
+    /** Whether the last per-test timeout was reached in the test thread's own CPU time (set
+     * before the TestTimedOutException is thrown; the runner stops at the first failure). */
+    static volatile boolean lastTimeoutCpuBound;
+
     /**
      * The JUnit 4 runner of a test class: the class's own (Request.aClass), except that a plain
-     * JUnit 4 class (no @RunWith, not a JUnit 3 TestCase) gets {@code defaultTimeoutMs} on every
-     * test method that declares no {@code @Test(timeout=...)} (0 = none), so that a looping
-     * candidate costs one per-test limit, not the whole per-candidate limit.
+     * JUnit 4 class (no @RunWith, not a JUnit 3 TestCase) gets the harness's per-test limit
+     * ({@link CpuLimit}): its {@code @Test(timeout=...)}, or {@code defaultTimeoutMs} for a test
+     * method without one (0 = none).
      */
     static org.junit.runner.Request request(Class<?> testClass, long defaultTimeoutMs) throws Exception {
-        if (defaultTimeoutMs <= 0 || testClass.getAnnotation(org.junit.runner.RunWith.class) != null
+        lastTimeoutCpuBound = false;
+        if (testClass.getAnnotation(org.junit.runner.RunWith.class) != null
                 || junit.framework.Test.class.isAssignableFrom(testClass)) {
             return org.junit.runner.Request.aClass(testClass);
         }
@@ -334,14 +341,74 @@ final class CandidatePolicy {
             protected org.junit.runners.model.Statement withPotentialTimeout(org.junit.runners.model.FrameworkMethod method,
                     Object test, org.junit.runners.model.Statement next) {
                 org.junit.Test annotation = method.getAnnotation(org.junit.Test.class);
-                if (annotation != null && annotation.timeout() > 0) {
-                    return super.withPotentialTimeout(method, test, next);
-                }
-                return org.junit.internal.runners.statements.FailOnTimeout.builder()
-                    .withTimeout(defaultTimeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS).build(next);
+                long limit = annotation != null && annotation.timeout() > 0 ? annotation.timeout() : defaultTimeoutMs;
+                return limit > 0 ? new CpuLimit(next, limit) : next;
             }
         };
         return org.junit.runner.Request.runner(runner);
+    }
+
+    /**
+     * A per-test limit measured in the test thread's own CPU time, so that load on the machine
+     * (other processes, other workers) does not turn a test into a timeout: the test runs in a
+     * new thread (as with JUnit's FailOnTimeout), and times out when that thread has used
+     * {@code limitMs} of CPU (plus the JVM's garbage-collection time meanwhile, which its
+     * allocations cause), or when {@code WALL_FACTOR * limitMs} of wall time passed (a test
+     * that sleeps or blocks, or a machine that starves it). On timeout the thread is
+     * interrupted and JUnit's TestTimedOutException is thrown, as @Test(timeout=...) does.
+     */
+    static final class CpuLimit extends org.junit.runners.model.Statement {
+        /** Milliseconds the JVM spent collecting garbage so far (stop-the-world with the worker's
+         * serial collector: time the test's allocations cost, charged to the test). */
+        private static long gcMillis() {
+            long total = 0;
+            for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+                total += Math.max(0, gc.getCollectionTime());
+            }
+            return total;
+        }
+
+        private final org.junit.runners.model.Statement next;
+        private final long limitMs;
+
+        CpuLimit(org.junit.runners.model.Statement next, long limitMs) {
+            this.next = next;
+            this.limitMs = limitMs;
+        }
+
+        @Override
+        public void evaluate() throws Throwable {
+            java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+            Throwable[] thrown = {null};
+            Thread t = new Thread(() -> {
+                try {
+                    next.evaluate();
+                } catch (Throwable e) {
+                    thrown[0] = e;
+                }
+            }, "Time-limited test");
+            t.setDaemon(true);
+            long start = System.nanoTime();
+            long gc0 = gcMillis();
+            t.start();
+            long limitNs = limitMs * 1_000_000L;
+            while (true) {
+                t.join(20);
+                if (!t.isAlive()) {
+                    break;
+                }
+                long cpu = mx.getThreadCpuTime(t.getId()) + (gcMillis() - gc0) * 1_000_000L;
+                boolean cpuBound = cpu >= limitNs;
+                if (cpuBound || System.nanoTime() - start >= WALL_FACTOR * limitNs) {
+                    lastTimeoutCpuBound = cpuBound;
+                    t.interrupt();
+                    throw new org.junit.runners.model.TestTimedOutException(limitMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+                }
+            }
+            if (thrown[0] != null) {
+                throw thrown[0];
+            }
+        }
     }
 
     /** Whether {@code t} (a test failure's exception) is JUnit's per-test timeout. */

@@ -68,9 +68,17 @@ import org.junit.runner.notification.StoppedByUserException;
  * failure (the benchmark's own {@code @Test(timeout=...)} applies) inside a runner thread that
  * the worker waits for at most {@code timeout_ms}.
  *
- * <p>Answer: {@code {"id", "status": plausible|failing|uncompilable|timeout, "failing_test",
+ * <p>Optional request fields: {@code "default_test_timeout_ms"} (the benchmark's per-test limit for
+ * test methods without their own), {@code "trusted"} (what candidates may name besides the JDK
+ * allow-list: see CandidatePolicy), {@code "policy"} (false: skip the bytecode policy).
+ *
+ * <p>Answer: {@code {"id", "status": plausible|failing|uncompilable|timeout|rejected, "failing_test",
  * "message", "compile_ms", "test_ms", "tests_run", "tainted", "taint_reason", "assumption_failures",
- * "skipped_test", "skipped_message", "stopped_threads"}} ("plausible" only says that no test failed:
+ * "skipped_test", "skipped_message", "stopped_threads", "cpu_bound"}} ("rejected": the candidate's
+ * classes break CandidatePolicy and none of its code ran; "timeout" with "cpu_bound": a test used
+ * its whole limit in CPU time). {@code {"id", "retry": true}} instead: code of an EARLIER candidate
+ * runs in this JVM (e.g. on the Finalizer thread), so this JVM cannot give an independent verdict;
+ * the parent replaces it and re-runs the candidate on a new one. ("plausible" only says that no test failed:
  * the parent also requires a test run and no test skipped by a failed assumption). {@code tainted}
  * means this JVM should not serve another candidate (threads left alive, heap not reclaimed, a
  * runner that did not finish): the parent replaces it. System.exit / Runtime.halt / OOM (with
@@ -803,8 +811,10 @@ public final class ValidationWorker {
             message = "cannot run the tests: " + r.error;
         } else if (r.failure != null) {
             Throwable e = r.failure.getException();
-            // JUnit's per-test limit (@Test(timeout=...) or the harness's default): a timeout,
-            // which the parent re-runs on a fresh worker like its own.
+            // The per-test limit (@Test(timeout=...) or the benchmark's default, measured in the
+            // test thread's CPU time by CandidatePolicy.CpuLimit): a timeout. "cpu_bound" tells
+            // the parent whether the test used its whole limit in CPU (its own doing) or was cut
+            // by the wall-time backstop (load, sleeping, blocking: re-run on a fresh worker).
             status = CandidatePolicy.isTestTimeout(e) ? "timeout" : "failing";
             failing = testName(r.failure.getDescription());
             message = e != null ? e.toString() : r.failure.getMessage();
@@ -839,7 +849,8 @@ public final class ValidationWorker {
         }
         String a = answer(id, status, failing, message, compileNs, testNs, r.started, tainted, reason);
         Failure skipped = r.assumption;
-        return a.substring(0, a.length() - 1) + ",\"stopped_threads\":" + stopped[0] + ",\"assumption_failures\":" + r.assumptions
+        boolean cpuBound = "timeout".equals(status) && r.done && CandidatePolicy.lastTimeoutCpuBound;
+        return a.substring(0, a.length() - 1) + ",\"cpu_bound\":" + cpuBound + ",\"stopped_threads\":" + stopped[0] + ",\"assumption_failures\":" + r.assumptions
             + ",\"skipped_test\":" + (skipped == null ? "null" : json(testName(skipped.getDescription())))
             + ",\"skipped_message\":" + (skipped == null ? "null" : json(cut(String.valueOf(skipped.getException())))) + "}";
     }

@@ -479,13 +479,14 @@ class Engine:
             return Verdict(Status.UNCOMPILABLE, message=str(err))
         w = self._checkout()
         # A retired worker is not replaced yet: a re-run's brand-new worker may take its place.
-        verdict, reusable = self._run(w, payload, replace=False)
+        verdict, reusable, cpu_bound = self._run(w, payload, replace=False)
         if verdict is None:
             # An earlier candidate's code ran in that worker: only a brand-new one is independent.
             self.stats["reruns"] += 1
             return self._on_new_worker(payload, owed=True)
-        if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1:
-            # Confirm on a brand-new worker: the verdict must not depend on earlier candidates.
+        if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1 and not cpu_bound:
+            # Confirm on a brand-new worker: the verdict must not depend on earlier candidates
+            # (nor on load: a test cut by the wall-time backstop had not used its CPU limit).
             self.stats["reruns"] += 1
             if reusable:
                 self._idle.put(w)
@@ -502,7 +503,7 @@ class Engine:
         again, else a replacement does; otherwise it is closed (the pool keeps K workers)."""
         fresh = self._spawn()
         fresh.wait_ready(self.start_timeout_s)
-        verdict, reusable = self._run(fresh, dict(payload, id=secrets.token_hex(12)), replace=False)
+        verdict, reusable, _ = self._run(fresh, dict(payload, id=secrets.token_hex(12)), replace=False)
         if reusable and owed and not self._closed:
             self._idle.put(fresh)
         elif reusable:
@@ -513,11 +514,11 @@ class Engine:
             raise EngineError("a brand-new validation worker reported code of an earlier candidate running")
         return verdict
 
-    def _run(self, w: _Worker, payload: dict[str, Any], replace: bool = True) -> tuple[Verdict | None, bool]:
-        """Run one request on ``w``; (verdict, whether ``w`` may serve again). A worker that
-        may not serve again is already retired (and, with ``replace``, replaced). The verdict
-        is None when the worker saw code of an earlier candidate running (the caller re-runs
-        elsewhere)."""
+    def _run(self, w: _Worker, payload: dict[str, Any], replace: bool = True) -> tuple[Verdict | None, bool, bool]:
+        """Run one request on ``w``; (verdict, whether ``w`` may serve again, whether it is a
+        per-test timeout reached in the test's own CPU time). A worker that may not serve again
+        is already retired (and, with ``replace``, replaced). The verdict is None when the
+        worker saw code of an earlier candidate running (the caller re-runs elsewhere)."""
         self.stats["requests"] += 1
         limit = self.per_candidate_timeout_s + self.compile_grace_s
         t0 = time.monotonic()
@@ -525,23 +526,27 @@ class Engine:
         wall = time.monotonic() - t0
         if outcome == "timeout":
             self._retire(w, replace)
-            return Verdict(
-                Status.TIMEOUT, message=f"worker exceeded the hard limit of {limit:g} s and was killed", test_s=wall
-            ), False
+            return (
+                Verdict(
+                    Status.TIMEOUT, message=f"worker exceeded the hard limit of {limit:g} s and was killed", test_s=wall
+                ),
+                False,
+                False,
+            )
         if outcome == "dead":
             code = w.proc.wait()
             err = w.stderr_text()
             self._retire(w, replace)
-            return Verdict(Status.CRASH, message=_death_message(code, err), test_s=wall), False
+            return Verdict(Status.CRASH, message=_death_message(code, err), test_s=wall), False, False
         assert msg is not None
         if msg.get("retry"):
             self.stats["tainted"] += 1
             self._retire(w, replace)
-            return None, False
+            return None, False, False
         if outcome == "error":
             err = str(msg.get("message"))
             self._retire(w, replace)
-            return Verdict(Status.CRASH, message=f"validation worker fault: {err}", test_s=wall), False
+            return Verdict(Status.CRASH, message=f"validation worker fault: {err}", test_s=wall), False, False
         status, failing_test, message = report_outcome(msg)
         verdict = Verdict(
             status,
@@ -550,14 +555,15 @@ class Engine:
             compile_s=float(msg.get("compile_ms") or 0) / 1000,
             test_s=float(msg.get("test_ms") or 0) / 1000,
         )
+        cpu_bound = msg.get("cpu_bound") is True
         stopped = int(msg.get("stopped_threads") or 0)
         self.stats["stopped_threads"] += stopped
         strict_taint = self.replace_after_stopped_threads and stopped > 0
         if msg.get("tainted") or strict_taint or w.served >= self.max_candidates_per_worker:
             self.stats["tainted" if (msg.get("tainted") or strict_taint) else "recycled"] += 1
             self._retire(w, replace)
-            return verdict, False
-        return verdict, True
+            return verdict, False, cpu_bound
+        return verdict, True, cpu_bound
 
 
 def _package_of(source: str) -> str | None:
