@@ -275,6 +275,26 @@ def test_code_hidden_by_a_unicode_escape_is_not_merged_away(one_worker, minibenc
     assert exact_match(with_body(add, "        return x \\u002b y;"), add.fixed_function)
 
 
+@pytest.mark.parametrize(
+    "raw, javac_reads",
+    [
+        ("// \\u000a return 1;", "// \n return 1;"),
+        ("\\uuuu0041", "A"),  # any number of u
+        ("a\\\\u0041", "a\\\\u0041"),  # an escaped backslash: no escape
+        ("a\\\\\\u0041", "a\\\\A"),  # three backslashes: the third begins one
+        ("\\u005cu0041", "\\u0041"),  # a translated backslash does not begin another
+        ("\\ud83d\\ude00", "\U0001f600"),  # a surrogate pair: one character
+        ("\\ud83d x", "\\ud83d x"),  # a lone surrogate: kept as written
+        ("\\u00zz", "\\u00zz"),  # ill-formed: javac rejects it; kept
+    ],
+)
+def test_unicode_escapes_are_translated_as_javac_does(raw: str, javac_reads: str) -> None:
+    from fimrepair.javasrc import normalize, unicode_unescape
+
+    assert unicode_unescape(raw) == javac_reads
+    assert normalize("int f() { // \\u000a return 1;\n return 2; }") == "int f() { return 1; return 2; }"
+
+
 # --- timeouts are timeouts ----------------------------------------------------------------------
 
 LOOP = "        while (x >= 0) { x = x + 0; }\n        return x + y;"

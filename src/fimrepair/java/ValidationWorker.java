@@ -381,7 +381,7 @@ public final class ValidationWorker {
         private final Map<String, byte[]> classes;
 
         CandidateLoader(Map<String, byte[]> classes, ClassLoader parent) {
-            this(classes, parent, "candidate-probe");
+            this(classes, parent, "fingerprint-probe"); // never runs code
         }
 
         CandidateLoader(Map<String, byte[]> classes, ClassLoader parent, String name) {
