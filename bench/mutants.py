@@ -192,7 +192,7 @@ MUTANTS = (
     Mutant(
         "no fresh-worker rerun of a crash or timeout",
         f"{V}/engine.py",
-        "if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1:",
+        "if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1 and not cpu_bound:",
         "if False:",
         ("tests/test_engine.py::test_a_crash_caused_by_an_earlier_candidate_is_rerun_on_a_fresh_worker",),
     ),
@@ -210,6 +210,30 @@ MUTANTS = (
         "    share = examples_per_step // world_size",
         "    share = examples_per_step",
         ("tests/test_ddp.py::test_batch_plan_keeps_16_examples_per_step_or_refuses",),
+    ),
+    # Verdict integrity (issue 20).
+    Mutant(
+        "the worker skips the bytecode policy",
+        "src/fimrepair/java/ValidationWorker.java",
+        "        if (policy) {\n            String violation = CandidatePolicy.check(",
+        "        if (false) {\n            String violation = CandidatePolicy.check(",
+        ("tests/test_verdict_integrity.py::test_a_poisoning_attempt_is_rejected_and_later_verdicts_stay_as_alone",),
+    ),
+    Mutant(
+        "normalisation ignores unicode escapes",
+        "src/fimrepair/javasrc.py",
+        "    code = unicode_unescape(code)\n",
+        "",
+        ("tests/test_verdict_integrity.py::test_code_hidden_by_a_unicode_escape_is_not_merged_away",),
+    ),
+    Mutant(
+        "a JUnit timeout is an ordinary failure",
+        "src/fimrepair/java/CandidatePolicy.java",
+        "return t instanceof org.junit.runners.model.TestTimedOutException;",
+        "return false;",
+        (
+            "tests/test_verdict_integrity.py::test_a_junit_timeout_is_a_timeout_and_a_starved_one_is_rerun_on_a_new_worker",
+        ),
     ),
 )
 

@@ -135,11 +135,10 @@ def test_literals_assumptions_and_limits_decide_verdicts(tmp_path: Path) -> None
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err
         rows = _read(out)
-        assert [r["status"] for r in rows] == ["plausible", "failing", "failing", last]
+        # the third calls org.junit.Assume: the bytecode policy rejects it before any test runs
+        assert [r["status"] for r in rows] == ["plausible", "failing", "rejected", last]
         assert [r["duplicate_of"] for r in rows] == [None] * 4
-        assert rows[2]["failing_test"] == "TEST_ADD.test_0" and rows[2]["message"].startswith(
-            "skipped by a failed assumption"
-        )
+        assert rows[2]["failing_test"] is None and "org.junit.Assume" in rows[2]["message"]
         assert _stats(err) == (0, 4)
 
 
@@ -231,4 +230,5 @@ def test_kill_and_resume(tmp_path: Path) -> None:
     strip = lambda rs: [{k: v for k, v in r.items() if k not in ("compile_s", "test_s")} for r in rs]  # noqa: E731
     assert strip(_read(straight)) == strip(_read(out))
     statuses = [r["status"] for r in _read(out)]
-    assert statuses.count("failing") == 13 and statuses.count("plausible") == 3
+    # the 12 looping SPIN candidates hit their JUnit timeout: timeouts
+    assert statuses.count("timeout") == 12 and statuses.count("failing") == 1 and statuses.count("plausible") == 3

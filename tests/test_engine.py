@@ -31,7 +31,8 @@ def test_oracle_plausible_identity_not(engine: Engine, minibench) -> None:
         assert ok.status is Status.PLAUSIBLE, (bug.bug_id, ok)
         assert ok.compile_s > 0 and ok.test_s > 0
         bad = engine.validate(bug, bug.buggy_function)
-        assert bad.status is Status.FAILING, (bug.bug_id, bad)
+        # SPIN's buggy version loops into its JUnit @Test(timeout=500): a timeout
+        assert bad.status is (Status.TIMEOUT if bug.bug_id == "SPIN" else Status.FAILING), (bug.bug_id, bad)
         assert bad.failing_test and bad.failing_test.startswith(f"TEST_{bug.bug_id}.")
 
 
@@ -211,6 +212,8 @@ VARIANTS = {
     "java_level": {"java_level": 11},
     "jars": {"jars": [Path("/usr/share/java/junit4.jar")]},
     "sandbox": {"sandbox": "none"},
+    "default_test_timeout_ms": {"default_test_timeout_ms": 3000},
+    "bytecode_policy": {"bytecode_policy": False},
 }
 
 
@@ -290,9 +293,12 @@ def test_java_level_is_applied(minibench) -> None:
 # --- the verdict rule: at least one test ran, none skipped by an assumption -----------------------
 
 
-def test_assumption_skips_and_no_test_run_are_not_plausible(engine: Engine, minibench) -> None:
+def test_assumption_skips_and_no_test_run_are_not_plausible(minibench) -> None:
+    # The candidates call org.junit.Assume, which the bytecode policy rejects: the rule is
+    # tested below the policy.
     root, bugs = minibench
-    check_the_plausible_rule(engine, root, bugs["ADD"])
+    with Engine(root, workers=1, bytecode_policy=False) as engine:
+        check_the_plausible_rule(engine, root, bugs["ADD"])
 
 
 # --- a crash or timeout on a used worker is re-run on a fresh one -------------------------------
@@ -310,7 +316,8 @@ def test_a_crash_caused_by_an_earlier_candidate_is_rerun_on_a_fresh_worker(minib
         add, f"        try {{ {MARK}.createNewFile(); }} catch (java.io.IOException e) {{ }}\n        return x + y;"
     )
     b = with_body(add, f"        if ({MARK}.exists()) System.exit(3);\n        return x + y;")
-    with Engine(root, workers=1, per_candidate_timeout_s=10) as one:
+    # java.io.File breaks the bytecode policy: the re-run is tested below it
+    with Engine(root, workers=1, per_candidate_timeout_s=10, bytecode_policy=False) as one:
         assert one.validate(add, a).status is Status.PLAUSIBLE
         v = one.validate(add, b)
         assert v.status is Status.PLAUSIBLE, v

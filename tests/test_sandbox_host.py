@@ -393,12 +393,20 @@ def _run_suite(host: dict[str, Any], make_validator, tmp_path: Path) -> None:
     logging.getLogger(__name__).info("attacks took %.1f s: %s", attack_s, report)
 
 
+# The attacks run with the bytecode policy off: it rejects most of them (files, sockets,
+# processes) before they run, and these tests are about what the sandbox holds on its own.
 def test_host_attacks_engine(host, tmp_path: Path) -> None:
     _need_level()
     _run_suite(
         host,
         lambda root: Engine(
-            root, workers=2, per_candidate_timeout_s=20, compile_grace_s=10, heap_mb=256, sandbox=LEVEL
+            root,
+            workers=2,
+            per_candidate_timeout_s=20,
+            compile_grace_s=10,
+            heap_mb=256,
+            sandbox=LEVEL,
+            bytecode_policy=False,
         ),
         tmp_path,
     )
@@ -406,7 +414,11 @@ def test_host_attacks_engine(host, tmp_path: Path) -> None:
 
 def test_host_attacks_fresh(host, tmp_path: Path) -> None:
     _need_level()
-    _run_suite(host, lambda root: FreshValidator(root, per_candidate_timeout_s=20, sandbox=LEVEL), tmp_path)
+    _run_suite(
+        host,
+        lambda root: FreshValidator(root, per_candidate_timeout_s=20, sandbox=LEVEL, bytecode_policy=False),
+        tmp_path,
+    )
 
 
 def test_fallback_is_recorded_loudly(monkeypatch, caplog, tmp_path: Path) -> None:
@@ -468,13 +480,21 @@ def test_a_killed_sandbox_leaves_no_process(minibench, engine: str) -> None:
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     if engine == "engine":
-        with Engine(root, workers=1, per_candidate_timeout_s=6, compile_grace_s=2, heap_mb=128, sandbox=LEVEL) as eng:
+        with Engine(
+            root,
+            workers=1,
+            per_candidate_timeout_s=6,
+            compile_grace_s=2,
+            heap_mb=128,
+            sandbox=LEVEL,
+            bytecode_policy=False,
+        ) as eng:
             v = eng.validate(add, loop)
             time.sleep(1.0)
             survivors = _survivors()
             assert eng.validate(add, add.fixed_function).status is Status.PLAUSIBLE
     else:
-        v = FreshValidator(root, per_candidate_timeout_s=8, sandbox=LEVEL).validate(add, loop)
+        v = FreshValidator(root, per_candidate_timeout_s=8, sandbox=LEVEL, bytecode_policy=False).validate(add, loop)
         time.sleep(1.0)
         survivors = _survivors()
     running.clear()

@@ -94,13 +94,14 @@ def test_infinite_loop_hits_the_hard_limit(minibench) -> None:
 
 
 @needs_java
-def test_junit_timeout_is_a_fast_failure(validator: FreshValidator, minibench) -> None:
+def test_junit_timeout_is_a_fast_timeout(validator: FreshValidator, minibench) -> None:
     """The buggy SPIN loops; its tests carry @Test(timeout=500): fail-fast stops after the
-    first timed-out test and the runner halts the JVM despite the still-spinning thread."""
+    first timed-out test (a ``timeout``, naming it) and the runner halts the JVM despite the
+    still-spinning thread."""
     _, bugs = minibench
     start = time.monotonic()
     v = validator.validate(bugs["SPIN"], bugs["SPIN"].buggy_function)
-    assert v.status is Status.FAILING and v.failing_test == "TEST_SPIN.test_0"
+    assert v.status is Status.TIMEOUT and v.failing_test == "TEST_SPIN.test_0"
     assert "timed out" in (v.message or "")
     assert time.monotonic() - start < 10
 
@@ -157,9 +158,11 @@ def test_concurrent_calls_are_isolated(validator: FreshValidator, minibench) -> 
 
 
 @needs_java
-def test_assumption_skips_and_no_test_run_are_not_plausible(validator: FreshValidator, minibench) -> None:
+def test_assumption_skips_and_no_test_run_are_not_plausible(minibench) -> None:
+    # The candidates call org.junit.Assume, which the bytecode policy rejects: the rule is
+    # tested below the policy.
     root, bugs = minibench
-    check_the_plausible_rule(validator, root, bugs["ADD"])
+    check_the_plausible_rule(FreshValidator(root, per_candidate_timeout_s=30, bytecode_policy=False), root, bugs["ADD"])
 
 
 def test_the_plausible_rule() -> None:
@@ -182,6 +185,8 @@ def test_the_plausible_rule() -> None:
         ("java_level", {"java_level": 11}),
         ("jars", {"jars": [Path("/usr/share/java/junit4.jar")]}),
         ("sandbox", {"sandbox": "none"}),
+        ("default_test_timeout_ms", {"default_test_timeout_ms": 3000}),
+        ("bytecode_policy", {"bytecode_policy": False}),
     ],
 )
 def test_every_fresh_setting_is_in_the_cache_key(minibench, component: str, change: dict) -> None:

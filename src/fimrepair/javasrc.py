@@ -145,11 +145,43 @@ _WS = re.compile(r"\s+")
 _LITERAL_OR_WS = re.compile(r'"""[\s\S]*?(?:"""|\Z)|"(?:\\.|[^"\\\n])*"?|\'(?:\\.|[^\'\\\n])*\'?|(\s+)')
 
 
+_UNICODE_ESCAPE = re.compile(r"\\+u+([0-9a-fA-F]{4})")
+
+
+def unicode_unescape(code: str) -> str:
+    """``code`` as javac reads it: every Unicode escape translated first (JLS 3.3), before
+    comments, literals or tokens exist. An escape is a backslash that is preceded by an EVEN
+    number of contiguous backslashes, one or more ``u`` and four hex digits (``\\u0041`` and
+    ``\\uuu0041`` are ``A``; in ``\\\\u0041`` the second backslash is escaped and nothing is
+    translated). A surrogate pair of escapes becomes its character; a lone surrogate escape
+    is kept as written (it cannot be UTF-8), as is an ill-formed ``\\u`` (javac rejects it).
+    So ``// \\u000a return 1;`` is a comment followed by a statement, as javac compiles it."""
+    if "\\" not in code:
+        return code
+
+    def translate(m: re.Match[str]) -> str:
+        slashes = len(m.group(0)) - len(m.group(0).lstrip("\\"))
+        if slashes % 2 == 0:
+            return m.group(0)  # every backslash of the run is escaped by its neighbour
+        return "\\" * (slashes - 1) + chr(int(m.group(1), 16))
+
+    text = _UNICODE_ESCAPE.sub(translate, code)
+    # Pairs of surrogates become their character; a lone one is spelled as an escape again.
+    text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def normalize(code: str) -> str:
     """Comment-free text with every run of whitespace OUTSIDE string, char and text-block
     literals one space, stripped: the form compared for an exact match and the identity of a
     candidate for deduplication and the verdict cache. Whitespace inside a literal is part of
-    the program (``"a  b"`` and ``"a b"`` are different candidates) and is kept verbatim."""
+    the program (``"a  b"`` and ``"a b"`` are different candidates) and is kept verbatim.
+    The text is read as javac reads it: Unicode escapes are translated first
+    (:func:`unicode_unescape`), so code hidden in a comment by ``\\u000a`` is code here too."""
+    code = unicode_unescape(code)
     return _LITERAL_OR_WS.sub(lambda m: " " if m.group(1) is not None else m.group(0), strip_comments(code)).strip()
 
 
@@ -161,8 +193,9 @@ def collapse_whitespace(code: str) -> str:
 def tokens(code: str) -> tuple[str, ...]:
     """The leaf tokens of the parse of ``code`` (comments excluded): the form compared for an
     AST match. Two methods that differ only in layout, comments or redundant whitespace have
-    equal token sequences and, being parsed by the same grammar, equal syntax trees."""
-    wrapped = "class __W {\n" + code + "\n}\n"
+    equal token sequences and, being parsed by the same grammar, equal syntax trees. Unicode
+    escapes are translated first, as javac does (:func:`unicode_unescape`)."""
+    wrapped = "class __W {\n" + unicode_unescape(code) + "\n}\n"
     tree = parse(wrapped)
     out: list[str] = []
     stack = [tree.root_node]

@@ -673,6 +673,7 @@ def validate(
             per_candidate_timeout_s=per_candidate_timeout_s,
             java_level=level,
             support_sources=support,
+            default_test_timeout_ms=bench.test_timeout_ms,
         )
         log.info("validation (fresh processes): sandbox %s", validator.sandbox_level)
         verdicts = validate_candidates(bugs, rows, validator, workers=workers, cache=cache, stats=stats)
@@ -684,6 +685,7 @@ def validate(
             java_level=level,
             heap_mb=bench.heap_mb,
             support_sources=support,
+            default_test_timeout_ms=bench.test_timeout_ms,
         ) as eng:
             verdicts = validate_candidates(bugs, rows, eng, workers=workers, cache=cache, stats=stats)
             log.info("validation engine: sandbox %s, %s", eng.sandbox_level, dict(eng.stats))

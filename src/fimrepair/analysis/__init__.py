@@ -17,7 +17,8 @@ Counting rules (stated once, used everywhere):
   tests; *exact* / *AST* when at least one candidate equals the developer fix textually
   (after normalisation) / as a syntax tree; *compilable* when at least one candidate
   compiles (every status but ``uncompilable``: ``failing``, ``timeout`` and ``crash`` all
-  ran the tests).
+  ran the tests; ``rejected``, a candidate the bytecode policy refused to run, compiled and is
+  never plausible).
 * Rates are over the benchmark size ``n_bugs``, not over the bugs that have rows: a model
   that produced nothing for a bug has not fixed it.
 * ``oracle`` (the developer fix) and ``identity`` (the buggy method unchanged) are

@@ -21,6 +21,7 @@ _STATUS_COLOURS = {
     "failing": "#d95f02",
     "timeout": "#7570b3",
     "crash": "#e7298a",
+    "rejected": "#e6ab02",
     "uncompilable": "#999999",
 }
 

@@ -15,11 +15,12 @@ import pandas as pd
 from fimrepair.config import REFERENCE_MODELS
 from fimrepair.validate.run import VERDICT_FILE_COLUMNS
 
-STATUSES: tuple[str, ...] = ("plausible", "failing", "timeout", "crash", "uncompilable")
+STATUSES: tuple[str, ...] = ("plausible", "failing", "timeout", "crash", "rejected", "uncompilable")
 """Candidate statuses, best first (also the stacking order of :func:`fig_outcomes`)."""
 
-COMPILED_STATUSES: frozenset[str] = frozenset({"plausible", "failing", "timeout", "crash"})
-"""Statuses of candidates that compiled (the tests ran, whatever their outcome)."""
+COMPILED_STATUSES: frozenset[str] = frozenset({"plausible", "failing", "timeout", "crash", "rejected"})
+"""Statuses of candidates that compiled (the tests ran, whatever their outcome, or the candidate
+was ``rejected`` by the bytecode policy before they could: it compiled, and it is not plausible)."""
 
 VERDICT_COLUMNS: tuple[str, ...] = VERDICT_FILE_COLUMNS
 LOSS_COLUMNS: tuple[str, ...] = ("recipe", "step", "epoch", "loss", "split")

@@ -22,7 +22,12 @@ import org.junit.runner.notification.StoppedByUserException;
  * Runs one JUnit 4 test class, test method by test method in name order, and stops at the
  * first failure.
  *
- * <p>Usage: {@code java FailFastRunner <resultFile> <TestClassName>}. Writes exactly one JSON
+ * <p>Usage: {@code java FailFastRunner <resultFile> <TestClassName> [<defaultTestTimeoutMs> <trusted>
+ * <candidateClass>...]}: with the optional arguments, the candidate's classes (binary names, read
+ * from the class path as bytes, never loaded before the check) must pass {@link CandidatePolicy}
+ * (else the status is "rejected" and no test runs), and test methods without their own
+ * {@code @Test(timeout=...)} get {@code defaultTestTimeoutMs} (0 = none). A test that exceeds its
+ * JUnit limit gives the status "timeout". Writes exactly one JSON
  * line to {@code resultFile} (atomically: a ".part" file renamed into place), never to stdout,
  * because the code under test may print anything:
  * {@code {"status":"plausible"|"failing","failing_test":...,"message":...,"tests_run":N,
@@ -166,9 +171,15 @@ public final class FailFastRunner {
         return m;
     }
 
+    private static void writeResult(Path result, String line) throws IOException {
+        Path part = result.resolveSibling(result.getFileName() + ".part");
+        Files.write(part, (line + "\n").getBytes(StandardCharsets.UTF_8));
+        Files.move(part, result, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
     public static void main(String[] args) throws Exception {
-        if (args.length != 2) {
-            System.err.println("usage: java FailFastRunner <resultFile> <TestClassName>");
+        if (args.length != 2 && args.length < 4) {
+            System.err.println("usage: java FailFastRunner <resultFile> <TestClassName> [<defaultTestTimeoutMs> <trusted> <class>...]");
             Runtime.getRuntime().halt(2);
         }
         Path result = Paths.get(args[0]);
@@ -177,9 +188,28 @@ public final class FailFastRunner {
         System.setErr(new PrintStream(new CappedStream(new FileOutputStream(FileDescriptor.err), CAP), true));
 
         String line;
+        long defaultTimeoutMs = args.length >= 4 ? Long.parseLong(args[2]) : 0;
+        if (args.length >= 4) {
+            java.util.Map<String, byte[]> candidate = new java.util.LinkedHashMap<>();
+            for (int i = 4; i < args.length; i++) {
+                try (java.io.InputStream in = ClassLoader.getSystemResourceAsStream(args[i].replace('.', '/') + ".class")) {
+                    if (in == null) {
+                        realErr.println("FailFastRunner: no class file for " + args[i]);
+                        Runtime.getRuntime().halt(70);
+                    }
+                    candidate.put(args[i], in.readAllBytes());
+                }
+            }
+            String violation = CandidatePolicy.check(candidate, args[3]);
+            if (violation != null) {
+                writeResult(result, "{\"status\":\"rejected\",\"failing_test\":null,\"message\":"
+                    + json("bytecode policy: the candidate " + violation) + ",\"tests_run\":0}");
+                Runtime.getRuntime().halt(0);
+            }
+        }
         try {
             Class<?> testClass = Class.forName(args[1], false, FailFastRunner.class.getClassLoader());
-            Request request = Request.aClass(testClass).sortWith(
+            Request request = CandidatePolicy.request(testClass, defaultTimeoutMs).sortWith(
                 Comparator.comparing((Description d) -> String.valueOf(d.getMethodName()))
                     .thenComparing(Description::getDisplayName));
             Runner runner = request.getRunner();
@@ -199,7 +229,8 @@ public final class FailFastRunner {
             if (f == null) {
                 line = "{\"status\":\"plausible\",\"failing_test\":null,\"message\":null" + counts;
             } else {
-                line = "{\"status\":\"failing\",\"failing_test\":" + json(testName(f.getDescription()))
+                String status = CandidatePolicy.isTestTimeout(f.getException()) ? "timeout" : "failing";
+                line = "{\"status\":\"" + status + "\",\"failing_test\":" + json(testName(f.getDescription()))
                     + ",\"message\":" + json(message(f)) + counts;
             }
         } catch (Throwable t) {
@@ -208,9 +239,7 @@ public final class FailFastRunner {
             Runtime.getRuntime().halt(70);
             return;
         }
-        Path part = result.resolveSibling(result.getFileName() + ".part");
-        Files.write(part, (line + "\n").getBytes(StandardCharsets.UTF_8));
-        Files.move(part, result, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        writeResult(result, line);
         System.out.flush();
         System.err.flush();
         Runtime.getRuntime().halt(0);

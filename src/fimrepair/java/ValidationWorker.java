@@ -68,9 +68,17 @@ import org.junit.runner.notification.StoppedByUserException;
  * failure (the benchmark's own {@code @Test(timeout=...)} applies) inside a runner thread that
  * the worker waits for at most {@code timeout_ms}.
  *
- * <p>Answer: {@code {"id", "status": plausible|failing|uncompilable|timeout, "failing_test",
+ * <p>Optional request fields: {@code "default_test_timeout_ms"} (the benchmark's per-test limit for
+ * test methods without their own), {@code "trusted"} (what candidates may name besides the JDK
+ * allow-list: see CandidatePolicy), {@code "policy"} (false: skip the bytecode policy).
+ *
+ * <p>Answer: {@code {"id", "status": plausible|failing|uncompilable|timeout|rejected, "failing_test",
  * "message", "compile_ms", "test_ms", "tests_run", "tainted", "taint_reason", "assumption_failures",
- * "skipped_test", "skipped_message", "stopped_threads"}} ("plausible" only says that no test failed:
+ * "skipped_test", "skipped_message", "stopped_threads", "cpu_bound"}} ("rejected": the candidate's
+ * classes break CandidatePolicy and none of its code ran; "timeout" with "cpu_bound": a test used
+ * its whole limit in CPU time). {@code {"id", "retry": true}} instead: code of an EARLIER candidate
+ * runs in this JVM (e.g. on the Finalizer thread), so this JVM cannot give an independent verdict;
+ * the parent replaces it and re-runs the candidate on a new one. ("plausible" only says that no test failed:
  * the parent also requires a test run and no test skipped by a failed assumption). {@code tainted}
  * means this JVM should not serve another candidate (threads left alive, heap not reclaimed, a
  * runner that did not finish): the parent replaces it. System.exit / Runtime.halt / OOM (with
@@ -373,7 +381,11 @@ public final class ValidationWorker {
         private final Map<String, byte[]> classes;
 
         CandidateLoader(Map<String, byte[]> classes, ClassLoader parent) {
-            super("candidate", parent);
+            this(classes, parent, "fingerprint-probe"); // never runs code
+        }
+
+        CandidateLoader(Map<String, byte[]> classes, ClassLoader parent, String name) {
+            super(name, parent);
             this.classes = classes;
         }
 
@@ -526,13 +538,14 @@ public final class ValidationWorker {
     }
 
     /** Runs the tests in a new thread; waits at most {@code timeoutMs}. */
-    static RunResult runTests(Map<String, byte[]> classes, String testClassName, long timeoutMs) throws InterruptedException {
+    static RunResult runTests(Map<String, byte[]> classes, String testClassName, long timeoutMs, long defaultTestTimeoutMs)
+            throws InterruptedException {
         RunResult r = new RunResult();
-        CandidateLoader loader = new CandidateLoader(classes, ValidationWorker.class.getClassLoader());
+        CandidateLoader loader = new CandidateLoader(classes, ValidationWorker.class.getClassLoader(), currentLoaderName);
         Thread t = new Thread(() -> {
             try {
                 Class<?> testClass = Class.forName(testClassName, false, loader);
-                Request request = Request.aClass(testClass).sortWith(
+                Request request = CandidatePolicy.request(testClass, defaultTestTimeoutMs).sortWith(
                     Comparator.comparing((Description d) -> String.valueOf(d.getMethodName()))
                         .thenComparing(Description::getDisplayName));
                 Runner runner = request.getRunner();
@@ -602,6 +615,41 @@ public final class ValidationWorker {
         return extra;
     }
 
+    /** The class loader name of the current candidate ("candidate-N"): frames of the classes of
+     * earlier candidates carry another N. */
+    private static String currentLoaderName = "candidate-0";
+    private static long requestCount;
+
+    /**
+     * A live thread (any thread: the JVM's Finalizer, Reference Handler and Common-Cleaner
+     * threads and pool threads included) whose stack holds a frame of a candidate's class:
+     * "current" when only the current candidate's, "earlier" when an earlier candidate's, null
+     * when no thread runs candidate code.
+     */
+    static String[] candidateCodeRunning() {
+        String earlier = null;
+        String current = null;
+        for (Map.Entry<Thread, StackTraceElement[]> e : Thread.getAllStackTraces().entrySet()) {
+            if (e.getKey() == Thread.currentThread()) {
+                continue;
+            }
+            for (StackTraceElement f : e.getValue()) {
+                String loader = f.getClassLoaderName();
+                if (loader == null || !loader.startsWith("candidate-")) {
+                    continue;
+                }
+                String where = "thread " + e.getKey().getName() + " runs candidate code (" + f.getClassName() + "."
+                    + f.getMethodName() + ")";
+                if (loader.equals(currentLoaderName)) {
+                    current = current == null ? where : current;
+                } else {
+                    earlier = earlier == null ? where : earlier;
+                }
+            }
+        }
+        return earlier == null && current == null ? null : new String[] {earlier, current};
+    }
+
     // ---------------------------------------------------------------- main loop
 
     private static final Map<String, byte[]> TEST_CACHE = new HashMap<>();
@@ -626,6 +674,18 @@ public final class ValidationWorker {
         String testSource = (String) req.get("test_source");
         String testKey = (String) req.get("test_key");
         long timeoutMs = ((Number) req.get("timeout_ms")).longValue();
+        Object defaultValue = req.get("default_test_timeout_ms");
+        long defaultTestTimeoutMs = defaultValue == null ? 0 : ((Number) defaultValue).longValue();
+        Object trustedValue = req.get("trusted");
+        boolean policy = !Boolean.FALSE.equals(req.get("policy"));
+        currentLoaderName = "candidate-" + (++requestCount);
+        String[] before0 = candidateCodeRunning();
+        if (before0 != null) {
+            // Code of an earlier candidate still runs (e.g. on the Finalizer thread): this JVM
+            // may no longer give a verdict independent of it.
+            return "{\"id\":" + json(id) + ",\"retry\":true,\"tainted\":true,\"taint_reason\":"
+                + json(before0[0] != null ? before0[0] : before0[1]) + "}";
+        }
         Object releaseValue = req.get("release");
         String release = releaseValue == null ? null : String.valueOf(((Number) releaseValue).intValue());
 
@@ -662,6 +722,13 @@ public final class ValidationWorker {
         if (!cand.classes.containsKey(className)) {
             return answer(id, "uncompilable", null, classPath + ": error: the candidate does not define " + className,
                 System.nanoTime() - t0, 0, 0, false, null);
+        }
+        if (policy) {
+            String violation = CandidatePolicy.check(cand.classes, trustedValue == null ? "" : String.valueOf(trustedValue));
+            if (violation != null) {
+                return answer(id, "rejected", null, "bytecode policy: the candidate " + violation, System.nanoTime() - t0, 0, 0,
+                    false, null);
+            }
         }
         try {
             fp = fingerprint(cand.classes);
@@ -711,7 +778,7 @@ public final class ValidationWorker {
         System.setErr(sinkOut);
         System.setIn(new ByteArrayInputStream(new byte[0]));
         try {
-            r = runTests(all, testClass, timeoutMs);
+            r = runTests(all, testClass, timeoutMs, defaultTestTimeoutMs);
             if (r.done && !testFresh && (isLinkage(r.error) || (r.failure != null && isLinkage(r.failure.getException())))) {
                 // Stale test bytes? Re-check against a test compiled for THIS candidate.
                 Compiled test = compile(testPath, testSource, cand.classes, release);
@@ -720,7 +787,7 @@ public final class ValidationWorker {
                 }
                 all = new HashMap<>(cand.classes);
                 all.putAll(test.classes);
-                r = runTests(all, testClass, Math.max(1, timeoutMs - (System.nanoTime() - t1) / 1_000_000L));
+                r = runTests(all, testClass, Math.max(1, timeoutMs - (System.nanoTime() - t1) / 1_000_000L), defaultTestTimeoutMs);
             }
         } finally {
             System.setOut(QUIET);
@@ -743,9 +810,13 @@ public final class ValidationWorker {
             failing = testClass.substring(testClass.lastIndexOf('.') + 1);
             message = "cannot run the tests: " + r.error;
         } else if (r.failure != null) {
-            status = "failing";
-            failing = testName(r.failure.getDescription());
             Throwable e = r.failure.getException();
+            // The per-test limit (@Test(timeout=...) or the benchmark's default, measured in the
+            // test thread's CPU time by CandidatePolicy.CpuLimit): a timeout. "cpu_bound" tells
+            // the parent whether the test used its whole limit in CPU (its own doing) or was cut
+            // by the wall-time backstop (load, sleeping, blocking: re-run on a fresh worker).
+            status = CandidatePolicy.isTestTimeout(e) ? "timeout" : "failing";
+            failing = testName(r.failure.getDescription());
             message = e != null ? e.toString() : r.failure.getMessage();
         } else {
             status = "plausible";
@@ -755,6 +826,15 @@ public final class ValidationWorker {
         if (!left.isEmpty() && !tainted) {
             tainted = true;
             reason = left.size() + " thread(s) left alive: " + left.get(0).getName();
+        }
+        String[] running = candidateCodeRunning();
+        if (running != null && running[0] != null) {
+            // An EARLIER candidate's code ran during this one: this verdict may depend on it.
+            return "{\"id\":" + json(id) + ",\"retry\":true,\"tainted\":true,\"taint_reason\":" + json(running[0]) + "}";
+        }
+        if (running != null && !tainted) {
+            tainted = true;
+            reason = running[1];
         }
         System.setProperties(props);
         Locale.setDefault(locale);
@@ -769,7 +849,8 @@ public final class ValidationWorker {
         }
         String a = answer(id, status, failing, message, compileNs, testNs, r.started, tainted, reason);
         Failure skipped = r.assumption;
-        return a.substring(0, a.length() - 1) + ",\"stopped_threads\":" + stopped[0] + ",\"assumption_failures\":" + r.assumptions
+        boolean cpuBound = "timeout".equals(status) && r.done && CandidatePolicy.lastTimeoutCpuBound;
+        return a.substring(0, a.length() - 1) + ",\"cpu_bound\":" + cpuBound + ",\"stopped_threads\":" + stopped[0] + ",\"assumption_failures\":" + r.assumptions
             + ",\"skipped_test\":" + (skipped == null ? "null" : json(testName(skipped.getDescription())))
             + ",\"skipped_message\":" + (skipped == null ? "null" : json(cut(String.valueOf(skipped.getException())))) + "}";
     }

@@ -19,7 +19,18 @@ Robustness rules:
   finished), or has served ``max_candidates_per_worker`` candidates, is replaced after answering;
 - a ``crash``/``timeout`` observed on a worker that had served earlier candidates is re-run once
   on a brand-new worker, and that verdict is final: a verdict never depends on what an earlier
-  candidate did to a worker.
+  candidate did to a worker. A JUnit per-test timeout (``@Test(timeout=...)``, or the
+  benchmark's per-test limit that the harness applies to tests without one) is a ``timeout``
+  too;
+- a candidate whose compiled classes break the bytecode policy
+  (``fimrepair/java/CandidatePolicy.java``: no reflection, Unsafe, method handles, class
+  loaders, processes, shutdown hooks, security managers, default handlers, stream
+  redirection, files or file descriptors, finalizers) is ``rejected`` before any of its code
+  runs;
+- a worker in which code of a candidate still runs after it (on any thread: the Finalizer,
+  Reference Handler and Common-Cleaner threads, pool threads) is replaced; when code of an
+  EARLIER candidate is seen running before or during a candidate, that candidate is re-run on a
+  brand-new worker (see docs/verdict-integrity.md).
 
 Sandboxing: see :mod:`fimrepair.validate.sandbox` (bubblewrap; older levels only as a logged
 fallback) and docs/threat-model.md.
@@ -56,13 +67,14 @@ from fimrepair.validate.fresh import (
     jdk_version,
     sources_digest,
 )
+from fimrepair.validate.policy import trusted_names, with_policy
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 log = logging.getLogger(__name__)
 
 WORKER_CLASS = "ValidationWorker"
 #: Bumped whenever the worker's semantics change (part of the result-cache key: :meth:`Engine.verdict_settings`).
-ENGINE_VERSION = "engine-4"
+ENGINE_VERSION = "engine-5"
 STDERR_TAIL = 4096
 #: C1 only: a worker lives for a few hundred compilations, and C2 compiling javac's hot code
 #: costs more CPU than it saves (measured: half the CPU per candidate on HumanEval-Java). The
@@ -77,7 +89,7 @@ class EngineError(RuntimeError):
 
 
 def worker_source() -> str:
-    return (resources.files("fimrepair") / "java" / f"{WORKER_CLASS}.java").read_text(encoding="utf-8")
+    return with_policy((resources.files("fimrepair") / "java" / f"{WORKER_CLASS}.java").read_text(encoding="utf-8"))
 
 
 def compile_worker(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
@@ -317,7 +329,10 @@ class Engine:
     None = the installed JDK's default. ``support_sources``: classes every bug and test of the
     benchmark needs besides the bug's own class (relative path -> Java text, e.g. QuixBugs'
     ``Node``), compiled once at ``java_level`` onto the workers' class path. Use as a context
-    manager, or call :meth:`close`.
+    manager, or call :meth:`close`. ``default_test_timeout_ms``: the benchmark's per-test limit
+    (:attr:`fimrepair.benchmarks.Benchmark.test_timeout_ms`), applied by the harness to every test
+    method without its own ``@Test(timeout=...)`` (None: no such limit). ``bytecode_policy``:
+    reject candidates that break the policy (switch it off only to test the other defences).
     """
 
     def __init__(
@@ -339,6 +354,8 @@ class Engine:
         replace_after_stopped_threads: bool = False,
         java_level: int | None = None,
         support_sources: dict[str, str] | None = None,
+        default_test_timeout_ms: int | None = None,
+        bytecode_policy: bool = True,
     ) -> None:
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
@@ -361,6 +378,8 @@ class Engine:
         self.jvm_options = list(jvm_options)
         self.replace_after_stopped_threads = bool(replace_after_stopped_threads)
         self.java_level = None if java_level is None else int(java_level)
+        self.default_test_timeout_ms = None if default_test_timeout_ms is None else int(default_test_timeout_ms)
+        self.bytecode_policy = bool(bytecode_policy)
         self.sandbox_level = globals()["sandbox"].probe(sandbox)
         log.info(
             "validation engine: sandbox level %r (%s)",
@@ -404,11 +423,11 @@ class Engine:
             w.wait_ready(self.start_timeout_s)
         return w
 
-    def _retire(self, w: _Worker) -> None:
-        """Kill ``w`` and put a new (warming) worker in its place."""
+    def _retire(self, w: _Worker, replace: bool = True) -> None:
+        """Kill ``w`` and (with ``replace``) put a new (warming) worker in its place."""
         self.stats["workers_replaced"] += 1
         w.kill()
-        if not self._closed:
+        if replace and not self._closed:
             self._idle.put(self._spawn())
 
     def close(self) -> None:
@@ -472,6 +491,9 @@ class Engine:
             "test_key": hashlib.sha256(test_src.encode("utf-8", "surrogatepass")).hexdigest(),
             "timeout_ms": int(self.per_candidate_timeout_s * 1000),
             "release": self.java_level,
+            "default_test_timeout_ms": self.default_test_timeout_ms,
+            "trusted": trusted_names(buggy, self.support_sources),
+            "policy": self.bytecode_policy,
         }
 
     def verdict_settings(self) -> dict[str, Any]:
@@ -490,6 +512,8 @@ class Engine:
             "jars": jars_digest(self.jars),
             "sandbox": self.sandbox_level,
             "support": sources_digest(self.support_sources),
+            "default_test_timeout_ms": self.default_test_timeout_ms,
+            "bytecode_policy": self.bytecode_policy,
         }
 
     def validate(self, bug: Bug, function: str) -> Verdict:
@@ -500,46 +524,75 @@ class Engine:
         except PlacementError as err:
             return Verdict(Status.UNCOMPILABLE, message=str(err))
         w = self._checkout()
-        verdict, reusable = self._run(w, payload)
-        if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1:
-            # Confirm on a brand-new worker: the verdict must not depend on earlier candidates.
+        # A retired worker is not replaced yet: a re-run's brand-new worker may take its place.
+        verdict, reusable, cpu_bound = self._run(w, payload, replace=False)
+        if verdict is None:
+            # An earlier candidate's code ran in that worker: only a brand-new one is independent.
+            self.stats["reruns"] += 1
+            return self._on_new_worker(payload, owed=True)
+        if verdict.status in (Status.CRASH, Status.TIMEOUT) and w.served > 1 and not cpu_bound:
+            # Confirm on a brand-new worker: the verdict must not depend on earlier candidates
+            # (nor on load: a test cut by the wall-time backstop had not used its CPU limit).
             self.stats["reruns"] += 1
             if reusable:
                 self._idle.put(w)
-            fresh = self._spawn()
-            fresh.wait_ready(self.start_timeout_s)
-            payload = dict(payload, id=secrets.token_hex(12))
-            verdict, reusable = self._run(fresh, payload)
-            if reusable:  # keep the pool at K workers: the retired one was already replaced
-                fresh.close()
-            return verdict
+            return self._on_new_worker(payload, owed=not reusable)
         if reusable:
             self._idle.put(w)
+        elif not self._closed:
+            self._idle.put(self._spawn())
         return verdict
 
-    def _run(self, w: _Worker, payload: dict[str, Any]) -> tuple[Verdict, bool]:
-        """Run one request on ``w``; (verdict, whether ``w`` may serve again). A worker that
-        may not serve again is already retired (and replaced)."""
+    def _on_new_worker(self, payload: dict[str, Any], owed: bool) -> Verdict:
+        """The verdict of ``payload`` on a brand-new worker. ``owed``: the pool lacks a worker
+        (the one that served first was retired): the new worker joins it when it may serve
+        again, else a replacement does; otherwise it is closed (the pool keeps K workers)."""
+        fresh = self._spawn()
+        fresh.wait_ready(self.start_timeout_s)
+        verdict, reusable, _ = self._run(fresh, dict(payload, id=secrets.token_hex(12)), replace=False)
+        if reusable and owed and not self._closed:
+            self._idle.put(fresh)
+        elif reusable:
+            fresh.close()
+        elif owed and not self._closed:
+            self._idle.put(self._spawn())
+        if verdict is None:  # no earlier candidate ran there: a harness fault
+            raise EngineError("a brand-new validation worker reported code of an earlier candidate running")
+        return verdict
+
+    def _run(self, w: _Worker, payload: dict[str, Any], replace: bool = True) -> tuple[Verdict | None, bool, bool]:
+        """Run one request on ``w``; (verdict, whether ``w`` may serve again, whether it is a
+        per-test timeout reached in the test's own CPU time). A worker that may not serve again
+        is already retired (and, with ``replace``, replaced). The verdict is None when the
+        worker saw code of an earlier candidate running (the caller re-runs elsewhere)."""
         self.stats["requests"] += 1
         limit = self.per_candidate_timeout_s + self.compile_grace_s
         t0 = time.monotonic()
         outcome, msg = w.request(payload, limit)
         wall = time.monotonic() - t0
         if outcome == "timeout":
-            self._retire(w)
-            return Verdict(
-                Status.TIMEOUT, message=f"worker exceeded the hard limit of {limit:g} s and was killed", test_s=wall
-            ), False
+            self._retire(w, replace)
+            return (
+                Verdict(
+                    Status.TIMEOUT, message=f"worker exceeded the hard limit of {limit:g} s and was killed", test_s=wall
+                ),
+                False,
+                False,
+            )
         if outcome == "dead":
             code = w.proc.wait()
             err = w.stderr_text()
-            self._retire(w)
-            return Verdict(Status.CRASH, message=_death_message(code, err), test_s=wall), False
+            self._retire(w, replace)
+            return Verdict(Status.CRASH, message=_death_message(code, err), test_s=wall), False, False
         assert msg is not None
+        if msg.get("retry"):
+            self.stats["tainted"] += 1
+            self._retire(w, replace)
+            return None, False, False
         if outcome == "error":
             err = str(msg.get("message"))
-            self._retire(w)
-            return Verdict(Status.CRASH, message=f"validation worker fault: {err}", test_s=wall), False
+            self._retire(w, replace)
+            return Verdict(Status.CRASH, message=f"validation worker fault: {err}", test_s=wall), False, False
         status, failing_test, message = report_outcome(msg)
         verdict = Verdict(
             status,
@@ -548,14 +601,15 @@ class Engine:
             compile_s=float(msg.get("compile_ms") or 0) / 1000,
             test_s=float(msg.get("test_ms") or 0) / 1000,
         )
+        cpu_bound = msg.get("cpu_bound") is True
         stopped = int(msg.get("stopped_threads") or 0)
         self.stats["stopped_threads"] += stopped
         strict_taint = self.replace_after_stopped_threads and stopped > 0
         if msg.get("tainted") or strict_taint or w.served >= self.max_candidates_per_worker:
             self.stats["tainted" if (msg.get("tainted") or strict_taint) else "recycled"] += 1
-            self._retire(w)
-            return verdict, False
-        return verdict, True
+            self._retire(w, replace)
+            return verdict, False, cpu_bound
+        return verdict, True, cpu_bound
 
 
 def _package_of(source: str) -> str | None:

@@ -42,11 +42,12 @@ from typing import Any
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
 from fimrepair.config import schema_defaults
 from fimrepair.validate import sandbox as sandboxing
+from fimrepair.validate.policy import trusted_names, with_policy
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 #: Bumped whenever this validator's semantics change (part of the result-cache key:
 #: :meth:`FreshValidator.verdict_settings`).
-FRESH_VERSION = "fresh-4"
+FRESH_VERSION = "fresh-5"
 
 #: The per-candidate limit when none is given: the workflow's (``validation.per_candidate_timeout_s``).
 DEFAULT_TIMEOUT_S = float(schema_defaults("validation")["per_candidate_timeout_s"])
@@ -98,7 +99,7 @@ def jars_digest(jars: Sequence[Path]) -> list[list[str]]:
 
 
 def runner_source() -> str:
-    return (resources.files("fimrepair") / "java" / f"{RUNNER_CLASS}.java").read_text(encoding="utf-8")
+    return with_policy((resources.files("fimrepair") / "java" / f"{RUNNER_CLASS}.java").read_text(encoding="utf-8"))
 
 
 def _cache_root() -> Path:
@@ -338,7 +339,10 @@ class FreshValidator:
     other classes (relative path -> text), compiled with every candidate. ``sandbox``: auto |
     bwrap | namespaces | net | none (:mod:`fimrepair.validate.sandbox`): under ``bwrap`` javac
     and the test JVM see only the JDK, the jars, the runner (read-only) and the candidate's
-    temporary directory (mounted read-write at ``/sandbox``). Thread-safe: every call uses its
+    temporary directory (mounted read-write at ``/sandbox``).
+    ``default_test_timeout_ms``: the benchmark's per-test limit for test methods without their
+    own ``@Test(timeout=...)`` (None: none). ``bytecode_policy``: reject candidates whose classes
+    break :mod:`fimrepair.validate.policy` before any test runs. Thread-safe: every call uses its
     own temporary directory.
     """
 
@@ -353,8 +357,12 @@ class FreshValidator:
         java_level: int | None = None,
         support_sources: dict[str, str] | None = None,
         sandbox: str = "auto",
+        default_test_timeout_ms: int | None = None,
+        bytecode_policy: bool = True,
     ) -> None:
         self.support_sources = dict(support_sources or {})
+        self.default_test_timeout_ms = None if default_test_timeout_ms is None else int(default_test_timeout_ms)
+        self.bytecode_policy = bool(bytecode_policy)
         self.benchmark_root = Path(benchmark_root)
         self.jars = [Path(j) for j in (default_jars() if jars is None else jars)]
         missing = [str(j) for j in self.jars if not j.is_file()]
@@ -406,6 +414,8 @@ class FreshValidator:
             "jars": jars_digest(self.jars),
             "support": sources_digest(self.support_sources),
             "sandbox": self.sandbox_level,
+            "default_test_timeout_ms": self.default_test_timeout_ms,
+            "bytecode_policy": self.bytecode_policy,
         }
 
     def _contained(self, cmd: list[str], work: Path, stdout: Path, stderr: Path, limit_s: float) -> int | None:
@@ -482,11 +492,13 @@ class FreshValidator:
                     Status.UNCOMPILABLE, message=first_error(output) or f"javac exit code {code}", compile_s=compile_s
                 )
             # The test run sees the compiled classes, never the sources: the bug's test source
-            # (and the benchmark's other sources) are hidden from the candidate's code.
+            # (and the benchmark's other sources) are hidden from the candidate's code. The
+            # policy's trusted imports are read from the patched file before it goes.
+            trusted = trusted_names(patched, self.support_sources)
             for rel in (buggy_rel, test_rel, *support):
                 (work / rel).unlink(missing_ok=True)
             t0 = time.monotonic()
-            code = self._run_tests(work, bug)
+            code = self._run_tests(work, bug, trusted)
             test_s = time.monotonic() - t0
             if code is None:
                 return Verdict(
@@ -497,13 +509,30 @@ class FreshValidator:
                 )
             return dataclasses.replace(self._verdict(work, code), compile_s=compile_s, test_s=test_s)
 
-    def _run_tests(self, work: Path, bug: Bug) -> int | None:
+    def _run_tests(self, work: Path, bug: Bug, trusted: str) -> int | None:
         """Run the bug's tests on the compiled classes in ``work/out``: the JVM's exit code, or
-        None when the hard limit expired."""
+        None when the hard limit expired. ``trusted``: the policy's names imported by the bug's
+        own file."""
         self.runner_dir()
         classpath = os.pathsep.join(["out", *map(str, self.jars), f"{sandboxing.INSIDE_OPT}/runner"])
         run_cmd = [self.java, *JVM_OPTIONS, "-cp", classpath, RUNNER_CLASS, "result.json", bug.test_class]
+        run_cmd += [str(self.default_test_timeout_ms or 0)]
+        if self.bytecode_policy:
+            run_cmd += [trusted or "-", *self._candidate_classes(work / "out", bug)]
+        else:
+            run_cmd += ["-"]
         return self._contained(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
+
+    def _candidate_classes(self, out: Path, bug: Bug) -> list[str]:
+        """Binary names of the classes javac made of the candidate's file: every class in
+        ``out`` except the test class's and the support classes' (and their nested classes)."""
+        theirs = [bug.test_class] + [str(Path(rel).with_suffix("")).replace("/", ".") for rel in self.support_sources]
+        names = []
+        for path in sorted(out.rglob("*.class")):
+            name = str(path.relative_to(out).with_suffix("")).replace(os.sep, ".")
+            if not any(name == t or name.startswith(t + "$") for t in theirs):
+                names.append(name)
+        return names
 
     def _verdict(self, work: Path, code: int) -> Verdict:
         """The verdict from FailFastRunner's result file (never from the candidate's output)."""
@@ -514,7 +543,8 @@ class FreshValidator:
                 payload = json.loads(result.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 payload = None
-        if payload is None or payload.get("status") not in (Status.PLAUSIBLE.value, Status.FAILING.value):
+        reported = (Status.PLAUSIBLE.value, Status.FAILING.value, Status.TIMEOUT.value, Status.REJECTED.value)
+        if payload is None or payload.get("status") not in reported:
             return Verdict(Status.CRASH, message=_crash_message(code, work))
         status, failing_test, message = report_outcome(payload)
         return Verdict(status, failing_test=failing_test, message=message)
@@ -531,7 +561,7 @@ class JUnitCoreValidator(FreshValidator):
 
     javac_options = ("-nowarn", "-encoding", "UTF-8")
 
-    def _run_tests(self, work: Path, bug: Bug) -> int | None:
+    def _run_tests(self, work: Path, bug: Bug, trusted: str) -> int | None:
         classpath = os.pathsep.join(["out", *map(str, self.jars)])
         run_cmd = [self.java, "-Xmx512m", "-cp", classpath, "org.junit.runner.JUnitCore", bug.test_class]
         return self._contained(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)

@@ -87,8 +87,10 @@ def validate_candidates(
     equal are validated once (also across models); within one row, a repeat gets
     ``duplicate_of`` = the rank of its first occurrence (else None) and that verdict.
     ``workers`` threads take tasks from ONE shared queue (each task runs its own processes).
-    A row naming a bug that is not in ``bugs`` is a ValueError naming the bug and the model;
-    an exception raised by the validator propagates (it is a harness fault, not a verdict).
+    A row naming a bug that is not in ``bugs`` is a ValueError naming the bug and the model, as
+    are a ``rank`` that is not an integer, a ``function`` that is neither a string nor null, and a
+    (model, benchmark, bug, rank) given twice (two verdicts for one candidate); an exception
+    raised by the validator propagates (it is a harness fault, not a verdict).
 
     With ``cache`` (a :class:`~fimrepair.validate.cache.VerdictCache`), a task whose key
     (benchmark version of the bug under ``benchmark_root`` -- default: the validator's
@@ -108,6 +110,7 @@ def validate_candidates(
     # Plan: one task per distinct (benchmark, bug, normalised function).
     tasks: dict[tuple[str, str, str], tuple[Bug, str]] = {}
     planned: list[tuple[dict[str, Any], Bug, int, str, tuple[str, str, str], int | None]] = []
+    ranks_seen: set[tuple[Any, str, str, int]] = set()
     for row in rows:
         model = row.get("model")
         key = (row.get("benchmark"), row.get("bug_id"))
@@ -123,8 +126,16 @@ def validate_candidates(
                 raise ValueError(
                     f"candidate of model {model!r} for bug {bug.bug_id} lacks 'rank' or 'function': {sorted(cand)}"
                 )
-            rank = int(cand["rank"])
-            function = cand["function"] if cand["function"] is not None else ""
+            rank, function = cand["rank"], cand["function"]
+            where = f"candidate rank {rank!r} of model {model!r} for bug {bug.bug_id}"
+            if not isinstance(rank, int) or isinstance(rank, bool):
+                raise ValueError(f"{where}: 'rank' must be an integer, got {type(rank).__name__}")
+            if function is not None and not isinstance(function, str):
+                raise ValueError(f"{where}: 'function' must be a string or null, got {type(function).__name__}")
+            if (model, bug.benchmark, bug.bug_id, rank) in ranks_seen:
+                raise ValueError(f"{where} is given twice: which verdict would count?")
+            ranks_seen.add((model, bug.benchmark, bug.bug_id, rank))
+            function = function if function is not None else ""
             norm = normalize(_text(function))
             dup = first_rank.get(norm)
             if dup is None:
@@ -224,13 +235,20 @@ def validate_candidates(
     return out
 
 
-def summarise(verdict_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def summarise(
+    verdict_rows: list[dict[str, Any]], candidate_rows: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """Per (model, benchmark, bug): ``plausible`` (any candidate plausible), ``exact`` (any exact
     match), ``ast`` (any AST match), ``compilable`` (any candidate compiled), ``n_candidates``.
-    Sorted by (model, bug_id)."""
+    With ``candidate_rows`` (the rows that were validated), a (model, bug) whose candidate list
+    was empty is a row too, with ``n_candidates`` 0 and every metric false: a model that gave
+    nothing for a bug has not fixed it, and the bug stays in the denominator. Sorted by
+    (model, bug_id)."""
     groups: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
     for r in verdict_rows:
         groups.setdefault((r["model"], r["benchmark"], r["bug_id"]), []).append(r)
+    for row in candidate_rows or []:
+        groups.setdefault((row.get("model"), row.get("benchmark"), row.get("bug_id")), [])  # type: ignore[arg-type]
     out = []
     for (model, benchmark, bug_id), rs in groups.items():
         out.append(

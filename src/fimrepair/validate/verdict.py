@@ -18,8 +18,11 @@ class Status(str, Enum):
 
     ``crash``: the test JVM died without reporting (``System.exit`` in the candidate, an
     OutOfMemoryError under ``-XX:+ExitOnOutOfMemoryError``, a signal). ``timeout``: the hard
-    per-candidate limit of the validator expired (JUnit's own ``@Test(timeout=...)`` expiries
-    are ordinary test failures).
+    per-candidate limit of the validator expired, or a test exceeded its JUnit per-test limit
+    (``@Test(timeout=...)``, or the benchmark's limit that the harness applies to tests without
+    one; ``failing_test`` names it). ``rejected``: the compiled candidate breaks the bytecode
+    policy (:mod:`fimrepair.validate.policy`; the message gives the reason); none of its code
+    ran. Only ``plausible`` is plausible.
     """
 
     PLAUSIBLE = "plausible"
@@ -27,6 +30,7 @@ class Status(str, Enum):
     UNCOMPILABLE = "uncompilable"
     TIMEOUT = "timeout"
     CRASH = "crash"
+    REJECTED = "rejected"
 
 
 #: The message of a candidate whose test run ran no test at all.
