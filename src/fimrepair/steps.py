@@ -624,10 +624,15 @@ def analysis(
     reference_model: str | None = None,
     generation: Mapping[str, int] | None = None,
     settings_json: str | Path | None = None,
+    statistics: Mapping[str, Any] | None = None,
+    out_uncertainty: Mapping[str, str | Path] | None = None,
 ) -> None:
     """Summaries, statistics, figures, tables and ``numbers.tex`` from all verdicts of the
     primary benchmark (``settings_json``: its settings, for the Java level macro).
 
+    ``statistics`` holds ``alpha``, ``power``, ``bootstrap_resamples`` and ``seed`` (defaults:
+    the schema's ``analysis`` keys and the global seed); ``out_uncertainty`` the paths of the
+    ``per_bug``, ``at_k``, ``effects`` and ``seeds`` tables (:func:`uncertainty`).
     Fails (after writing the tables) when the reference models are not at 100% / 0%.
     """
     import pandas as pd
@@ -635,10 +640,13 @@ def analysis(
     from fimrepair import analysis, paper
 
     verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
-    n_bugs = len(read_jsonl(bugs_jsonl))
+    bug_ids = [b["bug_id"] for b in read_jsonl(bugs_jsonl)]
+    n_bugs = len(bug_ids)
     real = [m for m in models if m not in REFERENCE_MODELS]
     summary = analysis.summarise(verdicts, n_bugs, models=real)
     pairs = analysis.pairwise(verdicts, real, n_bugs)
+    stats = statistics_settings(statistics)
+    tables = uncertainty(verdicts, bug_ids, real, stats, out_uncertainty or {})
     loss = (
         pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
     )
@@ -685,9 +693,52 @@ def analysis(
         recipe_counts=recipe_counts,
         reproduction=reproduction,
         skipped=skipped,
+        uncertainty={**tables, "alpha": stats["alpha"]},
     )
     analysis.check_references(summary, verdicts)
     log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
+
+
+def statistics_settings(statistics: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The analysis' statistical settings: ``alpha``, ``power``, ``bootstrap_resamples`` (the
+    schema's ``analysis`` defaults) and the bootstrap ``seed`` (the global seed's default)."""
+    defaults = schema_defaults("analysis")
+    out = {k: defaults[k] for k in ("alpha", "power", "bootstrap_resamples")} | {"seed": schema_defaults()["seed"]}
+    return out | dict(statistics or {})
+
+
+def uncertainty(
+    verdicts: Any,
+    bug_ids: Sequence[str],
+    models: Sequence[str],
+    stats: Mapping[str, Any],
+    out: Mapping[str, str | Path],
+) -> dict[str, Any]:
+    """Per-bug outcomes, plausible@k / exact@k, paired differences with their bootstrap
+    intervals and minimum detectable differences, and the seeds' spread
+    (:mod:`fimrepair.analysis.effects`) of one benchmark; each written as TSV to ``out[name]``
+    when given. Returns the frames by name."""
+    from fimrepair import analysis
+
+    bugs = analysis.per_bug(verdicts, bug_ids, models=models)
+    frames = {
+        "per_bug": bugs,
+        "at_k": analysis.at_k(bugs, len(bug_ids)),
+        "effects": analysis.paired_differences(
+            bugs,
+            models,
+            bug_ids,
+            n_resamples=int(stats["bootstrap_resamples"]),
+            seed=int(stats["seed"]),
+            alpha=float(stats["alpha"]),
+            power=float(stats["power"]),
+        ),
+        "seeds": analysis.seed_spread(bugs, [m for m in models if m not in REFERENCE_MODELS]),
+    }
+    for name, path in out.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        frames[name].to_csv(path, sep="\t", index=False)
+    return frames
 
 
 def analysis_benchmark(
@@ -699,18 +750,23 @@ def analysis_benchmark(
     out_figure: str | Path,
     *,
     models: Sequence[str],
+    statistics: Mapping[str, Any] | None = None,
+    out_uncertainty: Mapping[str, str | Path] | None = None,
 ) -> None:
     """One benchmark's summary, pairwise tests, results table and figure (every evaluated
-    model and the published sets for it); fails when the reference models are off."""
+    model and the published sets for it), and its :func:`uncertainty` tables; fails when the
+    reference models are off."""
     import pandas as pd
 
     from fimrepair import analysis
 
     verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
-    n_bugs = len(read_jsonl(bugs_jsonl))
+    bug_ids = [b["bug_id"] for b in read_jsonl(bugs_jsonl)]
+    n_bugs = len(bug_ids)
     real = [m for m in models if m not in REFERENCE_MODELS]
     summary = analysis.summarise(verdicts, n_bugs, models=real)
     pairs = analysis.pairwise(verdicts, real, n_bugs)
+    uncertainty(verdicts, bug_ids, real, statistics_settings(statistics), out_uncertainty or {})
     summary.to_csv(out_summary, sep="\t", index=False)
     pairs.to_csv(out_pairwise, sep="\t", index=False)
     Path(out_table).parent.mkdir(parents=True, exist_ok=True)

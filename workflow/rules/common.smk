@@ -202,6 +202,16 @@ def analysis_model_input(wildcards=None):
     return f"{BUNDLE_DIR}/model/REVISION" if REPRODUCE else base_model_dir()
 
 
+def statistics_params():
+    """The analysis' statistical settings (fimrepair.steps.statistics_settings)."""
+    return {
+        "alpha": config["analysis"]["alpha"],
+        "power": config["analysis"]["power"],
+        "bootstrap_resamples": config["analysis"]["bootstrap_resamples"],
+        "seed": config["seed"],
+    }
+
+
 def model_targets():
     return expand("results/finetune/{recipe}/adapter", recipe=RECIPES)
 
