@@ -274,6 +274,13 @@ def test_the_paper_has_the_published_set_and_per_benchmark_tables(tiny_run: Path
 def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: Path, tmp_path: Path):
     run_workflow(tiny_run, "bundle", "--configfile", "config.tiny.yaml", timeout=600, what="snakemake bundle")
     bundle = tiny_run / "results/bundle/bundle.tar.gz"
+    import tarfile
+
+    with tarfile.open(bundle) as tar:  # the per-bug results, for reviewers: one row per model and bug
+        per_bug = pd.read_csv(tar.extractfile("analysis/tiny/per_bug.tsv"), sep="\t")
+    n_bugs = len((tiny_run / "results/benchmark/tiny/bugs.jsonl").read_text().splitlines())
+    assert len(per_bug) == 8 * n_bugs and per_bug.groupby("model").size().eq(n_bugs).all()
+    assert list(per_bug.columns[:4]) == ["model", "seed", "benchmark", "bug_id"]
     fresh = copy_workflow(tmp_path / "fresh")
     run_workflow(
         fresh,

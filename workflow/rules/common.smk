@@ -174,6 +174,14 @@ def bundle_members():
     return members
 
 
+def reviewer_files():
+    """Bundle name -> result files a reviewer reads but a reproducing run recomputes: the per-bug
+    outcomes of every model (and seed) on every benchmark (fimrepair.analysis.per_bug)."""
+    return {
+        f"analysis/{benchmark}/per_bug.tsv": f"results/analysis/{benchmark}/per_bug.tsv" for benchmark in BENCHMARKS
+    }
+
+
 def produced(path):
     """Where the analysis reads a file of the bundle: the run's own, or the unpacked bundle's."""
     if not REPRODUCE:
