@@ -45,6 +45,7 @@ rule analysis:
         reference_model=config["analysis"]["reference_model"],
         generation=config["generation"],
         statistics=statistics_params(),
+        seeds=run_seeds(RUNS),
     script:
         "../scripts/analysis.py"
 
@@ -75,6 +76,7 @@ rule analysis_benchmark:
     params:
         models=benchmark_models,
         statistics=statistics_params(),
+        seeds=run_seeds(RUNS),
     script:
         "../scripts/analysis_benchmark.py"
 

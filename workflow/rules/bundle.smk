@@ -65,7 +65,7 @@ else:
         log:
             "logs/generate/{benchmark}/{model}.bundle.log",
         wildcard_constraints:
-            model="|".join(GENERATED_MODELS) or "NONE",
+            model="|".join(GENERATED_RUNS) or "NONE",
         conda:
             "../../envs/data.yaml"
         shell:

@@ -26,4 +26,5 @@ with logged(snakemake.log[0]):
         settings_json=i.settings,
         statistics=p.statistics,
         out_uncertainty={name: o[name] for name in ("per_bug", "at_k", "effects", "seeds")},
+        seeds=p.seeds,
     )

@@ -12,4 +12,5 @@ with logged(snakemake.log[0]):
         models=p.models,
         statistics=p.statistics,
         out_uncertainty={name: o[name] for name in ("per_bug", "at_k", "effects", "seeds")},
+        seeds=p.seeds,
     )

@@ -75,6 +75,52 @@ def runs(df: pd.DataFrame, models: Sequence[str] | None = None) -> list[tuple[st
     return out
 
 
+def run_label(model: str, seed: Any) -> str:
+    """The name of a run in per-run tables: the model, or ``<model>-s<seed>`` with a seed."""
+    return str(model) if pd.isna(seed) else f"{model}-s{int(seed)}"
+
+
+def label_runs(verdicts: pd.DataFrame, models: Sequence[str]) -> tuple[pd.DataFrame, list[str]]:
+    """``verdicts`` with ``model`` replaced by its run label (:func:`run_label`; the frame
+    unchanged without seeds) and the labels of ``models``' runs in order, seeds ascending."""
+    if "seed" not in verdicts.columns or verdicts["seed"].isna().all():
+        return verdicts.drop(columns=["seed"], errors="ignore"), list(models)
+    df = with_seed(verdicts)
+    labels = [run_label(m, s) for m, s in runs(df, models) if m not in REFERENCE_MODELS and m in set(models)]
+    out = df.assign(model=[run_label(m, s) for m, s in zip(df["model"], df["seed"], strict=True)])
+    return out.drop(columns="seed"), labels
+
+
+def same_seed_pairs(verdicts: pd.DataFrame) -> Any:
+    """``keep(a, b)`` for :func:`~fimrepair.analysis.statistics.pairwise` over run labels: runs of
+    the same training seed, or a run without a seed (the base model) against any run."""
+    seed_of: dict[str, Any] = {}
+    if "seed" in verdicts.columns:
+        df = with_seed(verdicts)
+        seed_of = {run_label(m, s): s for m, s in runs(df)}
+
+    def keep(a: str, b: str) -> bool:
+        sa, sb = seed_of.get(a, pd.NA), seed_of.get(b, pd.NA)
+        return bool(pd.isna(sa) or pd.isna(sb) or sa == sb)
+
+    return keep
+
+
+def with_pairwise_p(effects: pd.DataFrame, pairs: pd.DataFrame, verdicts: pd.DataFrame) -> pd.DataFrame:
+    """``effects`` with ``p_holm``: the Holm-adjusted exact McNemar p-value of the pair from
+    ``pairs`` (over run labels); with seeds, the largest over the pair's tested runs."""
+    df = with_seed(verdicts) if len(verdicts) else verdicts
+    model_of = {run_label(m, s): m for m, s in runs(df)} if len(df) else {}
+    models = pairs.assign(
+        a=[model_of.get(x, x) for x in pairs["model_a"]], b=[model_of.get(x, x) for x in pairs["model_b"]]
+    )
+    p = []
+    for _, r in effects.iterrows():
+        hit = models[(models["a"] == r["model_a"]) & (models["b"] == r["model_b"])]
+        p.append(float(hit["p_holm"].max()) if len(hit) else float("nan"))
+    return effects.assign(p_holm=p)
+
+
 def per_bug(verdicts: pd.DataFrame, bug_ids: Sequence[str], models: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per run and benchmark bug (:data:`PER_BUG_COLUMNS`): candidates, the best status
     (``none`` without a candidate), the rank of the first plausible and of the first exact

@@ -5,7 +5,7 @@ The counting rules are stated in :mod:`fimrepair.analysis`."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -257,14 +257,20 @@ def summarise(verdicts: pd.DataFrame, n_bugs: int, models: Sequence[str] | None 
     return out
 
 
-def pairwise(verdicts: pd.DataFrame, models: Sequence[str], n_bugs: int) -> pd.DataFrame:
+def pairwise(
+    verdicts: pd.DataFrame,
+    models: Sequence[str],
+    n_bugs: int,
+    keep: Callable[[str, str], bool] | None = None,
+) -> pd.DataFrame:
     """Exact McNemar tests on per-bug plausible outcomes for every pair of real models.
 
     One row per pair ``(a, b)`` in the order of ``itertools.combinations(models, 2)``
     (reference models are dropped): ``model_a, model_b, both, only_a, only_b, neither,
     p_value, p_holm`` where ``neither = n_bugs - both - only_a - only_b`` counts bugs that
     neither model fixed, with or without verdict rows, and ``p_holm`` is Holm-adjusted
-    over all pairs in the table.
+    over all pairs in the table. ``keep(a, b)``, when given, selects the pairs to test (e.g.
+    runs of the same training seed).
     """
     df = verdicts_frame(verdicts)
     real = [m for m in dict.fromkeys(models) if m not in REFERENCE_MODELS]
@@ -274,6 +280,8 @@ def pairwise(verdicts: pd.DataFrame, models: Sequence[str], n_bugs: int) -> pd.D
     fixed = {m: fixed_bugs(df, m) for m in real}
     rows = []
     for a, b in itertools.combinations(real, 2):
+        if keep is not None and not keep(a, b):
+            continue
         both = len(fixed[a] & fixed[b])
         only_a = len(fixed[a] - fixed[b])
         only_b = len(fixed[b] - fixed[a])

@@ -377,8 +377,11 @@ def table_effects(effects: pd.DataFrame, pairs: pd.DataFrame, spread: pd.DataFra
 
     body = []
     for _, r in effects.iterrows():
-        hit = pairs[(pairs["model_a"] == r["model_a"]) & (pairs["model_b"] == r["model_b"])]
-        p = fmt_p(float(hit["p_holm"].max())) if len(hit) else "--"
+        if "p_holm" in effects.columns:
+            p = "--" if pd.isna(r["p_holm"]) else fmt_p(float(r["p_holm"]))
+        else:
+            hit = pairs[(pairs["model_a"] == r["model_a"]) & (pairs["model_b"] == r["model_b"])]
+            p = fmt_p(float(hit["p_holm"].max())) if len(hit) else "--"
         mdd = "$\\infty$" if not np.isfinite(r["mdd"]) else f"{r['mdd']:.1f}"
         body.append(
             [
