@@ -186,3 +186,77 @@ def test_too_few_discordant_pairs_detect_nothing() -> None:
     assert analysis.min_detectable_difference(40, 5 / 40, alpha=0.05) == math.inf
     assert analysis.min_detectable_difference(40, 0.0, alpha=0.05) == math.inf
     assert analysis.min_detectable_difference(40, 6 / 40, alpha=0.05) < 6
+
+
+# --- the analysis step with seeds ----------------------------------------------------------------
+
+
+def test_the_benchmark_analysis_shows_every_seed_the_mean_the_spread_and_the_paired_interval(tmp_path) -> None:
+    import json
+
+    from fimrepair import steps
+
+    bugs = [f"B{i}" for i in range(8)]
+    (tmp_path / "bugs.jsonl").write_text("".join(json.dumps({"bug_id": b}) + "\n" for b in bugs))
+    fixed = {  # (model, seed) -> bugs fixed
+        ("base", None): bugs[:1],
+        ("nofim", 1): bugs[:3],
+        ("nofim", 2): bugs[:2],
+        ("fim", 1): bugs[:5],
+        ("fim", 2): bugs[1:5],
+        ("oracle", None): bugs,
+        ("identity", None): [],
+    }
+    files, seeds = [], {}
+    for (model, seed), hits in fixed.items():
+        path = tmp_path / f"{model}{seed or ''}.jsonl"
+        rows = [v(model, b, 0, "plausible" if b in hits else "failing") for b in bugs]
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        files.append(str(path))
+        if seed is not None:
+            seeds[str(path)] = seed
+    out = {name: tmp_path / f"{name}.tsv" for name in ("per_bug", "at_k", "effects", "seeds")}
+    steps.analysis_benchmark(
+        files,
+        tmp_path / "bugs.jsonl",
+        tmp_path / "summary.tsv",
+        tmp_path / "pairwise.tsv",
+        tmp_path / "table.tex",
+        tmp_path / "fixed.pdf",
+        models=["base", "nofim", "fim"],
+        statistics={"bootstrap_resamples": 500},
+        out_uncertainty=out,
+        seeds=seeds,
+    )
+    summary = pd.read_csv(tmp_path / "summary.tsv", sep="\t").set_index("model")["plausible"]
+    assert summary.to_dict() == {
+        "base": 1,
+        "nofim-s1": 3,
+        "nofim-s2": 2,
+        "fim-s1": 5,
+        "fim-s2": 4,
+        "oracle": 8,
+        "identity": 0,
+    }
+    pairs = pd.read_csv(tmp_path / "pairwise.tsv", sep="\t")
+    assert set(zip(pairs["model_a"], pairs["model_b"], strict=True)) == {
+        ("base", "nofim-s1"),
+        ("base", "nofim-s2"),
+        ("base", "fim-s1"),
+        ("base", "fim-s2"),
+        ("nofim-s1", "fim-s1"),
+        ("nofim-s2", "fim-s2"),
+    }
+    spread = pd.read_csv(out["seeds"], sep="\t").set_index("model")
+    assert spread.loc["fim", "per_seed"] == "1:5 2:4" and spread.loc["fim", "mean"] == 4.5
+    assert spread.loc["fim", "sd"] == pytest.approx(math.sqrt(0.5))
+    effects = pd.read_csv(out["effects"], sep="\t").set_index(["model_a", "model_b"])
+    row = effects.loc[("nofim", "fim")]
+    assert row["diff"] == -2.0 and row["interval"] == "two-way bootstrap over bugs and seeds"
+    assert row["diff_lo"] <= -2.0 <= row["diff_hi"]
+    # the largest Holm-adjusted p of the pair's same-seed tests
+    same = pairs[pairs["model_a"].str.startswith("nofim") & pairs["model_b"].str.startswith("fim")]
+    assert row["p_holm"] == pytest.approx(same["p_holm"].max())
+    assert effects.loc[("base", "fim"), "interval"] == "two-way bootstrap over bugs and seeds"
+    per_bug = pd.read_csv(out["per_bug"], sep="\t")
+    assert len(per_bug) == len(bugs) * 7 and set(per_bug["seed"].dropna()) == {1, 2}

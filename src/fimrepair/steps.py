@@ -687,7 +687,7 @@ def analysis(
         Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files
     }
     reproduction = {
-        "model": reference_model,
+        "model": analysis.runs_of(verdicts, reference_model) if reference_model else None,
         "label": reference_label,
         "plausible": reference_plausible,
         "exact": reference_exact,

@@ -91,6 +91,14 @@ def label_runs(verdicts: pd.DataFrame, models: Sequence[str]) -> tuple[pd.DataFr
     return out.drop(columns="seed"), labels
 
 
+def runs_of(verdicts: pd.DataFrame, model: str) -> list[str]:
+    """The run labels of ``model`` in ``verdicts`` (``[model]`` without seeds or rows)."""
+    if "seed" not in verdicts.columns or verdicts["seed"].isna().all():
+        return [model]
+    labels = [run_label(m, s) for m, s in runs(with_seed(verdicts)) if m == model]
+    return labels or [model]
+
+
 def same_seed_pairs(verdicts: pd.DataFrame) -> Any:
     """``keep(a, b)`` for :func:`~fimrepair.analysis.statistics.pairwise` over run labels: runs of
     the same training seed, or a run without a seed (the base model) against any run."""

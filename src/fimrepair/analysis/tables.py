@@ -177,10 +177,17 @@ def table_recipes(counts: Sequence[Mapping[str, Any]]) -> str:
 
 
 def table_reproduction(
-    summary: pd.DataFrame, model: str | None, label: str, plausible: int | None, exact: int | None, published_bugs: int
+    summary: pd.DataFrame,
+    model: str | Sequence[str] | None,
+    label: str,
+    plausible: int | None,
+    exact: int | None,
+    published_bugs: int,
 ) -> str:
-    """The reproduction arm beside the published system it reproduces (same benchmark only)."""
+    """The reproduction arm beside the published system it reproduces (same benchmark only);
+    ``model`` may list several runs (one per training seed), each a row."""
     rows = summary.set_index("model")
+    runs = [model] if isinstance(model, str) or model is None else list(model)
     body = [
         [
             latex_escape(label) + " (published)",
@@ -190,14 +197,15 @@ def table_reproduction(
         ]
     ]
     note = None
-    if model is not None and model in rows.index:
-        r = rows.loc[model]
+    present = [m for m in runs if m is not None and m in rows.index]
+    for m in present:
+        r = rows.loc[m]
         body.append(
-            [latex_escape(model) + " (this pipeline)", fmt_int(r["plausible"]), fmt_int(r["exact"]), fmt_int(r["bugs"])]
+            [latex_escape(m) + " (this pipeline)", fmt_int(r["plausible"]), fmt_int(r["exact"]), fmt_int(r["bugs"])]
         )
         if int(r["bugs"]) != published_bugs:
             note = f"Not comparable: this configuration evaluates {int(r['bugs'])} bugs, the published result {published_bugs}."
-    else:
+    if not present:
         note = "The reproduction arm is not evaluated in this configuration."
     return _tabular("lrrr", ["System", "Plausible", "Exact", "Bugs"], body, note=note)
 
