@@ -153,7 +153,15 @@ def _uncertainty_macros(
 ) -> dict[str, str]:
     """``Alpha``, ``NSeeds`` (most seeds of any model) and the headline pair's difference in bugs
     fixed with its bootstrap interval and minimum detectable difference (``n/a`` without them)."""
-    names = ("ContrastDiff", "ContrastDiffLow", "ContrastDiffHigh", "ContrastMDD", "ContrastResolution")
+    names = (
+        "ContrastModelA",
+        "ContrastModelB",
+        "ContrastDiff",
+        "ContrastDiffLow",
+        "ContrastDiffHigh",
+        "ContrastMDD",
+        "ContrastResolution",
+    )
     out = {name: NOT_AVAILABLE for name in names}
     out["Alpha"] = f"{float(unc['alpha']):g}" if "alpha" in unc else NOT_AVAILABLE
     seeds = unc.get("seeds")
@@ -161,7 +169,7 @@ def _uncertainty_macros(
     effects = unc.get("effects")
     if effects is None or not len(effects) or pairs is None or not len(pairs):
         return out
-    a, b = _contrast_pair(pairs, contrast)
+    a, b = unc.get("contrast") or _contrast_pair(pairs, contrast)  # models (not runs) with seeds
     hit = effects[(effects["model_a"] == a) & (effects["model_b"] == b)]
     sign = 1.0
     if hit.empty:
@@ -171,6 +179,8 @@ def _uncertainty_macros(
     r = hit.iloc[0]
     lo, hi = sorted((sign * float(r["diff_lo"]), sign * float(r["diff_hi"])))
     out |= {
+        "ContrastModelA": latex_escape(a),
+        "ContrastModelB": latex_escape(b),
         "ContrastDiff": f"{sign * float(r['diff']):+.1f}",
         "ContrastDiffLow": f"{lo:+.1f}",
         "ContrastDiffHigh": f"{hi:+.1f}",
@@ -295,8 +305,9 @@ def write_paper_inputs(
     ``counts.json``; ``reproduction`` has the keys of :func:`analysis.table_reproduction`
     (``model``, ``label``, ``plausible``, ``exact``, ``published_bugs``); ``skipped`` maps a planned but
     unevaluated model to the reason. ``uncertainty`` holds the frames of
-    :func:`fimrepair.steps.uncertainty` (``at_k``, ``effects``, ``seeds``) and ``alpha``; they
-    fill ``tables/{at_k,effects}.tex`` and the ``Contrast{Diff,DiffLow,DiffHigh,MDD,Resolution}``,
+    :func:`fimrepair.steps.uncertainty` (``at_k``, ``effects``, ``seeds``), ``alpha`` and, when
+    ``contrast`` names runs of several seeds, ``contrast``: the same pair as models; they
+    fill ``tables/{at_k,effects}.tex`` and the ``Contrast{ModelA,ModelB,Diff,DiffLow,DiffHigh,MDD,Resolution}``,
     ``Alpha`` and ``NSeeds`` macros (``n/a`` and placeholder tables without them).
     """
     if "ConfigName" not in extra:

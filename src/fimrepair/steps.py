@@ -654,6 +654,7 @@ def analysis(
     tables["effects"] = analysis.with_pairwise_p(tables["effects"], pairs, verdicts)
     for name, path in (out_uncertainty or {}).items():
         tables[name].to_csv(path, sep="\t", index=False)
+    contrast = _seeded_contrast(summary, verdicts)
     loss = (
         pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
     )
@@ -705,8 +706,8 @@ def analysis(
         recipe_counts=recipe_counts,
         reproduction=reproduction,
         skipped=skipped,
-        uncertainty={**tables, "alpha": stats["alpha"]},
-        contrast=_seeded_contrast(summary, verdicts),
+        uncertainty={**tables, "alpha": stats["alpha"], "contrast": contrast and paper.DEFAULT_CONTRAST},
+        contrast=contrast,
     )
     analysis.check_references(summary, by_run)
     log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
@@ -730,7 +731,8 @@ def read_verdicts(files: Sequence[str | Path], seeds: Mapping[str, int] | None =
 
 
 def _seeded_contrast(summary: Any, verdicts: Any) -> tuple[str, str] | None:
-    """With seeds, the headline pair (``fim`` vs ``nofim``) at their first seed's run labels."""
+    """With seeds, the headline pair (``fim`` vs ``nofim``, :data:`DEFAULT_CONTRAST`) at their
+    first seed's run labels."""
     from fimrepair import analysis
     from fimrepair.paper import DEFAULT_CONTRAST
 
