@@ -410,3 +410,72 @@ def test_wilson_interval_brackets_the_rate_exactly_at_the_ends(n: int) -> None:
         lo, hi = analysis.wilson_interval(k, n)
         assert 0.0 <= lo <= k / n <= hi <= 1.0
     assert analysis.wilson_interval(0, n)[0] == 0.0 and analysis.wilson_interval(n, n)[1] == 1.0
+
+
+def _published_row(i: int, label: str) -> dict:
+    from fimrepair.published import CLASSES
+
+    return {
+        "label": label,
+        "java_level": 8,
+        "claimed_plausible": 118 + i,
+        "claimed_exact": 75 + i,
+        "plausible": 117 + i,
+        "exact": 74 + i,
+        "plausible_jdk": 119,
+        "agree": 1_540 + i,
+        "candidates": 1_620,
+        "level_changed": 12,
+        "unstable": 3,
+        **{f"dis_{k}": 10 * i + j for j, (k, _) in enumerate(CLASSES)},
+    }
+
+
+def test_the_paper_fits_its_pages_with_uncertainty_and_three_published_sets(tmp_path, verdicts) -> None:
+    """The paper with the paper configuration's three published sets (their long labels) and the
+    uncertainty tables builds without an overfull box (build_pdf fails on one wider than 3 pt);
+    the published table's disagreement classes show their counts. Before: the published table
+    ran 1,230 pt past the right edge and hid the counts; the funnel table 44 pt."""
+    from fimrepair import steps
+    from fimrepair.published import CLASSES
+
+    paper.copy_sources(REPO / "paper", tmp_path)
+    models = ["nofim", "fim_psm"]
+    summary = analysis.summarise(verdicts, 6, models=models)
+    pairs = analysis.pairwise(verdicts, models, 6)
+    stats = steps.statistics_settings({"bootstrap_resamples": 200})
+    frames = steps.uncertainty(verdicts, BUGS, models, stats, {})
+    paper.write_paper_inputs(
+        tmp_path / "generated",
+        summary,
+        pairs,
+        FUNNEL,
+        LOSS,
+        verdicts,
+        {"ConfigName": "test_toy"},
+        uncertainty={**frames, "alpha": stats["alpha"]},
+    )
+    labels = ["RepairLLaMA CodeLlama IR4xOR2", "RepairLLaMA DeepSeek-Coder base", "RepairLLaMA DeepSeek-Coder LoRA"]
+    published = analysis.table_published([_published_row(i, label) for i, label in enumerate(labels)])
+    (tmp_path / "generated" / "tables" / "published.tex").write_text(published)
+    for key, text in CLASSES:  # every class row carries one count per system
+        row = next(line for line in published.splitlines() if line.startswith(analysis.latex_escape(text) + " &"))
+        assert len(row.rstrip(" \\").split(" & ")) == 1 + len(labels), key
+    assert paper.build_pdf(tmp_path, tmp_path / "build.log", out_dir=tmp_path / "out") is True
+    numbers = (tmp_path / "generated" / "numbers.tex").read_text()
+    assert r"\newcommand{\NSeeds}{1}" in numbers and r"\newcommand{\Alpha}{0.05}" in numbers
+    effects = (tmp_path / "generated" / "tables" / "effects.tex").read_text()
+    assert "nofim -- fim\\_psm" in effects and "MDD" in effects
+
+
+def test_an_overfull_table_fails_the_paper_build(tmp_path, summary, pairs, verdicts) -> None:
+    paper.copy_sources(REPO / "paper", tmp_path)
+    paper.write_paper_inputs(tmp_path / "generated", summary, pairs, FUNNEL, LOSS, verdicts, {"ConfigName": "t"})
+    wide = r"\begin{tabular}{l}" + "\n" + "x" * 300 + r" \\" + "\n" + r"\end{tabular}" + "\n"
+    (tmp_path / "generated" / "tables" / "recipes.tex").write_text(wide)
+    with pytest.raises(RuntimeError, match=r"overfull box\(es\) wider than 3.0 pt"):
+        paper.build_pdf(tmp_path, tmp_path / "build.log", out_dir=tmp_path / "out")
+    assert paper.overfull_boxes("Overfull \\hbox (2.5pt too wide) in paragraph at lines 1--2\n") == []
+    assert paper.overfull_boxes("Overfull \\hbox (44.06693pt too wide) in paragraph at lines 1--240\n") == [
+        "Overfull \\hbox (44.06693pt too wide) in paragraph at lines 1--240"
+    ]

@@ -46,11 +46,17 @@ def test_the_package_reads_the_workflows_schema() -> None:
     assert packaged == (REPO / "workflow/schemas/config.schema.yaml").read_text(encoding="utf-8")
 
 
+# Schema keys that are not fields of the section's dataclass on purpose: training.seeds lists the
+# runs of a recipe, each of which is a Recipe with one `seed` (fimrepair.steps.recipe drops it).
+SCHEMA_ONLY = {"training": {"seeds"}}
+
+
 @pytest.mark.parametrize("section", sorted(_specs()))
 def test_code_defaults_are_the_schema_defaults(section: str) -> None:
     code, path, code_only = _specs()[section]
-    schema = C.schema_defaults(*path)
-    keys = set(C.schema_node(*path)["properties"])
+    schema_only = SCHEMA_ONLY.get(section, set())
+    schema = {k: v for k, v in C.schema_defaults(*path).items() if k not in schema_only}
+    keys = set(C.schema_node(*path)["properties"]) - schema_only
     assert set(code) - code_only == keys, (
         f"{section}: fields {sorted(set(code) - code_only - keys)} lack a schema key; keys {sorted(keys - set(code))} lack a field"
     )

@@ -199,5 +199,5 @@ def test_the_published_table_shows_level_changes_and_unstable_verdicts() -> None
     tex = table_published([row])
     header = next(line for line in tex.splitlines() if "Level changes" in line)
     assert header.rstrip(" \\").split(" & ")[-2:] == ["Level changes", "Unstable"]
-    first = next(line for line in tex.splitlines() if line.startswith("Published set &"))
+    first = next(line for line in tex.splitlines() if line.startswith("(1) Published set &"))
     assert first.rstrip(" \\").split(" & ")[-2:] == ["7", "3"]

@@ -274,6 +274,13 @@ def test_the_paper_has_the_published_set_and_per_benchmark_tables(tiny_run: Path
 def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: Path, tmp_path: Path):
     run_workflow(tiny_run, "bundle", "--configfile", "config.tiny.yaml", timeout=600, what="snakemake bundle")
     bundle = tiny_run / "results/bundle/bundle.tar.gz"
+    import tarfile
+
+    with tarfile.open(bundle) as tar:  # the per-bug results, for reviewers: one row per model and bug
+        per_bug = pd.read_csv(tar.extractfile("analysis/tiny/per_bug.tsv"), sep="\t")
+    n_bugs = len((tiny_run / "results/benchmark/tiny/bugs.jsonl").read_text().splitlines())
+    assert len(per_bug) == 8 * n_bugs and per_bug.groupby("model").size().eq(n_bugs).all()
+    assert list(per_bug.columns[:4]) == ["model", "seed", "benchmark", "bug_id"]
     fresh = copy_workflow(tmp_path / "fresh")
     run_workflow(
         fresh,
@@ -307,6 +314,59 @@ def test_a_bundle_reproduces_verdicts_and_tables_in_a_fresh_directory(tiny_run: 
         assert (fresh / rel).read_bytes() == (tiny_run / rel).read_bytes(), rel
     if (tiny_run / "results/paper/main.pdf").is_file():
         assert (fresh / "results/paper/main.pdf").read_bytes() == (tiny_run / "results/paper/main.pdf").read_bytes()
+
+
+# Two training seeds for two recipes, with the Slurm test's shortened training (it tests the
+# plumbing and the analysis, not repair quality): a copy of the finished tiny run (its data, tiny
+# model, base and reference verdicts are up to date) trains, generates and validates 4 runs.
+SEEDS_OVERLAY = {
+    "name": "tiny-seeds",
+    "train": ["fim", "nofim"],
+    "evaluate": ["base", "nofim", "fim"],
+    "training": {"max_steps": 40, "save_steps": 20, "seeds": [1, 2]},
+}
+
+
+def test_two_seeds_per_recipe_end_to_end_with_spread_and_paired_intervals(tiny_run: Path, tmp_path: Path):
+    work = tmp_path / "seeds"
+    shutil.copytree(tiny_run, work, symlinks=True)
+    (work / "config.seeds-test.yaml").write_text(yaml.safe_dump(SEEDS_OVERLAY))
+    run_workflow(work, "--configfile", "config.tiny.yaml", "config.seeds-test.yaml", timeout=1500, what="2-seed run")
+    adapters = {}
+    for recipe in ("fim", "nofim"):
+        for seed in (1, 2):
+            run = work / f"results/finetune/{recipe}/seed{seed}"
+            assert json.loads((run / "recipe.json").read_text())["seed"] == seed
+            adapters[recipe, seed] = (run / "adapter/adapter_model.safetensors").read_bytes()
+            assert (work / f"results/checkpoints/{recipe}/seed{seed}").is_dir()
+            verdicts = (work / f"results/validate/tiny/{recipe}/seed{seed}/verdicts.jsonl").read_text().splitlines()
+            assert {json.loads(line)["model"] for line in verdicts} == {recipe}  # records name the model
+        assert adapters[recipe, 1] != adapters[recipe, 2]
+    # the two seeds' pairs are the same rows (the FIM draws use the global seed): one data recipe
+    assert json.loads((work / "results/finetune/fim/recipe.json").read_text())["seed"] == 42
+    summary = pd.read_csv(work / "results/analysis/summary.tsv", sep="\t")
+    assert list(summary["model"]) == ["base", "nofim-s1", "nofim-s2", "fim-s1", "fim-s2", "oracle", "identity"]
+    spread = pd.read_csv(work / "results/analysis/seeds.tsv", sep="\t").set_index("model")
+    fixed = summary.set_index("model")["plausible"]
+    for m in ("fim", "nofim"):
+        counts = [fixed[f"{m}-s1"], fixed[f"{m}-s2"]]
+        assert spread.loc[m, "seeds"] == 2 and spread.loc[m, "per_seed"] == f"1:{counts[0]} 2:{counts[1]}"
+        assert spread.loc[m, "mean"] == pytest.approx(sum(counts) / 2)
+        assert spread.loc[m, "sd"] == pytest.approx(abs(counts[0] - counts[1]) / 2**0.5)
+    effects = pd.read_csv(work / "results/analysis/effects.tsv", sep="\t")
+    pair = effects[(effects["model_a"] == "nofim") & (effects["model_b"] == "fim")].iloc[0]
+    assert (pair["seeds_a"], pair["seeds_b"]) == (2, 2) and pair["interval"] == "two-way bootstrap over bugs and seeds"
+    assert pair["diff"] == pytest.approx(spread.loc["nofim", "mean"] - spread.loc["fim", "mean"])
+    assert pair["diff_lo"] <= pair["diff"] <= pair["diff_hi"] and pair["mdd"] > 0
+    pairs = pd.read_csv(work / "results/analysis/pairwise.tsv", sep="\t")
+    tested = set(zip(pairs["model_a"], pairs["model_b"], strict=True))
+    assert ("nofim-s1", "fim-s1") in tested and ("nofim-s1", "fim-s2") not in tested  # same seed only
+    at_k = pd.read_csv(work / "results/analysis/at_k.tsv", sep="\t")
+    assert set(at_k.loc[at_k["model"] == "fim", "seed"]) == {1, 2}
+    table = (work / "results/paper/generated/tables/effects.tex").read_text()
+    assert "nofim -- fim & 2/2" in table and r"$\pm$" in table
+    if shutil.which("latexmk"):
+        assert (work / "results/paper/main.pdf").read_bytes()[:4] == b"%PDF"
 
 
 def test_gpu_stages_keep_checkpoints_and_refuse_the_cpu_unless_configured(tiny_run: Path):

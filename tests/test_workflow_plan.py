@@ -50,22 +50,25 @@ def test_paper_plan_on_slurm_has_every_stage_and_gpu_requests():
         "paper_benchmarks",
     ):
         assert counts.get(rule, 0) >= 1, rule
-    assert counts["finetune"] == 4  # fim, fim_psm, nofim and the reproduction arm
+    assert counts["finetune"] == 4 * 3  # fim, fim_psm, nofim and the reproduction arm, 3 seeds each
     assert counts["training_pairs"] == 1  # one job: every recipe on the same matched rows
-    # both benchmarks (HumanEval-Java, QuixBugs): 6 models each, + oracle and identity each,
-    # + RepairLLaMA's three published HumanEval-Java sets (again at the JDK's own Java level)
+    # both benchmarks (HumanEval-Java, QuixBugs): 6 models each, the 4 fine-tuned ones once per
+    # seed (14 runs), + oracle and identity each, + RepairLLaMA's three published HumanEval-Java
+    # sets (again at the JDK's own Java level)
     assert counts["benchmark_download"] == counts["benchmark_bugs"] == counts["analysis_benchmark"] == 2
-    assert counts["generate"] == 12 and counts["validate"] == 2 * 8 + 3
+    assert counts["generate"] == 2 * 14 and counts["validate"] == 2 * 16 + 3
     assert counts["published_download"] == counts["published_candidates"] == counts["validate_jdk"] == 3
     for path in (
-        "results/validate/quixbugs/fim/verdicts.jsonl",
+        "results/validate/quixbugs/fim/seed43/verdicts.jsonl",
+        "results/validate/quixbugs/base/verdicts.jsonl",
+        "results/finetune/nofim/seed44/adapter",
         "results/validate/humaneval-java/repairllama_deepseek_lora/verdicts.jdk.jsonl",
         "results/analysis/quixbugs/summary.tsv",
         "results/analysis/published.tsv",
     ):
         assert path in out, path
     assert "resources/published/repairllama_deepseek_base.jsonl" in out
-    assert "rule finetune:" in out and "wildcards: recipe=repro" in out
+    assert "rule finetune:" in out and "wildcards: recipe=repro/seed42" in out
     blocks = out.split("\nrule ")
     for rule in ("finetune", "generate"):
         mine = [b for b in blocks if b.startswith(f"{rule}:")]

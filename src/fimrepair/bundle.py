@@ -1,7 +1,7 @@
 """Reviewer bundles: everything downstream of generation in one archive, with checksums.
 
 A finished run's generated candidates, fine-tuning loss curves and counts, recipe files, data
-and recipe funnels, the base model's ``REVISION`` (when it has one), the resolved configuration
+and recipe funnels, the per-bug results (for reviewers to read), the base model's ``REVISION`` (when it has one), the resolved configuration
 and the environment's versions go into one ``.tar.gz`` whose ``MANIFEST.sha256`` lists every
 other member's SHA-256. The archive is deterministic (sorted members, fixed times and owners),
 so the same run gives the same bytes. A run started from the bundle (config ``reproduce.bundle``)
@@ -40,6 +40,7 @@ PACKAGES = (
     "seaborn",
     "matplotlib",
     "scipy",
+    "statsmodels",
     "tree-sitter",
     "tree-sitter-java",
 )

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from fimrepair import analysis
@@ -109,6 +110,17 @@ DEFAULT_CONTRAST: tuple[str, str] = ("fim", "nofim")
 """The headline comparison when both models are present: FIM-aligned vs plain fine-tuning."""
 
 
+def _contrast_pair(pairs: pd.DataFrame, contrast: tuple[str, str] | None) -> tuple[str, str]:
+    """The headline pair: ``contrast``, else :data:`DEFAULT_CONTRAST` when both are tested, else
+    the first pair of ``pairs``."""
+    if contrast is not None:
+        return contrast
+    tested = set(pairs["model_a"]) | set(pairs["model_b"])
+    if set(DEFAULT_CONTRAST) <= tested:
+        return DEFAULT_CONTRAST
+    return str(pairs.iloc[0]["model_a"]), str(pairs.iloc[0]["model_b"])
+
+
 def _contrast_macros(pairs: pd.DataFrame | None, contrast: tuple[str, str] | None) -> dict[str, str]:
     """``Contrast*`` macros for one pair (``contrast``, else :data:`DEFAULT_CONTRAST` when
     both are tested, else the first pair); ``n/a`` bodies when there is no pair."""
@@ -117,14 +129,7 @@ def _contrast_macros(pairs: pd.DataFrame | None, contrast: tuple[str, str] | Non
         if contrast is not None:
             raise PaperError(f"contrast {contrast} given but there are no pairwise tests")
         return {name: NOT_AVAILABLE for name in names} | {"NPairs": "0"}
-    tested = set(pairs["model_a"]) | set(pairs["model_b"])
-    if contrast is None:
-        contrast = (
-            DEFAULT_CONTRAST
-            if set(DEFAULT_CONTRAST) <= tested
-            else (pairs.iloc[0]["model_a"], pairs.iloc[0]["model_b"])
-        )
-    a, b = contrast
+    a, b = _contrast_pair(pairs, contrast)
     hit = pairs[
         ((pairs["model_a"] == a) & (pairs["model_b"] == b)) | ((pairs["model_a"] == b) & (pairs["model_b"] == a))
     ]
@@ -143,13 +148,63 @@ def _contrast_macros(pairs: pd.DataFrame | None, contrast: tuple[str, str] | Non
     return dict(zip(names, bodies, strict=True)) | {"NPairs": str(len(pairs))}
 
 
+def _uncertainty_macros(
+    unc: Mapping[str, Any], pairs: pd.DataFrame | None, contrast: tuple[str, str] | None
+) -> dict[str, str]:
+    """``Alpha``, ``NSeeds`` (most seeds of any model) and the headline pair's difference in bugs
+    fixed with its bootstrap interval and minimum detectable difference (``n/a`` without them)."""
+    names = (
+        "ContrastModelA",
+        "ContrastModelB",
+        "ContrastDiff",
+        "ContrastDiffLow",
+        "ContrastDiffHigh",
+        "ContrastMDD",
+        "ContrastResolution",
+    )
+    out = {name: NOT_AVAILABLE for name in names}
+    out["Alpha"] = f"{float(unc['alpha']):g}" if "alpha" in unc else NOT_AVAILABLE
+    seeds = unc.get("seeds")
+    out["NSeeds"] = str(int(seeds["seeds"].max())) if seeds is not None and len(seeds) else "1"
+    effects = unc.get("effects")
+    if effects is None or not len(effects) or pairs is None or not len(pairs):
+        return out
+    a, b = unc.get("contrast") or _contrast_pair(pairs, contrast)  # models (not runs) with seeds
+    hit = effects[(effects["model_a"] == a) & (effects["model_b"] == b)]
+    sign = 1.0
+    if hit.empty:
+        hit, sign = effects[(effects["model_a"] == b) & (effects["model_b"] == a)], -1.0
+    if hit.empty:
+        return out
+    r = hit.iloc[0]
+    lo, hi = sorted((sign * float(r["diff_lo"]), sign * float(r["diff_hi"])))
+    out |= {
+        "ContrastModelA": latex_escape(a),
+        "ContrastModelB": latex_escape(b),
+        "ContrastDiff": f"{sign * float(r['diff']):+.1f}",
+        "ContrastDiffLow": f"{lo:+.1f}",
+        "ContrastDiffHigh": f"{hi:+.1f}",
+        "ContrastMDD": f"{float(r['mdd']):.1f}" if np.isfinite(r["mdd"]) else r"$\infty$",
+        "ContrastResolution": (
+            f"the exact McNemar test would need a difference of about {float(r['mdd']):.1f} bugs to find one "
+            r"with 80\% power"
+            if np.isfinite(r["mdd"])
+            else f"with {float(r['discordant']):g} discordant bugs the exact McNemar test cannot detect any "
+            r"difference with 80\% power"
+        ),
+    }
+    return out
+
+
 def number_macros(
     summary: pd.DataFrame,
     extra: Mapping[str, str | int | float],
     pairs: pd.DataFrame | None = None,
     contrast: tuple[str, str] | None = None,
+    raw: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Macro name -> LaTeX body, in a deterministic order (see :func:`numbers_tex`)."""
+    """Macro name -> LaTeX body, in a deterministic order (see :func:`numbers_tex`); ``raw``
+    adds macros whose bodies are LaTeX already (not escaped)."""
     macros: dict[str, str] = {}
 
     def add(name: str, body: str, source: str) -> None:
@@ -194,6 +249,8 @@ def number_macros(
         add(name, body, "contrast")
     for key, value in extra.items():
         add(key, format_value(value), "extra")
+    for key, body in (raw or {}).items():
+        add(key, body, "uncertainty")
     return macros
 
 
@@ -202,6 +259,7 @@ def numbers_tex(
     extra: Mapping[str, str | int | float],
     pairs: pd.DataFrame | None = None,
     contrast: tuple[str, str] | None = None,
+    raw: Mapping[str, str] | None = None,
 ) -> str:
     """The text of ``numbers.tex``: one ``\\newcommand`` per number the paper quotes.
 
@@ -217,7 +275,7 @@ def numbers_tex(
     them (no real model, fewer than two models). ``extra`` adds macros by name (letters
     only; the paper needs at least ``ConfigName``); string values are LaTeX-escaped.
     """
-    macros = number_macros(summary, extra, pairs, contrast)
+    macros = number_macros(summary, extra, pairs, contrast, raw)
     lines = ["% Generated by fimrepair.paper.numbers_tex; do not edit."]
     lines += [rf"\newcommand{{\{name}}}{{{body}}}" for name, body in macros.items()]
     return "\n".join(lines) + "\n"
@@ -236,6 +294,7 @@ def write_paper_inputs(
     recipe_counts: Sequence[Mapping[str, Any]] = (),
     reproduction: Mapping[str, Any] | None = None,
     skipped: Mapping[str, str] | None = None,
+    uncertainty: Mapping[str, Any] | None = None,
 ) -> dict[str, Path]:
     """Write every generated input of ``paper/main.tex`` under ``out_dir``
     (``paper/generated``) and return them by name.
@@ -245,7 +304,11 @@ def write_paper_inputs(
     ``contrast`` the headline pair of :func:`numbers_tex`. ``recipe_counts`` are the recipes'
     ``counts.json``; ``reproduction`` has the keys of :func:`analysis.table_reproduction`
     (``model``, ``label``, ``plausible``, ``exact``, ``published_bugs``); ``skipped`` maps a planned but
-    unevaluated model to the reason.
+    unevaluated model to the reason. ``uncertainty`` holds the frames of
+    :func:`fimrepair.steps.uncertainty` (``at_k``, ``effects``, ``seeds``), ``alpha`` and, when
+    ``contrast`` names runs of several seeds, ``contrast``: the same pair as models; they
+    fill ``tables/{at_k,effects}.tex`` and the ``Contrast{ModelA,ModelB,Diff,DiffLow,DiffHigh,MDD,Resolution}``,
+    ``Alpha`` and ``NSeeds`` macros (``n/a`` and placeholder tables without them).
     """
     if "ConfigName" not in extra:
         raise PaperError("extra must define ConfigName: the paper states its configuration")
@@ -259,7 +322,22 @@ def write_paper_inputs(
         path.write_text(body, encoding="utf-8")
         written[name] = path
 
-    text("numbers", "numbers.tex", numbers_tex(summary, extra, pairs, contrast))
+    unc = dict(uncertainty or {})
+    text(
+        "numbers",
+        "numbers.tex",
+        numbers_tex(summary, extra, pairs, contrast, _uncertainty_macros(unc, pairs, contrast)),
+    )
+    if "at_k" in unc:
+        text("table_at_k", "tables/at_k.tex", analysis.table_at_k(unc["at_k"]))
+        text(
+            "table_effects",
+            "tables/effects.tex",
+            analysis.table_effects(unc["effects"], pairs, unc["seeds"], float(unc["alpha"])),
+        )
+    else:
+        text("table_at_k", "tables/at_k.tex", "(plausible@k was not computed.)\n")
+        text("table_effects", "tables/effects.tex", "(Paired differences were not computed.)\n")
     text("table_results", "tables/results.tex", analysis.table_results(summary))
     text("table_funnel", "tables/funnel.tex", analysis.table_funnel(funnel))
     text("table_pairwise", "tables/pairwise.tex", analysis.table_pairwise(pairs))
@@ -287,6 +365,18 @@ def write_paper_inputs(
 
 LATEXMK_ARGS: tuple[str, ...] = ("-pdf", "-interaction=nonstopmode", "-halt-on-error")
 
+OVERFULL_LIMIT_PT = 3.0
+"""The widest overfull box (in points) a paper build accepts: a table or line that runs into the
+margin by more fails the build (:func:`overfull_boxes`)."""
+
+_OVERFULL_RE = re.compile(r"^Overfull \\hbox \(([0-9.]+)pt too wide\)(.*)$", re.MULTILINE)
+
+
+def overfull_boxes(log_text: str, limit_pt: float = OVERFULL_LIMIT_PT) -> list[str]:
+    """The overfull-hbox warnings of a TeX log wider than ``limit_pt`` points, as
+    TeX wrote them (``Overfull \\hbox (44.2pt too wide) in paragraph at lines 3--9``)."""
+    return [m.group(0).strip() for m in _OVERFULL_RE.finditer(log_text) if float(m.group(1)) > limit_pt]
+
 
 def build_pdf(
     tex_dir: str | Path,
@@ -300,7 +390,8 @@ def build_pdf(
 
     Returns ``False`` after writing a clear message to ``log_path`` when ``latexmk`` is not
     on PATH (the caller then writes a placeholder note instead of a PDF). A LaTeX error
-    raises :class:`RuntimeError` naming the log, which holds latexmk's full output.
+    raises :class:`RuntimeError` naming the log, which holds latexmk's full output; so does an
+    overfull box wider than :data:`OVERFULL_LIMIT_PT` in TeX's log (:func:`overfull_boxes`).
     ``SOURCE_DATE_EPOCH`` (unless already set) and ``FORCE_SOURCE_DATE=1`` make the PDF's
     dates, and so its bytes, reproducible.
     """
@@ -333,6 +424,13 @@ def build_pdf(
     pdf = outd / (Path(main).stem + ".pdf")
     if proc.returncode != 0 or not pdf.exists():
         raise RuntimeError(f"latexmk failed on {tex / main} (exit {proc.returncode}); see {log}")
+    tex_log = outd / (Path(main).stem + ".log")
+    wide = overfull_boxes(tex_log.read_text(encoding="latin-1")) if tex_log.is_file() else []
+    if wide:
+        raise RuntimeError(
+            f"{tex / main}: {len(wide)} overfull box(es) wider than {OVERFULL_LIMIT_PT} pt (a table or line runs "
+            f"into the margin; see {tex_log}): " + "; ".join(wide)
+        )
     return True
 
 

@@ -329,7 +329,7 @@ def recipe(
             "sentinels": sentinels,
             "seed": seed,
             "lora": dict(lora),
-            "train": dict(training),
+            "train": {k: v for k, v in training.items() if k != "seeds"},  # a run's seed is `seed`
         }
     )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
@@ -720,21 +720,37 @@ def analysis(
     reference_model: str | None = None,
     generation: Mapping[str, int] | None = None,
     settings_json: str | Path | None = None,
+    statistics: Mapping[str, Any] | None = None,
+    out_uncertainty: Mapping[str, str | Path] | None = None,
+    seeds: Mapping[str, int] | None = None,
 ) -> None:
     """Summaries, statistics, figures, tables and ``numbers.tex`` from all verdicts of the
     primary benchmark (``settings_json``: its settings, for the Java level macro).
 
+    ``statistics`` holds ``alpha``, ``power``, ``bootstrap_resamples`` and ``seed`` (defaults:
+    the schema's ``analysis`` keys and the global seed); ``out_uncertainty`` the paths of the
+    ``per_bug``, ``at_k``, ``effects`` and ``seeds`` tables (:func:`uncertainty`); ``seeds`` maps
+    the verdict file of a run with a training seed to that seed (:func:`read_verdicts`): such runs
+    are summarised and tested one by one as ``<model>-s<seed>``.
     Fails (after writing the tables) when the reference models are not at 100% / 0%.
     """
     import pandas as pd
 
     from fimrepair import analysis, paper
 
-    verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
-    n_bugs = len(read_jsonl(bugs_jsonl))
+    verdicts = read_verdicts(verdict_files, seeds)
+    bug_ids = [b["bug_id"] for b in read_jsonl(bugs_jsonl)]
+    n_bugs = len(bug_ids)
     real = [m for m in models if m not in REFERENCE_MODELS]
-    summary = analysis.summarise(verdicts, n_bugs, models=real)
-    pairs = analysis.pairwise(verdicts, real, n_bugs)
+    by_run, run_labels = analysis.label_runs(verdicts, real)
+    summary = analysis.summarise(by_run, n_bugs, models=run_labels)
+    pairs = analysis.pairwise(by_run, run_labels, n_bugs, keep=analysis.same_seed_pairs(verdicts))
+    stats = statistics_settings(statistics)
+    tables = uncertainty(verdicts, bug_ids, real, stats, {})
+    tables["effects"] = analysis.with_pairwise_p(tables["effects"], pairs, verdicts)
+    for name, path in (out_uncertainty or {}).items():
+        tables[name].to_csv(path, sep="\t", index=False)
+    contrast = _seeded_contrast(summary, verdicts)
     loss = (
         pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
     )
@@ -752,18 +768,23 @@ def analysis(
     macros = {
         "ConfigName": config_name,
         "ModelRevision": revision,
-        "NCandidatesPerBug": int(verdicts.groupby(["model", "bug_id"]).size().max()),
+        "NCandidatesPerBug": int(by_run.groupby(["model", "bug_id"]).size().max()),
     }
     gen = {**schema_defaults("generation"), **(generation or {})}
     macros |= {"NumBeams": int(gen["num_beams"]), "MaxNewTokens": int(gen["max_new_tokens"])}
     if settings_json is not None:
         macros["JavaLevel"] = analysis.java_level_text(json.loads(Path(settings_json).read_text())["java_level"])
-    recipe_counts = [json.loads(Path(f).read_text()) for f in counts_files]
+    # one row per recipe: its seeds train on the same rows and steps (the first seed's counts)
+    recipe_counts: list[dict[str, Any]] = []
+    for f in counts_files:
+        counts = json.loads(Path(f).read_text())
+        if counts["recipe"] not in {c["recipe"] for c in recipe_counts}:
+            recipe_counts.append(counts)
     skipped = {
         Path(f).parent.name: Path(f).read_text(encoding="utf-8").split(": ", 2)[-1].strip() for f in skipped_files
     }
     reproduction = {
-        "model": reference_model,
+        "model": analysis.runs_of(verdicts, reference_model) if reference_model else None,
         "label": reference_label,
         "plausible": reference_plausible,
         "exact": reference_exact,
@@ -775,15 +796,92 @@ def analysis(
         pairs,
         funnel,
         loss,
-        verdicts,
+        by_run,
         macros,
         reference=reference,
         recipe_counts=recipe_counts,
         reproduction=reproduction,
         skipped=skipped,
+        uncertainty={**tables, "alpha": stats["alpha"], "contrast": contrast and paper.DEFAULT_CONTRAST},
+        contrast=contrast,
     )
-    analysis.check_references(summary, verdicts)
+    analysis.check_references(summary, by_run)
     log.info("analysis of %d models on %d bugs written", len(summary), n_bugs)
+
+
+def read_verdicts(files: Sequence[str | Path], seeds: Mapping[str, int] | None = None) -> Any:
+    """The verdict rows of ``files`` in one frame; with ``seeds`` (verdict file -> training seed
+    of the run that wrote it) a ``seed`` column, ``<NA>`` for the files it does not name."""
+    import pandas as pd
+
+    frames = []
+    for f in files:
+        df = pd.DataFrame(read_jsonl(f))
+        if seeds:
+            df["seed"] = seeds.get(str(f), pd.NA)
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    if seeds:
+        out["seed"] = out["seed"].astype("Int64")
+    return out
+
+
+def _seeded_contrast(summary: Any, verdicts: Any) -> tuple[str, str] | None:
+    """With seeds, the headline pair (``fim`` vs ``nofim``, :data:`DEFAULT_CONTRAST`) at their
+    first seed's run labels."""
+    from fimrepair import analysis
+    from fimrepair.paper import DEFAULT_CONTRAST
+
+    if "seed" not in verdicts or verdicts["seed"].isna().all():
+        return None
+    runs = analysis.runs(analysis.with_seed(verdicts))
+    first = {}
+    for model, seed in runs:
+        first.setdefault(model, analysis.run_label(model, seed))
+    a, b = (first.get(m) for m in DEFAULT_CONTRAST)
+    return (a, b) if a and b and {a, b} <= set(summary["model"]) else None
+
+
+def statistics_settings(statistics: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The analysis' statistical settings: ``alpha``, ``power``, ``bootstrap_resamples`` (the
+    schema's ``analysis`` defaults) and the bootstrap ``seed`` (the global seed's default)."""
+    defaults = schema_defaults("analysis")
+    out = {k: defaults[k] for k in ("alpha", "power", "bootstrap_resamples")} | {"seed": schema_defaults()["seed"]}
+    return out | dict(statistics or {})
+
+
+def uncertainty(
+    verdicts: Any,
+    bug_ids: Sequence[str],
+    models: Sequence[str],
+    stats: Mapping[str, Any],
+    out: Mapping[str, str | Path],
+) -> dict[str, Any]:
+    """Per-bug outcomes, plausible@k / exact@k, paired differences with their bootstrap
+    intervals and minimum detectable differences, and the seeds' spread
+    (:mod:`fimrepair.analysis.effects`) of one benchmark; each written as TSV to ``out[name]``
+    when given. Returns the frames by name."""
+    from fimrepair import analysis
+
+    bugs = analysis.per_bug(verdicts, bug_ids, models=models)
+    frames = {
+        "per_bug": bugs,
+        "at_k": analysis.at_k(bugs, len(bug_ids)),
+        "effects": analysis.paired_differences(
+            bugs,
+            models,
+            bug_ids,
+            n_resamples=int(stats["bootstrap_resamples"]),
+            seed=int(stats["seed"]),
+            alpha=float(stats["alpha"]),
+            power=float(stats["power"]),
+        ),
+        "seeds": analysis.seed_spread(bugs, [m for m in models if m not in REFERENCE_MODELS]),
+    }
+    for name, path in out.items():
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        frames[name].to_csv(path, sep="\t", index=False)
+    return frames
 
 
 def analysis_benchmark(
@@ -795,24 +893,33 @@ def analysis_benchmark(
     out_figure: str | Path,
     *,
     models: Sequence[str],
+    statistics: Mapping[str, Any] | None = None,
+    out_uncertainty: Mapping[str, str | Path] | None = None,
+    seeds: Mapping[str, int] | None = None,
 ) -> None:
     """One benchmark's summary, pairwise tests, results table and figure (every evaluated
-    model and the published sets for it); fails when the reference models are off."""
-    import pandas as pd
+    model and the published sets for it), and its :func:`uncertainty` tables; fails when the
+    reference models are off."""
 
     from fimrepair import analysis
 
-    verdicts = pd.concat([pd.DataFrame(read_jsonl(f)) for f in verdict_files], ignore_index=True)
-    n_bugs = len(read_jsonl(bugs_jsonl))
+    verdicts = read_verdicts(verdict_files, seeds)
+    bug_ids = [b["bug_id"] for b in read_jsonl(bugs_jsonl)]
+    n_bugs = len(bug_ids)
     real = [m for m in models if m not in REFERENCE_MODELS]
-    summary = analysis.summarise(verdicts, n_bugs, models=real)
-    pairs = analysis.pairwise(verdicts, real, n_bugs)
+    by_run, run_labels = analysis.label_runs(verdicts, real)
+    summary = analysis.summarise(by_run, n_bugs, models=run_labels)
+    pairs = analysis.pairwise(by_run, run_labels, n_bugs, keep=analysis.same_seed_pairs(verdicts))
+    tables = uncertainty(verdicts, bug_ids, real, statistics_settings(statistics), {})
+    tables["effects"] = analysis.with_pairwise_p(tables["effects"], pairs, verdicts)
+    for name, path in (out_uncertainty or {}).items():
+        tables[name].to_csv(path, sep="\t", index=False)
     summary.to_csv(out_summary, sep="\t", index=False)
     pairs.to_csv(out_pairwise, sep="\t", index=False)
     Path(out_table).parent.mkdir(parents=True, exist_ok=True)
     Path(out_table).write_text(analysis.table_benchmark(summary), encoding="utf-8")
     analysis.fig_fixed(summary, out_figure)
-    analysis.check_references(summary, verdicts)
+    analysis.check_references(summary, by_run)
     log.info("benchmark analysis: %d models on %d bugs", len(summary), n_bugs)
 
 

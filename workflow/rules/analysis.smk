@@ -16,10 +16,14 @@ rule analysis:
     output:
         summary=report("results/analysis/summary.tsv", caption="../report/summary.rst", category="Results"),
         pairwise=report("results/analysis/pairwise.tsv", caption="../report/pairwise.rst", category="Results"),
+        per_bug="results/analysis/per_bug.tsv",
+        at_k="results/analysis/at_k.tsv",
+        effects="results/analysis/effects.tsv",
+        seeds="results/analysis/seeds.tsv",
         numbers="results/paper/generated/numbers.tex",
         tables=expand(
             "results/paper/generated/tables/{table}.tex",
-            table=["results", "funnel", "pairwise", "recipes", "reproduction"],
+            table=["results", "funnel", "pairwise", "recipes", "reproduction", "at_k", "effects"],
         ),
         skipped="results/paper/generated/skipped.tex",
         fixed=report("results/paper/generated/figures/fixed.pdf", caption="../report/fixed.rst", category="Figures"),
@@ -40,6 +44,8 @@ rule analysis:
         reference_exact=config["analysis"]["reference_exact"],
         reference_model=config["analysis"]["reference_model"],
         generation=config["generation"],
+        statistics=statistics_params(),
+        seeds=run_seeds(RUNS),
     script:
         "../scripts/analysis.py"
 
@@ -53,6 +59,10 @@ rule analysis_benchmark:
             "results/analysis/{benchmark}/summary.tsv", caption="../report/summary.rst", category="Benchmarks"
         ),
         pairwise="results/analysis/{benchmark}/pairwise.tsv",
+        per_bug="results/analysis/{benchmark}/per_bug.tsv",
+        at_k="results/analysis/{benchmark}/at_k.tsv",
+        effects="results/analysis/{benchmark}/effects.tsv",
+        seeds="results/analysis/{benchmark}/seeds.tsv",
         table="results/paper/generated/benchmarks/{benchmark}/results.tex",
         figure=report(
             "results/paper/generated/benchmarks/{benchmark}/fixed.pdf",
@@ -65,6 +75,8 @@ rule analysis_benchmark:
         "../../envs/analysis.yaml"
     params:
         models=benchmark_models,
+        statistics=statistics_params(),
+        seeds=run_seeds(RUNS),
     script:
         "../scripts/analysis_benchmark.py"
 

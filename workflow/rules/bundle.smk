@@ -1,6 +1,7 @@
 # Reviewer reproduction without GPUs. `snakemake bundle` packs a finished run's generated
-# candidates, loss curves, counts, recipes, funnels, the configuration and the environment's
-# versions into one archive with checksums; a run with `reproduce.bundle` set (a path or URL;
+# candidates, loss curves, counts, recipes, funnels, the per-bug results of every model on every
+# benchmark (analysis/<benchmark>/per_bug.tsv, for reading), the configuration and the
+# environment's versions into one archive with checksums; a run with `reproduce.bundle` set (a path or URL;
 # config.reproduce.yaml) unpacks it, checks it, and regenerates verdicts, tables, figures and
 # the paper from it on a CPU.
 
@@ -8,7 +9,7 @@ if not REPRODUCE:
 
     rule bundle_make:
         input:
-            unpack(lambda wildcards: bundle_members()),
+            unpack(lambda wildcards: bundle_members() | reviewer_files()),
             model=base_model_dir(),
         output:
             "results/bundle/bundle.tar.gz",
@@ -17,7 +18,7 @@ if not REPRODUCE:
         conda:
             "../../envs/data.yaml"
         params:
-            members=bundle_members(),
+            members=bundle_members() | reviewer_files(),
             config=config,
         script:
             "../scripts/bundle_make.py"
@@ -64,7 +65,7 @@ else:
         log:
             "logs/generate/{benchmark}/{model}.bundle.log",
         wildcard_constraints:
-            model="|".join(GENERATED_MODELS) or "NONE",
+            model="|".join(GENERATED_RUNS) or "NONE",
         conda:
             "../../envs/data.yaml"
         shell:

@@ -19,6 +19,30 @@ SKIPPED_MODELS = [m for m in config["evaluate"] if config["models"][m].get("skip
 GENERATED_MODELS = [m for m in config["evaluate"] if m not in SKIPPED_MODELS]
 MODELS = [m for m in models_to_evaluate(config) if m not in SKIPPED_MODELS]
 RECIPES = config["train"]
+PUBLISHED_NAMES = [p["name"] for p in config["published"]]
+# Training seeds (training.seeds; null = the global seed). With only the global seed every path is
+# as before (results/finetune/<recipe>/...); otherwise every fine-tune is a run <recipe>/seed<N>,
+# and every model with a recipe adapter a run <model>/seed<N>, each generated and validated.
+SEEDS = config["training"]["seeds"] or [config["seed"]]
+SEEDED = SEEDS != [config["seed"]]
+RECIPE_RUNS = {(f"{recipe}/seed{seed}" if SEEDED else recipe): (recipe, seed) for recipe in RECIPES for seed in SEEDS}
+
+
+def model_runs(model):
+    """A model's runs: one per training seed for a model with a recipe adapter, else the model."""
+    if SEEDED and config["models"].get(model, {}).get("adapter") == "recipe":
+        return [f"{model}/seed{seed}" for seed in SEEDS]
+    return [model]
+
+
+# run -> (model, seed; None for a model without a training seed of its own)
+MODEL_RUNS = {
+    run: (model, seed if SEEDED and run != model else None)
+    for model in [*models_to_evaluate(config), *PUBLISHED_NAMES]
+    for run, seed in zip(model_runs(model), SEEDS if len(model_runs(model)) > 1 else [None])
+}
+RUNS = [run for model in MODELS for run in model_runs(model)]
+GENERATED_RUNS = [run for model in GENERATED_MODELS for run in model_runs(model)]
 # Benchmarks: the primary one (decontamination, headline tables) first, then the others.
 BENCHMARKS = benchmark_specs(config)
 PRIMARY = config["benchmark"]["name"]
@@ -49,8 +73,8 @@ if workflow.is_main_process and workflow.nodes is None:
 
 
 wildcard_constraints:
-    recipe="|".join(config["recipes"]) or "NONE",
-    model="|".join(MODELS + SKIPPED_MODELS + list(PUBLISHED)),
+    recipe="|".join([*config["recipes"], *RECIPE_RUNS]) or "NONE",
+    model="|".join(RUNS + SKIPPED_MODELS + list(PUBLISHED)),
     benchmark="|".join(BENCHMARKS),
     system="|".join(PUBLISHED) or "NONE",
     hubmodel="[A-Za-z0-9_-]+",
@@ -120,22 +144,67 @@ def checkpoint_dir(wildcards):
     return f"results/checkpoints/{wildcards.recipe}"
 
 
+def recipe_name(wildcards):
+    """The recipe of a fine-tuning run (``<recipe>`` or ``<recipe>/seed<N>``)."""
+    return RECIPE_RUNS.get(wildcards.recipe, (wildcards.recipe, None))[0]
+
+
 def recipe_config(wildcards):
-    return config["recipes"][wildcards.recipe]
+    return config["recipes"][recipe_name(wildcards)]
+
+
+def recipe_seed(wildcards):
+    """A run's training seed; the recipe file of the representations (``<recipe>/recipe.json``,
+    whose seed draws the FIM layouts) has the global seed, the same for every training seed."""
+    return RECIPE_RUNS[wildcards.recipe][1] if wildcards.recipe in RECIPE_RUNS else config["seed"]
+
+
+def representation(name):
+    """Input function: a run's training pairs (``train``/``eval``), the same for all its seeds."""
+
+    def files(wildcards):
+        return f"results/representations/{recipe_name(wildcards)}/{name}.jsonl"
+
+    return files
+
+
+def model_name(wildcards):
+    """The model of a run (``<model>`` or ``<model>/seed<N>``): what its records are called."""
+    return MODEL_RUNS.get(wildcards.model, (wildcards.model, None))[0]
 
 
 def prompt_style(wildcards):
-    return config["models"][wildcards.model]["prompt"]
+    return config["models"][model_name(wildcards)]["prompt"]
+
+
+def recipe_run(recipe, seed):
+    return f"{recipe}/seed{seed}" if SEEDED else recipe
 
 
 def adapter_input(wildcards):
     """The adapter a model needs (none for the zero-shot base)."""
-    model = config["models"][wildcards.model]
+    model = config["models"][model_name(wildcards)]
     if model["adapter"] == "recipe":
-        return {"adapter": f"results/finetune/{model['recipe']}/adapter"}
+        return {"adapter": f"results/finetune/{recipe_run(model['recipe'], MODEL_RUNS[wildcards.model][1])}/adapter"}
     if model["adapter"] == "hub":
         return {"adapter": f"resources/adapters/{wildcards.model}"}
     return {}
+
+
+def run_seeds(runs):
+    """Verdict file -> training seed, for every run with a seed of its own (the analysis adds the
+    seed to the verdicts it reads; records are named by their model)."""
+
+    def seeds(wildcards):
+        benchmarks = [wildcards.benchmark] if hasattr(wildcards, "benchmark") else [PRIMARY]
+        return {
+            f"results/validate/{benchmark}/{run}/verdicts.jsonl": MODEL_RUNS[run][1]
+            for benchmark in benchmarks
+            for run in runs
+            if MODEL_RUNS.get(run, (None, None))[1] is not None
+        }
+
+    return seeds
 
 
 def hub_adapter(wildcards):
@@ -145,7 +214,7 @@ def hub_adapter(wildcards):
 
 def verdict_files(wildcards=None):
     """The primary benchmark's verdicts of every evaluated model (the headline analysis)."""
-    return expand("results/validate/{benchmark}/{model}/verdicts.jsonl", benchmark=PRIMARY, model=MODELS)
+    return expand("results/validate/{benchmark}/{model}/verdicts.jsonl", benchmark=PRIMARY, model=RUNS)
 
 
 def benchmark_models(wildcards):
@@ -157,7 +226,7 @@ def benchmark_verdict_files(wildcards):
     return expand(
         "results/validate/{benchmark}/{model}/verdicts.jsonl",
         benchmark=wildcards.benchmark,
-        model=benchmark_models(wildcards),
+        model=[*RUNS, *published_on(wildcards.benchmark)],
     )
 
 
@@ -183,16 +252,25 @@ def bundle_members():
     generation needs besides the benchmarks (which the reproducing run fetches itself)."""
     members = {}
     for benchmark in BENCHMARKS:
-        for model in GENERATED_MODELS:
+        for model in GENERATED_RUNS:
             members[f"candidates/{benchmark}/{model}/candidates.jsonl"] = (
                 f"results/generate/{benchmark}/{model}/candidates.jsonl"
             )
-    for recipe in RECIPES:
+    for recipe in RECIPE_RUNS:
         for name in ("loss.tsv", "counts.json", "recipe.json"):
             members[f"finetune/{recipe}/{name}"] = f"results/finetune/{recipe}/{name}"
+    for recipe in RECIPES:
         members[f"representations/{recipe}/funnel.tsv"] = f"results/representations/{recipe}/funnel.tsv"
     members["data/funnel.tsv"] = "results/data/funnel.tsv"
     return members
+
+
+def reviewer_files():
+    """Bundle name -> result files a reviewer reads but a reproducing run recomputes: the per-bug
+    outcomes of every model (and seed) on every benchmark (fimrepair.analysis.per_bug)."""
+    return {
+        f"analysis/{benchmark}/per_bug.tsv": f"results/analysis/{benchmark}/per_bug.tsv" for benchmark in BENCHMARKS
+    }
 
 
 def produced(path):
@@ -204,11 +282,11 @@ def produced(path):
 
 
 def counts_files(wildcards=None):
-    return [produced(f) for f in expand("results/finetune/{recipe}/counts.json", recipe=RECIPES)]
+    return [produced(f) for f in expand("results/finetune/{recipe}/counts.json", recipe=RECIPE_RUNS)]
 
 
 def loss_files(wildcards=None):
-    return [produced(f) for f in expand("results/finetune/{recipe}/loss.tsv", recipe=RECIPES)]
+    return [produced(f) for f in expand("results/finetune/{recipe}/loss.tsv", recipe=RECIPE_RUNS)]
 
 
 def funnel_files(wildcards=None):
@@ -223,8 +301,18 @@ def analysis_model_input(wildcards=None):
     return f"{BUNDLE_DIR}/model/REVISION" if REPRODUCE else base_model_dir()
 
 
+def statistics_params():
+    """The analysis' statistical settings (fimrepair.steps.statistics_settings)."""
+    return {
+        "alpha": config["analysis"]["alpha"],
+        "power": config["analysis"]["power"],
+        "bootstrap_resamples": config["analysis"]["bootstrap_resamples"],
+        "seed": config["seed"],
+    }
+
+
 def model_targets():
-    return expand("results/finetune/{recipe}/adapter", recipe=RECIPES)
+    return expand("results/finetune/{recipe}/adapter", recipe=RECIPE_RUNS)
 
 
 def result_targets():

@@ -1,5 +1,7 @@
 # Stage 5, finetune: the typed recipe (a rule input of training, so editing it retrains), one
-# LoRA adapter per recipe, completion-only loss, loss curve as a table.
+# LoRA adapter per recipe and training seed, completion-only loss, loss curve as a table.
+# With training.seeds other than [seed], {recipe} is a run <recipe>/seed<N>: its recipe file
+# differs only in `seed` (data order and LoRA initialisation); it trains on <recipe>'s pairs.
 # Checkpoints go to results/checkpoints/{recipe}/, outside the declared outputs: Snakemake
 # deletes a failed job's outputs, not them, so a rerun (or a requeued Slurm job) resumes.
 
@@ -12,12 +14,13 @@ rule recipe:
     conda:
         "../../envs/data.yaml"
     params:
+        name=recipe_name,
         spec=recipe_config,
         lora=config["lora"],
-        training=config["training"],
+        training={k: v for k, v in config["training"].items() if k != "seeds"},
         sentinels=config["base_model"]["sentinels"],
         token_ids=config["base_model"]["token_ids"],
-        seed=config["seed"],
+        seed=recipe_seed,
     script:
         "../scripts/recipe.py"
 
@@ -26,8 +29,8 @@ rule finetune:
     input:
         model=base_model_dir(),
         recipe="results/finetune/{recipe}/recipe.json",
-        train="results/representations/{recipe}/train.jsonl",
-        eval="results/representations/{recipe}/eval.jsonl",
+        train=representation("train"),
+        eval=representation("eval"),
     output:
         adapter=directory("results/finetune/{recipe}/adapter"),
         loss="results/finetune/{recipe}/loss.tsv",

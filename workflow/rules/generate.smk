@@ -13,13 +13,14 @@ rule generate:
     benchmark:
         "benchmarks/generate/{benchmark}/{model}.tsv"
     wildcard_constraints:
-        model=("|".join(GENERATED_MODELS) or "NONE") if not REPRODUCE else "NONE",
+        model=("|".join(GENERATED_RUNS) or "NONE") if not REPRODUCE else "NONE",
     conda:
         "../../envs/gpu.yaml"
     threads: 1
     resources:
         gpu=1,
     params:
+        model_name=model_name,
         prompt_style=prompt_style,
         sentinels=config["base_model"]["sentinels"],
         decoding=config["generation"],

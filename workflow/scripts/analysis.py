@@ -24,4 +24,7 @@ with logged(snakemake.log[0]):
         reference_model=p.reference_model,
         generation=p.generation,
         settings_json=i.settings,
+        statistics=p.statistics,
+        out_uncertainty={name: o[name] for name in ("per_bug", "at_k", "effects", "seeds")},
+        seeds=p.seeds,
     )

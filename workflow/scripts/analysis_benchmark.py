@@ -1,5 +1,16 @@
 from fimrepair.steps import analysis_benchmark, logged
 
-i, o = snakemake.input, snakemake.output
+i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0]):
-    analysis_benchmark(i.verdicts, i.bugs, o.summary, o.pairwise, o.table, o.figure, models=snakemake.params.models)
+    analysis_benchmark(
+        i.verdicts,
+        i.bugs,
+        o.summary,
+        o.pairwise,
+        o.table,
+        o.figure,
+        models=p.models,
+        statistics=p.statistics,
+        out_uncertainty={name: o[name] for name in ("per_bug", "at_k", "effects", "seeds")},
+        seeds=p.seeds,
+    )

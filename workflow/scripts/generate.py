@@ -7,7 +7,7 @@ with logged(snakemake.log[0], snakemake.threads):
         i.get("adapter"),
         i.bugs,
         snakemake.output[0],
-        model_name=snakemake.wildcards.model,
+        model_name=p.model_name,
         prompt_style=p.prompt_style,
         sentinels=p.sentinels,
         decoding=p.decoding,

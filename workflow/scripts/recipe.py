@@ -4,7 +4,7 @@ p = snakemake.params
 with logged(snakemake.log[0]):
     recipe(
         snakemake.output[0],
-        name=snakemake.wildcards.recipe,
+        name=p.name,
         spec=p.spec,
         lora=p.lora,
         training=p.training,

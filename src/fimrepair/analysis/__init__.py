@@ -1,8 +1,10 @@
 """Analysis of validated repair candidates: per-model summaries, paired tests, figures, tables.
 
-Three modules by concern: :mod:`~fimrepair.analysis.statistics` (frames, summaries, tests,
-the reference check), :mod:`~fimrepair.analysis.figures` and :mod:`~fimrepair.analysis.tables`
-(LaTeX); their public names are importable from here.
+Four modules by concern: :mod:`~fimrepair.analysis.statistics` (frames, summaries, tests,
+the reference check), :mod:`~fimrepair.analysis.effects` (per-bug outcomes, plausible@k, paired
+differences over bugs and seeds, minimum detectable differences),
+:mod:`~fimrepair.analysis.figures` and :mod:`~fimrepair.analysis.tables` (LaTeX); their public
+names are importable from here.
 
 Inputs are self-describing records (every row carries its model, benchmark and bug id):
 
@@ -31,6 +33,26 @@ global backend or style changes) and saved without time stamps, so reruns give i
 bytes.
 """
 
+from fimrepair.analysis.effects import (
+    AT_K,
+    PER_BUG_COLUMNS,
+    at_k,
+    fixed_matrix,
+    label_runs,
+    mcnemar_power,
+    min_detectable_difference,
+    paired_bootstrap,
+    paired_differences,
+    per_bug,
+    run_label,
+    runs,
+    runs_of,
+    same_seed_pairs,
+    seed_spread,
+    two_way_bootstrap,
+    with_pairwise_p,
+    with_seed,
+)
 from fimrepair.analysis.figures import (
     fig_fixed,
     fig_loss,
@@ -64,7 +86,9 @@ from fimrepair.analysis.tables import (
     fmt_p,
     java_level_text,
     latex_escape,
+    table_at_k,
     table_benchmark,
+    table_effects,
     table_funnel,
     table_pairwise,
     table_published,
@@ -77,6 +101,26 @@ from fimrepair.analysis.tables import (
 from fimrepair.config import REFERENCE_MODELS
 
 __all__ = [
+    "AT_K",
+    "PER_BUG_COLUMNS",
+    "at_k",
+    "fixed_matrix",
+    "label_runs",
+    "mcnemar_power",
+    "run_label",
+    "runs",
+    "runs_of",
+    "same_seed_pairs",
+    "with_pairwise_p",
+    "min_detectable_difference",
+    "paired_bootstrap",
+    "paired_differences",
+    "per_bug",
+    "seed_spread",
+    "two_way_bootstrap",
+    "with_seed",
+    "table_at_k",
+    "table_effects",
     "AnalysisError",
     "COMPILED_STATUSES",
     "FUNNEL_COLUMNS",

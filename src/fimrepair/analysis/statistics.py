@@ -5,9 +5,7 @@ The counting rules are stated in :mod:`fimrepair.analysis`."""
 from __future__ import annotations
 
 import itertools
-import math
-from collections.abc import Iterable, Mapping, Sequence
-from fractions import Fraction
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -117,52 +115,50 @@ def funnel_frame(rows: pd.DataFrame | Iterable[Mapping[str, Any]]) -> pd.DataFra
 
 
 def wilson_interval(k: int, n: int, z: float = Z_95) -> tuple[float, float]:
-    """Wilson score interval for a binomial proportion ``k / n`` (95% by default)."""
+    """Wilson score interval for a binomial proportion ``k / n`` (95% by default).
+
+    The library's: ``statsmodels.stats.proportion.proportion_confint(k, n, alpha,
+    method="wilson")`` with ``alpha = 2 * (1 - Phi(z))``. The bounds are then clamped so that
+    they bracket ``k / n`` exactly (0 at ``k = 0``, 1 at ``k = n``): floating-point rounding
+    once put a lower bound 2.8e-17 above a rate of 0.
+    """
+    from scipy.stats import norm
+    from statsmodels.stats.proportion import proportion_confint
+
     if n <= 0:
         raise AnalysisError(f"wilson_interval: n must be positive, got {n}")
     if not 0 <= k <= n:
         raise AnalysisError(f"wilson_interval: need 0 <= k <= n, got k={k}, n={n}")
+    alpha = 0.05 if z == Z_95 else float(2 * norm.sf(z))
+    lo, hi = (float(x) for x in proportion_confint(k, n, alpha=alpha, method="wilson"))
     p = k / n
-    denom = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denom
-    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    # The bounds are exactly 0 at k = 0 and 1 at k = n; rounding must not push them past p.
-    lo = 0.0 if k == 0 else max(0.0, min(p, centre - half))
-    hi = 1.0 if k == n else min(1.0, max(p, centre + half))
+    lo = 0.0 if k == 0 else max(0.0, min(p, lo))
+    hi = 1.0 if k == n else min(1.0, max(p, hi))
     return lo, hi
 
 
 def mcnemar_exact(only_a: int, only_b: int) -> float:
-    """Two-sided exact McNemar p-value: a binomial test of ``only_a`` successes in
-    ``only_a + only_b`` discordant pairs with p = 1/2.
+    """Two-sided exact McNemar p-value: ``scipy.stats.binomtest(only_a, only_a + only_b, 0.5)``
+    (the binomial test of the discordant pairs, as ``statsmodels.stats.contingency_tables.mcnemar(
+    exact=True)`` computes it). No discordant pairs gives 1."""
+    from scipy.stats import binomtest
 
-    Uses ``scipy.stats.binomtest`` when SciPy is installed, else the exact sum
-    ``min(1, 2 * P(X <= min(only_a, only_b)))`` (identical for p = 1/2, where the
-    distribution is symmetric). No discordant pairs gives 1.
-    """
     if only_a < 0 or only_b < 0:
         raise AnalysisError(f"mcnemar_exact: negative counts {only_a}, {only_b}")
     n = only_a + only_b
     if n == 0:
         return 1.0
-    try:
-        from scipy.stats import binomtest
-    except ImportError:
-        tail = sum(Fraction(math.comb(n, i), 2**n) for i in range(min(only_a, only_b) + 1))
-        return float(min(Fraction(1), 2 * tail))
     return float(binomtest(only_a, n, 0.5, alternative="two-sided").pvalue)
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
-    """Holm-Bonferroni adjusted p-values (same order as the input)."""
-    m = len(p_values)
-    order = sorted(range(m), key=lambda i: p_values[i])
-    adjusted = [0.0] * m
-    running = 0.0
-    for rank, i in enumerate(order):
-        running = max(running, min(1.0, (m - rank) * p_values[i]))
-        adjusted[i] = running
-    return adjusted
+    """Holm-Bonferroni adjusted p-values (same order as the input):
+    ``statsmodels.stats.multitest.multipletests(p_values, method="holm")[1]``."""
+    from statsmodels.stats.multitest import multipletests
+
+    if not len(p_values):
+        return []
+    return [float(p) for p in multipletests(list(p_values), method="holm")[1]]
 
 
 # ---------------------------------------------------------------------------------------
@@ -262,14 +258,20 @@ def summarise(verdicts: pd.DataFrame, n_bugs: int, models: Sequence[str] | None 
     return out
 
 
-def pairwise(verdicts: pd.DataFrame, models: Sequence[str], n_bugs: int) -> pd.DataFrame:
+def pairwise(
+    verdicts: pd.DataFrame,
+    models: Sequence[str],
+    n_bugs: int,
+    keep: Callable[[str, str], bool] | None = None,
+) -> pd.DataFrame:
     """Exact McNemar tests on per-bug plausible outcomes for every pair of real models.
 
     One row per pair ``(a, b)`` in the order of ``itertools.combinations(models, 2)``
     (reference models are dropped): ``model_a, model_b, both, only_a, only_b, neither,
     p_value, p_holm`` where ``neither = n_bugs - both - only_a - only_b`` counts bugs that
     neither model fixed, with or without verdict rows, and ``p_holm`` is Holm-adjusted
-    over all pairs in the table.
+    over all pairs in the table. ``keep(a, b)``, when given, selects the pairs to test (e.g.
+    runs of the same training seed).
     """
     df = verdicts_frame(verdicts)
     real = [m for m in dict.fromkeys(models) if m not in REFERENCE_MODELS]
@@ -279,6 +281,8 @@ def pairwise(verdicts: pd.DataFrame, models: Sequence[str], n_bugs: int) -> pd.D
     fixed = {m: fixed_bugs(df, m) for m in real}
     rows = []
     for a, b in itertools.combinations(real, 2):
+        if keep is not None and not keep(a, b):
+            continue
         both = len(fixed[a] & fixed[b])
         only_a = len(fixed[a] - fixed[b])
         only_b = len(fixed[b] - fixed[a])

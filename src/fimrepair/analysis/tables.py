@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from fimrepair.analysis.statistics import funnel_frame
@@ -46,18 +47,26 @@ def fmt_p(p: float) -> str:
 
 
 def _tabular(
-    spec: str, header: Sequence[str], body: Sequence[Sequence[str]], groups: Sequence[int] = (), note: str | None = None
+    spec: str,
+    header: Sequence[str],
+    body: Sequence[Sequence[str]],
+    groups: Sequence[int] = (),
+    note: str | None = None,
+    full_width: bool = False,
 ) -> str:
-    """A booktabs tabular; ``groups`` are body row indices preceded by ``\\midrule``."""
-    lines = [rf"\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
+    """A booktabs tabular; ``groups`` are body row indices preceded by ``\\midrule``. With
+    ``full_width`` a ``tabularx`` of the text width, whose ``X`` columns wrap their text."""
+    env = "tabularx" if full_width else "tabular"
+    begin = rf"\begin{{tabularx}}{{\linewidth}}{{{spec}}}" if full_width else rf"\begin{{tabular}}{{{spec}}}"
+    lines = [begin, r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
     for i, row in enumerate(body):
         if i in groups:
             lines.append(r"\midrule")
         lines.append(" & ".join(row) + r" \\")
     lines.append(r"\bottomrule")
-    if note:
-        lines.append(rf"\multicolumn{{{len(header)}}}{{l}}{{\footnotesize {note}}} \\")
-    lines.append(r"\end{tabular}")
+    lines.append(rf"\end{{{env}}}")
+    if note:  # below the tabular, wrapped at the text width (a multicolumn cell would widen the table)
+        lines.append(rf"\par\smallskip{{\footnotesize\raggedright {note}\par}}")
     return "\n".join(lines) + "\n"
 
 
@@ -118,7 +127,8 @@ def table_funnel(funnel: pd.DataFrame | Iterable[Mapping[str, Any]]) -> str:
         last = r["dataset"]
     if not body:
         body = [[r"\multicolumn{6}{c}{no data preparation in this configuration}"]]
-    return _tabular("llrrrp{0.36\\linewidth}", ["Dataset", "Step", "In", "Out", "Dropped", "Reason"], body, groups)
+    header = ["Dataset", "Step", "In", "Out", "Dropped", "Reason"]
+    return _tabular(r"llrrr>{\raggedright\arraybackslash}X", header, body, groups, full_width=True)
 
 
 def table_pairwise(pairs: pd.DataFrame) -> str:
@@ -167,10 +177,17 @@ def table_recipes(counts: Sequence[Mapping[str, Any]]) -> str:
 
 
 def table_reproduction(
-    summary: pd.DataFrame, model: str | None, label: str, plausible: int | None, exact: int | None, published_bugs: int
+    summary: pd.DataFrame,
+    model: str | Sequence[str] | None,
+    label: str,
+    plausible: int | None,
+    exact: int | None,
+    published_bugs: int,
 ) -> str:
-    """The reproduction arm beside the published system it reproduces (same benchmark only)."""
+    """The reproduction arm beside the published system it reproduces (same benchmark only);
+    ``model`` may list several runs (one per training seed), each a row."""
     rows = summary.set_index("model")
+    runs = [model] if isinstance(model, str) or model is None else list(model)
     body = [
         [
             latex_escape(label) + " (published)",
@@ -180,14 +197,15 @@ def table_reproduction(
         ]
     ]
     note = None
-    if model is not None and model in rows.index:
-        r = rows.loc[model]
+    present = [m for m in runs if m is not None and m in rows.index]
+    for m in present:
+        r = rows.loc[m]
         body.append(
-            [latex_escape(model) + " (this pipeline)", fmt_int(r["plausible"]), fmt_int(r["exact"]), fmt_int(r["bugs"])]
+            [latex_escape(m) + " (this pipeline)", fmt_int(r["plausible"]), fmt_int(r["exact"]), fmt_int(r["bugs"])]
         )
         if int(r["bugs"]) != published_bugs:
             note = f"Not comparable: this configuration evaluates {int(r['bugs'])} bugs, the published result {published_bugs}."
-    else:
+    if not present:
         note = "The reproduction arm is not evaluated in this configuration."
     return _tabular("lrrr", ["System", "Plausible", "Exact", "Bugs"], body, note=note)
 
@@ -286,37 +304,109 @@ def table_published(rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return _tabular("l", ["Published patch sets"], [["none in this configuration"]])
     body = []
-    for r in rows:
+    for i, r in enumerate(rows, start=1):
         pct = 100 * r["agree"] / r["candidates"] if r["candidates"] else 0.0
         body.append(
             [
-                latex_escape(r["label"]),
-                f"{fmt_int(r['claimed_plausible'])} / {fmt_int(r['claimed_exact'])}",
-                f"{fmt_int(r['plausible'])} / {fmt_int(r['exact'])}",
+                f"({i}) {latex_escape(r['label'])}",
+                f"{fmt_int(r['claimed_plausible'])}/{fmt_int(r['claimed_exact'])}",
+                f"{fmt_int(r['plausible'])}/{fmt_int(r['exact'])}",
                 fmt_int(r["plausible_jdk"]) if r.get("plausible_jdk") is not None else "--",
                 f"{fmt_int(r['agree'])}/{fmt_int(r['candidates'])} ({pct:.1f}\\%)",
                 fmt_int(r["level_changed"]),
                 fmt_int(r["unstable"]),
             ]
         )
-    header = [
-        "System",
-        "Claimed P / E",
-        "Here P / E",
-        "P at JDK level",
-        "Agreeing candidates",
-        "Level changes",
-        "Unstable",
-    ]
-    groups = [len(body)]
-    for key, text in CLASSES:
-        body.append([latex_escape(text), *[""] * 5, ", ".join(fmt_int(r.get(f"dis_{key}", 0)) for r in rows)])
+    header = ["System", "Claimed P/E", "Here P/E", "P at JDK", "Agreeing", "Level changes", "Unstable"]
+    classes = [[latex_escape(text), *(fmt_int(r.get(f"dis_{key}", 0)) for r in rows)] for key, text in CLASSES]
     note = (
-        r"P / E: bugs with a plausible / exact candidate. Here: this pipeline's harness at the benchmark's Java level ("
+        r"P/E: bugs with a plausible / exact candidate. P at JDK: plausible at the installed JDK's own level. Here: this pipeline's harness at the benchmark's Java level ("
         + latex_escape(", ".join(sorted({java_level_text(r["java_level"]) for r in rows})))
-        + "). Below the line: disagreeing "
-        r"candidates by class, one count per system in the order above. Level changes: candidates that compile at one "
-        r"Java level and not at the other; unstable: candidates whose verdict differs between the two runs otherwise "
-        r"(e.g. a test near its JUnit time limit)."
+        + r"). Agreeing: candidates whose pass/fail verdict agrees with the authors'. Level changes: candidates that "
+        r"compile at one Java level and not at the other; unstable: candidates whose verdict differs between the two "
+        r"runs otherwise (e.g. a test near its JUnit time limit). Below: the disagreeing candidates by class, per system "
+        r"(numbered as above)."
     )
-    return _tabular("lrrrrrr", header, body, groups=groups, note=note)
+    main = _tabular(r">{\raggedright\arraybackslash}Xrrrrrr", header, body, note=note, full_width=True)
+    numbers = [f"({i})" for i in range(1, len(rows) + 1)]
+    return main + "\\par\\medskip\n" + _tabular("l" + "r" * len(rows), ["Disagreement class", *numbers], classes)
+
+
+# ---------------------------------------------------------------------------------------
+# Uncertainty: plausible@k, seeds, paired differences with the test's resolution
+# ---------------------------------------------------------------------------------------
+
+
+def _seed_text(seed: object) -> str:
+    return "--" if pd.isna(seed) else str(int(seed))
+
+
+def table_at_k(at_k: pd.DataFrame) -> str:
+    """plausible@k and exact@k per run (model and seed), with the Wilson interval of
+    plausible@1 in percent."""
+    if at_k.empty:
+        return _tabular("l", ["plausible@k"], [["no verdicts"]])
+    ks = sorted(at_k["k"].unique())
+    body = []
+    for (model, seed), sub in at_k.groupby(["model", "seed"], dropna=False, sort=False):
+        by_k = sub.set_index("k")
+        first = by_k.loc[ks[0]]
+        body.append(
+            [
+                latex_escape(model),
+                _seed_text(seed),
+                *(fmt_int(by_k.loc[k, "plausible"]) for k in ks),
+                f"{100 * first['plausible_lo']:.1f}--{100 * first['plausible_hi']:.1f}",
+                *(fmt_int(by_k.loc[k, "exact"]) for k in ks),
+            ]
+        )
+    header = [
+        "Model",
+        "Seed",
+        *(f"P@{k}" for k in ks),
+        rf"P@{ks[0]} CI (\%)",
+        *(f"E@{k}" for k in ks),
+    ]
+    return _tabular("ll" + "r" * (2 * len(ks) + 1), header, body)
+
+
+def table_effects(effects: pd.DataFrame, pairs: pd.DataFrame, spread: pd.DataFrame, alpha: float) -> str:
+    """Per pair of models: the seeds, bugs fixed (mean over seeds, with the seeds' standard
+    deviation), the difference with its 95% bootstrap interval, the Holm-adjusted exact McNemar
+    p-value (from ``pairs``; with seeds, the largest over the seed pairs) and the minimum
+    detectable difference at ``alpha`` and 80% power."""
+    if effects.empty:
+        return _tabular("l", ["Paired differences"], [["fewer than two models to compare"]])
+    sd = spread.set_index("model")["sd"] if len(spread) else pd.Series(dtype=float)
+
+    def fixed(model: str, mean: float, seeds: int) -> str:
+        text = f"{mean:.1f}" if seeds > 1 else f"{mean:.0f}"
+        return text + (rf" $\pm$ {sd[model]:.1f}" if seeds > 1 and model in sd.index else "")
+
+    body = []
+    for _, r in effects.iterrows():
+        if "p_holm" in effects.columns:
+            p = "--" if pd.isna(r["p_holm"]) else fmt_p(float(r["p_holm"]))
+        else:
+            hit = pairs[(pairs["model_a"] == r["model_a"]) & (pairs["model_b"] == r["model_b"])]
+            p = fmt_p(float(hit["p_holm"].max())) if len(hit) else "--"
+        mdd = "$\\infty$" if not np.isfinite(r["mdd"]) else f"{r['mdd']:.1f}"
+        body.append(
+            [
+                f"{latex_escape(r['model_a'])} -- {latex_escape(r['model_b'])}",
+                f"{int(r['seeds_a'])}/{int(r['seeds_b'])}",
+                fixed(r["model_a"], r["fixed_a"], int(r["seeds_a"])),
+                fixed(r["model_b"], r["fixed_b"], int(r["seeds_b"])),
+                f"{r['diff']:+.1f}",
+                f"[{r['diff_lo']:+.1f}, {r['diff_hi']:+.1f}]",
+                p,
+                mdd,
+            ]
+        )
+    header = ["A -- B", "Seeds", "Fixed A", "Fixed B", "A$-$B", r"95\% CI", r"$p_\mathrm{Holm}$", "MDD"]
+    note = (
+        rf"Fixed: bugs plausibly fixed, mean $\pm$ s.d.\ over seeds. CI: bootstrap over bugs (and seeds). "
+        rf"MDD: smallest difference in bugs an exact McNemar test detects with 80\% power at $\alpha={alpha:g}$ "
+        r"($\infty$: too few discordant bugs to detect any)."
+    )
+    return _tabular("llrrrrrr", header, body, note=note)
