@@ -258,3 +258,33 @@ def test_command_runs_as_written(check: Check, workflow_copy: Path, tmp_path: Pa
         assert not missing, f"{what}: markers not registered: {missing}"
     else:  # pragma: no cover - check_for only makes the kinds above
         raise AssertionError(f"{what}: unknown check {check.kind}")
+
+
+# --- links between the pages -------------------------------------------------------------------
+
+_LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _anchors(path: Path) -> set[str]:
+    """GitHub's anchors of ``path``'s headings (lower case, punctuation dropped, spaces to -)."""
+    text = re.sub(r"^```.*?^```", "", path.read_text(encoding="utf-8"), flags=re.M | re.S)
+    headings = re.findall(r"^#+\s+(.*)$", text, flags=re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_links_between_pages_resolve() -> None:
+    """Every relative link of README.md and docs/*.md names an existing file, and its anchor a
+    heading of that file."""
+    broken = []
+    for path in DOC_FILES:
+        for target in _LINK.findall(path.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            name, _, anchor = target.partition("#")
+            linked = (path.parent / name).resolve() if name else path
+            where = f"{path.relative_to(REPO).as_posix()}: ({target})"
+            if not linked.exists():
+                broken.append(f"{where}: no file {name}")
+            elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+                broken.append(f"{where}: no heading #{anchor} in {linked.relative_to(REPO).as_posix()}")
+    assert not broken, "broken links:\n" + "\n".join(broken)
