@@ -288,3 +288,14 @@ def test_links_between_pages_resolve() -> None:
             elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
                 broken.append(f"{where}: no heading #{anchor} in {linked.relative_to(REPO).as_posix()}")
     assert not broken, "broken links:\n" + "\n".join(broken)
+
+
+def test_docs_index_lists_every_page() -> None:
+    """docs/README.md links every page of docs/, and the README links docs/README.md."""
+    index = (REPO / "docs" / "README.md").read_text(encoding="utf-8")
+    linked = {target.partition("#")[0] for target in _LINK.findall(index)}
+    unlisted = sorted(p.name for p in (REPO / "docs").glob("*.md") if p.name != "README.md" and p.name not in linked)
+    assert not unlisted, f"docs/README.md does not list: {unlisted}"
+    assert "docs/README.md" in _LINK.findall((REPO / "README.md").read_text(encoding="utf-8")), (
+        "README.md does not link docs/README.md"
+    )
