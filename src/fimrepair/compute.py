@@ -159,7 +159,7 @@ def require_device(allow_cpu: bool, what: str) -> dict[str, Any]:
             f"{what}: CUDA is not usable: {reason}. torch {report['versions']['torch']} (CUDA build: "
             f"{report['cuda_runtime'] or 'none'}), NVIDIA driver: {report['driver'] or 'not found'}. "
             "This GPU rule does not fall back to the CPU. Check the job got a GPU (nvidia-smi on the node, "
-            "the Slurm GPU request) and that the driver is new enough for torch's CUDA build (README, "
+            "the Slurm GPU request) and that the driver is new enough for torch's CUDA build (docs/gpu.md, "
             f"'GPU environment'); or {ALLOW_CPU_HINT}."
         )
     if usable:

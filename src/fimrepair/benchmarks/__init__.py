@@ -9,7 +9,7 @@ the classes every bug and test needs on the class path besides the bug's own
 repository at a pinned commit). Everything downstream (prompts, generation, the validation
 engine, the analysis) sees only bug records and these few methods.
 
-Adding a benchmark = one module with a subclass, registered in :data:`KINDS` (see README,
+Adding a benchmark = one module with a subclass, registered in :data:`KINDS` (see docs/benchmarks.md,
 "Adding a benchmark").
 """
 
