@@ -113,8 +113,8 @@ MUTANTS = (
     Mutant(
         "completion_only_loss=False",
         "src/fimrepair/finetune.py",
-        "completion_only_loss=True,",
-        "completion_only_loss=False,",
+        '"completion_only_loss": True,',
+        '"completion_only_loss": False,',
         ("tests/test_loss_mask.py::test_labels_mask_exactly_the_prompt",),
     ),
     Mutant(
