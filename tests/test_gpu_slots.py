@@ -2,7 +2,8 @@
 the README's way (``snakemake --cores 2 --configfile ...``, no --resources) with the GPU rules
 allowed on the CPU and a simulated GPU count (``compute.gpus``). Snakemake's own start and end
 times of the jobs (its metadata) show that with one GPU no two GPU jobs overlapped, and with two
-GPUs two ran at once, each pinned to its own device (CUDA_VISIBLE_DEVICES, from its log).
+GPUs two ran at once, each pinned to its own device (CUDA_VISIBLE_DEVICES and the span it held
+it, from its log).
 Cheap: a small overlay shortens the tiny model, the data and the training (about 2 x 40 s)."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import yaml
@@ -43,12 +45,23 @@ def gpu_jobs(work: Path) -> list[dict]:
     return [{"rule": r, "log": log, **times} for (r, log), times in sorted(jobs.items())]
 
 
-def devices(work: Path) -> dict[str, str]:
-    """Log file -> the CUDA_VISIBLE_DEVICES its GPU job was pinned to."""
+STAMP = r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) .*"
+
+
+def held(work: Path) -> dict[str, dict]:
+    """Log file -> the CUDA_VISIBLE_DEVICES its GPU job was pinned to and the span it held the
+    slot: from the job's own log line that took it to the one its step wrote when it let it go.
+    (Snakemake's metadata cannot say this: it ends a job's record when it has touched the
+    outputs, after the scheduler may already have started the next job on the freed GPU.)"""
     out = {}
     for log in [*work.glob("logs/finetune/*/train.log"), *work.glob("logs/generate/*/*.log")]:
-        m = re.search(r"GPU slot\(s\) .*: CUDA_VISIBLE_DEVICES=(\S+)", log.read_text())
-        out[str(log.relative_to(work))] = m.group(1) if m else ""
+        text = log.read_text()
+        took = re.findall(STAMP + r"GPU slot\(s\) .*: CUDA_VISIBLE_DEVICES=(\S+)$", text, re.M)
+        released = re.findall(STAMP + r"GPU slot\(s\) \[.*\] released$", text, re.M)
+        assert len(took) == 1 and len(released) == 1, (log, took, released)
+        (start, device), end = took[0], released[0]
+        stamp = lambda t: datetime.strptime(t, "%Y-%m-%d %H:%M:%S,%f").timestamp()  # noqa: E731
+        out[str(log.relative_to(work))] = {"device": device, "start": stamp(start), "end": stamp(end)}
     return out
 
 
@@ -66,30 +79,34 @@ def run(work: Path, gpus: int, tmp_path: Path, *extra: str) -> subprocess.Comple
     return result
 
 
-def overlaps(jobs: list[dict]) -> list[tuple[str, str]]:
+def overlaps(spans: dict[str, dict]) -> list[tuple[str, str]]:
+    logs = sorted(spans)
     return [
-        (a["log"], b["log"])
-        for i, a in enumerate(jobs)
-        for b in jobs[i + 1 :]
-        if a["start"] < b["end"] and b["start"] < a["end"]
+        (a, b)
+        for i, a in enumerate(logs)
+        for b in logs[i + 1 :]
+        if spans[a]["start"] < spans[b]["end"] and spans[b]["start"] < spans[a]["end"]
     ]
 
 
 def test_gpu_jobs_never_share_a_gpu(tmp_path: Path):
-    """One GPU: the three GPU jobs ran one after the other. Two GPUs (the same run's GPU jobs
-    forced to run again): two ran at once, on different devices."""
+    """One GPU: the three GPU jobs ran one after the other (in Snakemake's own record, which spans
+    each job's whole process, and without waiting on a held slot). Two GPUs (the same run's GPU
+    jobs forced to run again): two held their GPUs at once, and never the same one."""
     work = copy_workflow(tmp_path / "work")
     for gpus, extra in ((1, ()), (2, ("--forcerun", *GPU_RULES))):
         result = run(work, gpus, tmp_path, *extra)
         assert f"at most {gpus} at once" in result.stderr
         jobs = gpu_jobs(work)
         assert sorted(j["rule"] for j in jobs) == ["finetune", "finetune", "generate"], jobs
-        pinned = devices(work)
-        assert len(pinned) == 3 and set(pinned.values()) <= {str(i) for i in range(gpus)}, pinned
+        spans = held(work)
+        assert len(spans) == 3 and {s["device"] for s in spans.values()} <= {str(i) for i in range(gpus)}, spans
+        assert all(s["start"] <= s["end"] for s in spans.values()), spans
+        assert "free GPU(s) of" not in "".join(p.read_text() for p in (work / "logs").rglob("*.log"))
         if gpus == 1:
-            assert overlaps(jobs) == [], jobs  # the scheduler ran them one after the other
+            assert overlaps({j["log"]: j for j in jobs}) == [], jobs  # the scheduler ran them in turn
         else:
-            both = overlaps(jobs)
-            assert both, f"no two GPU jobs ran at once with 2 GPUs: {jobs}"
+            both = overlaps(spans)
+            assert both, f"no two GPU jobs held their GPUs at once with 2 GPUs: {spans}"
             for a, b in both:  # jobs that ran at once had different devices
-                assert pinned[a] != pinned[b], (a, b, pinned)
+                assert spans[a]["device"] != spans[b]["device"], (a, b, spans)

@@ -306,9 +306,15 @@ def acquire_gpus(n: int, what: str, poll_s: float = 2.0, timeout_s: float | None
 
 
 def release_gpus() -> None:
-    """Release the GPU slots this process holds (they are released at exit anyway)."""
+    """Release the GPU slots this process holds and log it (a workflow step does when it ends,
+    so its log shows the span the job held its GPU; the kernel drops the locks at exit anyway,
+    even on SIGKILL)."""
+    if not _HELD:
+        return
+    names = [Path(fh.name).stem.removeprefix("gpu-") for fh in _HELD]
     while _HELD:
         _HELD.pop().close()
+    log.info("GPU slot(s) %s released", sorted(names))
 
 
 def check_visible_devices(world_size: int, what: str) -> int:

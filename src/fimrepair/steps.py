@@ -55,6 +55,9 @@ def logged(log_path: str | Path, threads: int = 1, offline: bool = True) -> Iter
             logging.getLogger("fimrepair").exception("step failed")
             raise
         finally:
+            from fimrepair.compute import release_gpus
+
+            release_gpus()  # a GPU job's slot, logged while the log is still attached
             root.removeHandler(handler)
 
 
