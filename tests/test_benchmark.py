@@ -29,8 +29,8 @@ def test_extract_insertion_and_comments(tmp_path):
     fixed = "    public static int f(int n) {\n        // sum\n        if (n < 0) return 0;\n        return n;\n    }\n"
     write_bug(tmp_path, "F", buggy, fixed)
     bug = extract_bug(tmp_path, "F", "t")
-    assert bug.buggy_chunk == "" and bug.fixed_chunk == "        if (n < 0) return 0;\n"
-    assert "// sum" not in bug.buggy_function and bug.hole_indent == "        "
+    assert bug.split.buggy_chunk == "" and bug.split.fixed_chunk == "        if (n < 0) return 0;\n"
+    assert "// sum" not in bug.buggy_function and bug.split.hole_indent == "        "
     assert bug.method_name == "f" and bug.method_start == 6
     rows = crosscheck(tmp_path, [bug])
     assert {r["status"] for r in rows} == {"absent"}
@@ -61,3 +61,37 @@ def test_humaneval_163_162_and_crosschecks_report_known_upstream_errors():
     assert known == {(b, "humaneval_loc.txt") for b in KNOWN_LOC_ERRORS} | {
         (b, "humaneval-java-sf.json") for b in KNOWN_SF_ERRORS
     }
+
+
+def test_a_bug_holds_its_split_and_keeps_the_flat_record(tmp_path):
+    """A Bug holds one Split; bugs.jsonl keeps its flat record, with the fields in the order
+    it always had, and a record round-trips; an unknown field is named."""
+    from fimrepair.benchmark import Bug
+
+    buggy = "    public static int f(int n) {\n        return n;\n    }\n"
+    fixed = "    public static int f(int n) {\n        return n + 1;\n    }\n"
+    write_bug(tmp_path, "F", buggy, fixed)
+    bug = extract_bug(tmp_path, "F", "t")
+    row = bug.to_dict()
+    assert list(row) == [
+        "benchmark", "bug_id", "method_name", "buggy_class", "test_class", "method_start", "method_end",
+        "buggy_function", "fixed_function", "prefix", "buggy_chunk", "fixed_chunk", "suffix", "hole_indent",
+        "test_path",
+    ]  # fmt: skip
+    assert row["buggy_chunk"] == "        return n;\n" and row["fixed_chunk"] == "        return n + 1;\n"
+    assert bug.split.buggy == bug.buggy_function and bug.split.fixed == bug.fixed_function
+    assert Bug.from_dict(row) == bug
+    with pytest.raises(TypeError, match=r"unknown field\(s\) \['extra'\]"):
+        Bug.from_dict({**row, "extra": 1})
+
+
+def test_an_example_holds_its_split_and_keeps_the_flat_row():
+    from fimrepair.data import EXAMPLE_COLUMNS, classify
+
+    buggy = "int f(int n) {\n    return n;\n}\n"
+    fixed = "int f(int n) {\n    return n + 1;\n}\n"
+    reason, ex = classify(3, {"buggy_function": buggy, "fixed_function": fixed})
+    assert reason is None and ex is not None
+    row = ex.to_dict()
+    assert tuple(row) == EXAMPLE_COLUMNS and row["source_index"] == 3
+    assert ex.split.buggy == ex.buggy_function and row["fixed_chunk"] == "    return n + 1;\n"

@@ -68,7 +68,7 @@ def test_quixbugs_records() -> None:
         "java_testcases.junit.GCD_TEST",
         "java_testcases/junit/GCD_TEST.java",
     )
-    assert gcd.buggy_chunk.strip() != gcd.fixed_chunk.strip()
+    assert gcd.split.buggy_chunk.strip() != gcd.split.fixed_chunk.strip()
     assert sorted(bench.support_sources()) == [
         "java_programs/Node.java",
         "java_programs/WeightedEdge.java",

@@ -43,7 +43,7 @@ def test_each_filter_counts_its_rows():
     assert table[0]["rows_in"] == len(rows)
     assert table[-1]["rows_out"] == len(kept)
     assert sum(r["rows_in"] - r["rows_out"] for r in table) == len(rows) - len(kept)  # nothing silently dropped
-    assert kept[0].fixed_chunk == "        return a + 1;\n"
+    assert kept[0].split.fixed_chunk == "        return a + 1;\n"
 
 
 def test_missing_columns_name_the_file(tmp_path):
@@ -169,4 +169,4 @@ def test_blank_lines_and_comments_are_removed_before_the_region():
     assert reason is None and ex is not None
     assert ex.buggy_function == GOOD_BUGGY and ex.fixed_function == GOOD_FIXED
     reason, ex = data.classify(0, megadiff_row(buggy=buggy, fixed=fixed), remove_blank_lines=False)
-    assert ex is not None and ex.prefix == "    int f(int a) {\n\n"
+    assert ex is not None and ex.split.prefix == "    int f(int a) {\n\n"

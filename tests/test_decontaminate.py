@@ -9,6 +9,7 @@ import pytest
 from fimrepair import steps
 from fimrepair.data import Example
 from fimrepair.decontaminate import EXACT, NEAR, Decontaminator, decontaminate, jaccard, shingles
+from fimrepair.region import Split
 
 BUG_BUGGY = "    public static int add(int a, int b) {\n        return a - b;\n    }\n"
 BUG_FIXED = "    public static int add(int a, int b) {\n        return a + b;\n    }\n"
@@ -17,7 +18,7 @@ OTHER = "    int g(String s) {\n        StringBuilder out = new StringBuilder();
 
 
 def example(buggy: str, fixed: str, k: int = 0) -> Example:
-    return Example(f"r{k}", k, buggy, fixed, "", buggy, fixed, "")
+    return Example(f"r{k}", k, buggy, fixed, Split("", buggy, fixed, ""))
 
 
 def test_exact_match_after_normalisation():

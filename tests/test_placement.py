@@ -76,9 +76,10 @@ def test_a_method_the_class_lacks_cannot_be_placed(bench: Path) -> None:
 
 def test_a_one_line_anonymous_method_is_replaced_by_its_bytes() -> None:
     from fimrepair.benchmark import Bug
+    from fimrepair.region import Split
 
     src = "class A {\n  static int f() {\n    return new java.util.function.IntSupplier() { public int getAsInt() { return 1; } }.getAsInt();\n  }\n}\n"
-    bug = Bug("b", "A", "f", "A.java", "T", 1, 4, "", "", "", "", "", "")
+    bug = Bug("b", "A", "f", "A.java", "T", 1, 4, "", "", Split("", "", "", ""))
     out = place(src, bug, "public int getAsInt() { return 2; }")
     assert "{ public int getAsInt() { return 2; } }.getAsInt();" in out and out.count("\n") == src.count("\n")
 

@@ -111,8 +111,8 @@ def test_data_examples_reassemble(pair: tuple[str, str]) -> None:
     if example is None:
         assert reason is not None
         return
-    assert example.prefix + example.fixed_chunk + example.suffix == example.fixed_function
-    assert example.prefix + example.buggy_chunk + example.suffix == example.buggy_function
+    assert example.split.fixed == example.fixed_function
+    assert example.split.buggy == example.buggy_function
     assert "" not in [x.strip() for x in example.fixed_function.splitlines()]  # blank lines removed
 
 

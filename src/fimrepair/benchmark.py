@@ -18,11 +18,11 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from fimrepair.javasrc import MethodDecl, all_methods, methods, signature_of, strip_blank_lines, strip_comments
-from fimrepair.region import split
+from fimrepair.region import SPLIT_FIELDS, Split, split
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +56,25 @@ class Bug:
     method_end: int
     buggy_function: str
     fixed_function: str
-    prefix: str
-    buggy_chunk: str
-    fixed_chunk: str
-    suffix: str
-    hole_indent: str | None = None
+    split: Split
     test_path: str | None = None
 
     def to_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The flat record of ``bugs.jsonl``: the split's five parts in place of ``split``."""
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "split"}
+        at = list(row).index("test_path")
+        items = list(row.items())
+        return dict(items[:at] + list(self.split.to_dict().items()) + items[at:])
 
     @classmethod
     def from_dict(cls, row: dict[str, object]) -> Bug:
-        return cls(**row)  # type: ignore[arg-type]
+        """A bug from its flat record (:meth:`to_dict`); an unknown or missing field is an error
+        that names it."""
+        own = {f.name for f in fields(cls)} - {"split"}
+        unknown = set(row) - own - set(SPLIT_FIELDS)
+        if unknown:
+            raise TypeError(f"bug record {row.get('bug_id')!r}: unknown field(s) {sorted(unknown)}")
+        return cls(**{k: v for k, v in row.items() if k in own}, split=Split.from_dict(row))  # type: ignore[arg-type]
 
 
 def check_root(root: Path) -> None:
@@ -138,11 +144,7 @@ def extract_method_bug(
         method_end=bm.end_line,
         buggy_function=buggy_fn,
         fixed_function=fixed_fn,
-        prefix=s.prefix,
-        buggy_chunk=s.buggy_chunk,
-        fixed_chunk=s.fixed_chunk,
-        suffix=s.suffix,
-        hole_indent=s.hole_indent,
+        split=s,
         test_path=test_path,
     )
 

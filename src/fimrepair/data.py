@@ -25,12 +25,12 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fimrepair.javasrc import collapse_whitespace, is_single_method, strip_blank_lines, strip_comments
-from fimrepair.region import NoChangeError, split
+from fimrepair.region import SPLIT_FIELDS, NoChangeError, Split, split
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +70,21 @@ class Example:
     source_index: int
     buggy_function: str
     fixed_function: str
-    prefix: str
-    buggy_chunk: str
-    fixed_chunk: str
-    suffix: str
-    hole_indent: str | None = None
+    split: Split
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The flat row of the data's parquet files (:data:`EXAMPLE_COLUMNS`)."""
+        return {
+            "row_id": self.row_id,
+            "source_index": self.source_index,
+            "buggy_function": self.buggy_function,
+            "fixed_function": self.fixed_function,
+            **self.split.to_dict(),
+        }
+
+
+EXAMPLE_COLUMNS = ("row_id", "source_index", "buggy_function", "fixed_function", *SPLIT_FIELDS)
+"""The columns of the data's parquet files, in order (an :class:`Example` flattened)."""
 
 
 def load_rows(
@@ -188,9 +195,7 @@ def classify(
         return COSMETIC, None
     if not (is_single_method(b) and is_single_method(f)):
         return UNPARSEABLE, None
-    return None, Example(
-        row_id(buggy, fixed), index, b, f, s.prefix, s.buggy_chunk, s.fixed_chunk, s.suffix, s.hole_indent
-    )
+    return None, Example(row_id(buggy, fixed), index, b, f, s)
 
 
 @dataclass

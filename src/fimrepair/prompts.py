@@ -37,14 +37,7 @@ RECIPE_KINDS = ("nofim", "fim", "ir4_psm")
 
 def split_of(row: Mapping[str, Any]) -> Split:
     """The :class:`Split` stored in a record (an Example or a Bug as a dict)."""
-    hole = row.get("hole_indent")
-    return Split(
-        str(row["prefix"]),
-        str(row["buggy_chunk"]),
-        str(row["fixed_chunk"]),
-        str(row["suffix"]),
-        None if hole is None else str(hole),
-    )
+    return Split.from_dict(row)
 
 
 def ir4_psm_prompt(s: Split, st: Sentinels) -> str:

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 class NoChangeError(ValueError):
@@ -68,11 +70,35 @@ class Split:
                 return leading_whitespace(chunk.splitlines(keepends=True)[0])
         return ""
 
+    def to_dict(self) -> dict[str, str | None]:
+        """The five parts as a record's fields (:data:`SPLIT_FIELDS`, in that order)."""
+        return {name: getattr(self, name) for name in SPLIT_FIELDS}
+
+    @classmethod
+    def from_dict(cls, row: Mapping[str, Any]) -> Split:
+        """The split stored in a record (an Example or a Bug as a dict; a missing
+        ``hole_indent`` is ``None``)."""
+        missing = [k for k in SPLIT_FIELDS[:4] if k not in row]
+        if missing:
+            raise KeyError(f"record {row.get('row_id', row.get('bug_id'))!r} lacks split field(s) {missing}")
+        hole = row.get("hole_indent")
+        return cls(
+            str(row["prefix"]),
+            str(row["buggy_chunk"]),
+            str(row["fixed_chunk"]),
+            str(row["suffix"]),
+            None if hole is None else str(hole),
+        )
+
     def with_middle(self, middle: str) -> str:
         """The function with ``middle`` in place of the buggy region (newline-terminated)."""
         if middle and not middle.endswith("\n"):
             middle += "\n"
         return self.prefix + middle + self.suffix
+
+
+SPLIT_FIELDS = ("prefix", "buggy_chunk", "fixed_chunk", "suffix", "hole_indent")
+"""A :class:`Split`'s fields, as the flat records (bugs.jsonl, the data's parquet) store them."""
 
 
 def lines_of(text: str) -> list[str]:

@@ -123,7 +123,7 @@ def data_prepare(
         )
     train, test = data.split_train_test(examples, test_size, seed)
     funnel.add_step("test split", f"seeded test split ({len(test)} rows held out)", len(test))
-    columns = list(data.Example.__dataclass_fields__)
+    columns = list(data.EXAMPLE_COLUMNS)
     for rows, out in ((train, out_train), (test, out_test)):
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame([e.to_dict() for e in rows], columns=columns).to_parquet(out, index=False)
