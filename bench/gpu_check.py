@@ -394,12 +394,12 @@ def kill_and_resume(a: argparse.Namespace, tiny: Path) -> dict[str, Any]:
     """SIGKILL a tiny fine-tune once its first checkpoint is complete; rerun; compare with an
     uninterrupted run."""
     from fimrepair.fim import sentinels
-    from fimrepair.finetune import FINGERPRINT_FILE
     from fimrepair.io import write_jsonl
     from fimrepair.prompts import training_pair
     from fimrepair.recipe import Recipe, TrainSpec
     from fimrepair.region import split
     from fimrepair.synthetic import generate_megadiff_rows
+    from fimrepair.training_checkpoints import FINGERPRINT_FILE
 
     st = sentinels("deepseek-coder")
     rows = []
