@@ -38,6 +38,7 @@ __all__ = [
     "NOISE_KINDS",
     "MEGADIFF_COLUMNS",
     "generate_annotated_rows",
+    "fixed_functions",
     "generate_megadiff_rows",
     "iter_corpus_methods",
 ]
@@ -290,6 +291,13 @@ def generate_megadiff_rows(n_rows: int, seed: int, generated_share: float = 0.0)
     for the noise it contains. A share ``generated_share`` of the clean rows is built on
     generated methods (:mod:`fimrepair.methodgen`) instead of the corpus."""
     return generate_annotated_rows(n_rows, seed, generated_share)[0]
+
+
+def fixed_functions(n_rows: int, seed: int) -> list[str]:
+    """The distinct non-empty fixed functions of :func:`generate_megadiff_rows` ``(n_rows, seed)``,
+    sorted: a pre-training corpus for a tiny model built without the pipeline's data stage (the
+    tests' and the GPU check's)."""
+    return sorted({str(r["fixed_function"]) for r in generate_megadiff_rows(n_rows, seed) if r["fixed_function"]})
 
 
 def iter_corpus_methods() -> Iterable[str]:
