@@ -364,13 +364,12 @@ def build_models(a: argparse.Namespace) -> tuple[Path, Path]:
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
     from fimrepair.fim import sentinels
-    from fimrepair.synthetic import generate_megadiff_rows
+    from fimrepair.synthetic import fixed_functions
     from fimrepair.tinymodel import TinyModelSpec, build_tiny_model
 
     tiny = Path(a.work) / "tiny"
-    corpus = sorted({r["fixed_function"] for r in generate_megadiff_rows(600, seed=3) if r["fixed_function"]})
     build_tiny_model(
-        corpus,
+        fixed_functions(600, seed=3),
         sentinels("deepseek-coder"),
         TinyModelSpec(vocab_size=1024, pretrain_steps=30 if a.cpu_smoke else 100),
         3,
@@ -394,12 +393,12 @@ def kill_and_resume(a: argparse.Namespace, tiny: Path) -> dict[str, Any]:
     """SIGKILL a tiny fine-tune once its first checkpoint is complete; rerun; compare with an
     uninterrupted run."""
     from fimrepair.fim import sentinels
-    from fimrepair.finetune import FINGERPRINT_FILE
     from fimrepair.io import write_jsonl
     from fimrepair.prompts import training_pair
     from fimrepair.recipe import Recipe, TrainSpec
     from fimrepair.region import split
     from fimrepair.synthetic import generate_megadiff_rows
+    from fimrepair.training_checkpoints import FINGERPRINT_FILE
 
     st = sentinels("deepseek-coder")
     rows = []

@@ -206,7 +206,7 @@ MUTANTS = (
     ),
     Mutant(
         "each DDP process keeps the whole accumulation",
-        "src/fimrepair/finetune.py",
+        "src/fimrepair/training_batches.py",
         "    share = examples_per_step // world_size",
         "    share = examples_per_step",
         ("tests/test_ddp.py::test_batch_plan_keeps_16_examples_per_step_or_refuses",),

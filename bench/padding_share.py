@@ -2,7 +2,7 @@
 
 The paper trains micro-batches of ``training.batch_size`` (4) examples, each padded to its
 longest, 16 examples per optimiser step. Plain random sampling puts examples of very different
-lengths together; the project's sampler (``fimrepair.finetune.step_sorted_order``) takes the
+lengths together; the project's sampler (``fimrepair.training_batches.step_sorted_order``) takes the
 same 16 examples per step from the same seeded permutation and sorts them by length within the
 step, so each step's loss is unchanged while its micro-batches pad less. For comparison it also
 prints transformers' ``group_by_length`` (which changes what each step trains on).
@@ -76,7 +76,7 @@ def paper_shaped_pairs(work: Path) -> Path:
 def group_by_length_order(lengths: list[int], group: int, seed: int, epoch: int) -> list[int]:
     """transformers' LengthGroupedSampler order (megabatches of 50 x ``group`` of a permutation,
     each sorted by length, the longest batch first), seeded like the project's permutation."""
-    from fimrepair.finetune import permutation
+    from fimrepair.training_batches import permutation
 
     order = permutation(len(lengths), seed, epoch)
     mega = 50 * group
@@ -95,8 +95,8 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     a = parser.parse_args()
 
-    from fimrepair.finetune import padding_share, permutation, step_sorted_order
     from fimrepair.io import read_jsonl
+    from fimrepair.training_batches import padding_share, permutation, step_sorted_order
 
     with tempfile.TemporaryDirectory(prefix="padding-share-") as tmp:
         run = a.run or paper_shaped_pairs(Path(tmp))

@@ -180,7 +180,8 @@ def split_bugs(n: int) -> list[dict[str, object]]:
 
 
 def small_recipe(**train: object):  # -> Recipe
-    """A fim recipe that trains the tiny model for a few steps (``train`` overrides settings)."""
+    """A fim recipe that trains the tiny model for a few steps (``train`` overrides settings;
+    an override of None leaves the setting at :class:`~fimrepair.recipe.TrainSpec`'s default)."""
     from fimrepair.recipe import Recipe, TrainSpec
 
     spec = {
@@ -195,6 +196,7 @@ def small_recipe(**train: object):  # -> Recipe
         "save_steps": 4,
         **train,
     }
+    spec = {key: value for key, value in spec.items() if value is not None}
     return Recipe(
         name="fim", kind="fim", sentinels="deepseek-coder", seed=1, fim_rate=0.9, spm_rate=0.5, train=TrainSpec(**spec)
     )
@@ -216,13 +218,75 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
 
     from fimrepair.fim import sentinels
-    from fimrepair.synthetic import generate_megadiff_rows
+    from fimrepair.synthetic import fixed_functions
     from fimrepair.tinymodel import TinyModelSpec, build_tiny_model
 
     torch.set_num_threads(1)
-    corpus = sorted({r["fixed_function"] for r in generate_megadiff_rows(300, seed=7) if r["fixed_function"]})
     out = tmp_path_factory.mktemp("tiny-model")
     build_tiny_model(
-        corpus, sentinels("deepseek-coder"), TinyModelSpec(vocab_size=800, pretrain_steps=30), 7, out, progress=False
+        fixed_functions(300, seed=7),
+        sentinels("deepseek-coder"),
+        TinyModelSpec(vocab_size=800, pretrain_steps=30),
+        7,
+        out,
+        progress=False,
     )
     return out
+
+
+# --- the data stages on a folder of test files -------------------------------------------------
+
+
+def prepare_data(
+    folder: Path, *, test_size: int, seed: int, dataset: str = "t", progress: bool = False, **options: object
+) -> list[dict]:
+    """The data stage on ``folder/rows.parquet`` (a local source): writes ``train.parquet``,
+    ``test.parquet`` and ``funnel.tsv`` into ``folder``; returns the funnel table. ``options``
+    go to the stage (``bugs_jsonl``, ``out_contaminated``...)."""
+    from fimrepair import steps
+
+    return steps.data_prepare(
+        folder / "train.parquet",
+        folder / "test.parquet",
+        folder / "funnel.tsv",
+        dataset=dataset,
+        source="local",
+        test_size=test_size,
+        seed=seed,
+        path=str(folder / "rows.parquet"),
+        progress=progress,
+        **options,
+    )
+
+
+def recipes_and_pairs(
+    folder: Path,
+    recipes: dict[str, dict[str, object]],
+    *,
+    training: dict[str, object] | None = None,
+    seed: int = 1,
+    **options: object,
+) -> list[dict]:
+    """Each recipe (name -> its kind and rates) written to ``folder/<name>/recipe.json`` with the
+    ``training`` settings, and its training pairs made from ``folder``'s train and test split
+    (:func:`prepare_data`) into ``folder/<name>/``; returns the funnel. ``options`` go to the
+    stage (``model_dir``, ``out_matched``)."""
+    from fimrepair import steps
+
+    for name, spec in recipes.items():
+        steps.recipe(
+            folder / name / "recipe.json",
+            name=name,
+            spec=spec,
+            lora={},
+            training=dict(training or {}),
+            sentinels="deepseek-coder",
+            seed=seed,
+        )
+    return steps.training_pairs(
+        folder / "train.parquet",
+        folder / "test.parquet",
+        [folder / name / "recipe.json" for name in recipes],
+        [folder / name for name in recipes],
+        **options,
+    )

@@ -9,7 +9,8 @@ import pytest
 from conftest import HUMANEVAL, SHARED, java_available
 
 from fimrepair.benchmark import BenchmarkError
-from fimrepair.benchmarks import kinds, level_from_build, open_benchmark
+from fimrepair.benchmarks import kinds, open_benchmark
+from fimrepair.benchmarks.base import level_from_build
 
 QUIXBUGS = SHARED / "quixbugs-java"
 needs_quixbugs = pytest.mark.skipif(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import prepare_data, recipes_and_pairs
 
 from fimrepair import data
 
@@ -106,8 +107,6 @@ def test_bad_rows_are_counted_never_silent():
 
 
 def test_huge_row_is_kept_by_the_filters_and_dropped_by_the_length_filter(tmp_path, tiny_model_dir):
-    from fimrepair import steps
-
     body = "".join(f"        a = a + {k};\n" for k in range(4000))
     huge = megadiff_row(
         buggy=GOOD_BUGGY.replace("        return", body + "        return"),
@@ -115,37 +114,14 @@ def test_huge_row_is_kept_by_the_filters_and_dropped_by_the_length_filter(tmp_pa
     )
     rows = [huge] + [megadiff_row(buggy=GOOD_BUGGY.replace("a - 1", f"a - {k}")) for k in range(2, 8)]
     pd.DataFrame(rows).to_parquet(tmp_path / "rows.parquet")
-    steps.data_prepare(
-        tmp_path / "train.parquet",
-        tmp_path / "test.parquet",
-        tmp_path / "funnel.tsv",
-        dataset="t",
-        source="local",
-        test_size=1,
-        seed=3,
-        path=str(tmp_path / "rows.parquet"),
-        progress=False,
-    )
+    prepare_data(tmp_path, test_size=1, seed=3)
     train = pd.read_parquet(tmp_path / "train.parquet")
     test = pd.read_parquet(tmp_path / "test.parquet")
     assert len(train) + len(test) == 7
     if len(test[test["buggy_function"].str.len() > 10000]):  # the huge row landed in the test split
         pd.concat([train, test]).to_parquet(tmp_path / "train.parquet")
-    steps.recipe(
-        tmp_path / "recipe.json",
-        name="nofim",
-        spec={"kind": "nofim"},
-        lora={},
-        training={"max_length": 256},
-        sentinels="deepseek-coder",
-        seed=1,
-    )
-    funnel = steps.training_pairs(
-        tmp_path / "train.parquet",
-        tmp_path / "test.parquet",
-        [tmp_path / "recipe.json"],
-        [tmp_path / "nofim"],
-        model_dir=tiny_model_dir,
+    funnel = recipes_and_pairs(
+        tmp_path, {"nofim": {"kind": "nofim"}}, training={"max_length": 256}, model_dir=tiny_model_dir
     )
     length = [r for r in funnel if r["step"] == "length" and "(train)" in r["dataset"]][0]
     assert length["rows_in"] - length["rows_out"] >= 1

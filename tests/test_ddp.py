@@ -20,8 +20,9 @@ from conftest import REPO, small_recipe, split_bugs
 
 from fimrepair import steps
 from fimrepair.compute import DeviceError
-from fimrepair.finetune import FINGERPRINT_FILE, batch_plan, padding_share, permutation, step_sorted_order
 from fimrepair.recipe import LoraSpec
+from fimrepair.training_batches import batch_plan, padding_share, permutation, step_sorted_order
+from fimrepair.training_checkpoints import FINGERPRINT_FILE
 
 # Measured on CPU (float32, gloo, 2 processes vs 1, 32 rows, 8 steps of 16 examples, LoRA
 # dropout 0 so that neither run draws random masks): the loss curves (values about 4.5) differ

@@ -5,8 +5,8 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import prepare_data
 
-from fimrepair import steps
 from fimrepair.data import Example
 from fimrepair.decontaminate import EXACT, NEAR, Decontaminator, decontaminate, jaccard, shingles
 from fimrepair.region import Split
@@ -103,18 +103,8 @@ def test_data_prepare_counts_contaminated_rows_in_the_funnel(tmp_path):
     rows = [*good, {"buggy_function": BUG_BUGGY, "fixed_function": BUG_FIXED, "is_single_function": True}]
     pd.DataFrame(rows).to_parquet(tmp_path / "rows.parquet")
     (tmp_path / "bugs.jsonl").write_text("".join(json.dumps(b) + "\n" for b in BUGS))
-    table = steps.data_prepare(
-        tmp_path / "train.parquet",
-        tmp_path / "test.parquet",
-        tmp_path / "funnel.tsv",
-        dataset="t",
-        source="local",
-        test_size=2,
-        seed=1,
-        path=str(tmp_path / "rows.parquet"),
-        bugs_jsonl=tmp_path / "bugs.jsonl",
-        out_contaminated=tmp_path / "c.jsonl",
-        progress=False,
+    table = prepare_data(
+        tmp_path, test_size=2, seed=1, bugs_jsonl=tmp_path / "bugs.jsonl", out_contaminated=tmp_path / "c.jsonl"
     )
     steps_by_name = {r["step"]: r for r in table}
     assert steps_by_name["decontaminate exact"]["rows_in"] - steps_by_name["decontaminate exact"]["rows_out"] == 1

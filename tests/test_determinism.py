@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from conftest import prepare_data, recipes_and_pairs
 
 from fimrepair import steps
 
@@ -12,26 +13,8 @@ from fimrepair import steps
 def run_data(tmp: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
     tmp.mkdir(parents=True, exist_ok=True)
     steps.data_synthetic(tmp / "rows.parquet", 300, seed=5)
-    steps.data_prepare(
-        tmp / "train.parquet",
-        tmp / "test.parquet",
-        tmp / "funnel.tsv",
-        dataset="synthetic",
-        source="local",
-        test_size=30,
-        seed=seed,
-        path=str(tmp / "rows.parquet"),
-    )
-    steps.recipe(
-        tmp / "recipe.json",
-        name="fim",
-        spec={"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5},
-        lora={},
-        training={},
-        sentinels="deepseek-coder",
-        seed=seed,
-    )
-    steps.training_pairs(tmp / "train.parquet", tmp / "test.parquet", [tmp / "recipe.json"], [tmp / "fim"])
+    prepare_data(tmp, dataset="synthetic", test_size=30, seed=seed)
+    recipes_and_pairs(tmp, {"fim": {"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}}, seed=seed)
     return (
         pd.read_parquet(tmp / "train.parquet"),
         pd.read_parquet(tmp / "test.parquet"),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import prepare_data, recipes_and_pairs
 
 from fimrepair import steps
 from fimrepair.fim import sentinels
@@ -48,17 +49,7 @@ def matched(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     of the function), with max_length between their lengths so that the recipes disagree."""
     tmp = tmp_path_factory.mktemp("matched")
     steps.data_synthetic(tmp / "rows.parquet", 240, seed=3)
-    steps.data_prepare(
-        tmp / "train.parquet",
-        tmp / "test.parquet",
-        tmp / "funnel.tsv",
-        dataset="s",
-        source="local",
-        test_size=20,
-        seed=3,
-        path=str(tmp / "rows.parquet"),
-        progress=False,
-    )
+    prepare_data(tmp, dataset="s", test_size=20, seed=3)
     tok = load_tokenizer(tiny_model_dir, DS)
     rows = pd.read_parquet(tmp / "train.parquet").to_dict("records")
     from fimrepair.prompts import training_pair
@@ -77,26 +68,8 @@ def matched(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
         "plain": {"kind": "fim", "fim_rate": 0.0, "spm_rate": 0.0},
         "repro": {"kind": "ir4_psm"},
     }
-    jsons, dirs = [], []
-    for name, recipe in recipes.items():
-        steps.recipe(
-            tmp / name / "recipe.json",
-            name=name,
-            spec=recipe,
-            lora={},
-            training={"max_length": max_length},
-            sentinels="deepseek-coder",
-            seed=1,
-        )
-        jsons.append(tmp / name / "recipe.json")
-        dirs.append(tmp / name)
-    funnel = steps.training_pairs(
-        tmp / "train.parquet",
-        tmp / "test.parquet",
-        jsons,
-        dirs,
-        model_dir=tiny_model_dir,
-        out_matched=tmp / "matched.tsv",
+    funnel = recipes_and_pairs(
+        tmp, recipes, training={"max_length": max_length}, model_dir=tiny_model_dir, out_matched=tmp / "matched.tsv"
     )
     return tmp, tok, max_length, funnel, recipes
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import small_recipe
 
 from fimrepair.fim import SENTINELS, sentinels
 from fimrepair.generate import DecodingSpec, clean_middle, generate_candidates, load_model, reference_candidates
 from fimrepair.prompts import tokenize_pair, training_pair
-from fimrepair.recipe import Recipe, RecipeError, TrainSpec
+from fimrepair.recipe import Recipe, RecipeError
 from fimrepair.region import split
 
 DS = sentinels("deepseek-coder")
@@ -90,24 +91,8 @@ def train_tiny(model_dir: Path, out: Path):
     from fimrepair.finetune import train_lora
 
     pairs = tiny_pairs()
-    recipe = Recipe(
-        name="fim",
-        kind="fim",
-        sentinels="deepseek-coder",
-        seed=1,
-        fim_rate=0.9,
-        spm_rate=0.5,
-        train=TrainSpec(
-            backend="hf",
-            learning_rate=5e-3,
-            max_steps=12,
-            batch_size=8,
-            gradient_accumulation=1,
-            logging_steps=3,
-            eval_steps=3,
-            max_length=256,
-            eval_rows=8,
-        ),
+    recipe = small_recipe(
+        max_steps=12, batch_size=8, gradient_accumulation=1, logging_steps=3, eval_steps=3, eval_rows=8, save_steps=None
     )
     curve, counts = train_lora(model_dir, pairs, pairs[:8], recipe, out / "adapter")
     return out, curve, counts

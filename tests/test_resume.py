@@ -45,7 +45,8 @@ def adapter(out: Path):
 def test_killed_finetune_resumes_to_the_uninterrupted_adapter(
     tiny_model_dir: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
-    from fimrepair.finetune import FINGERPRINT_FILE, train_lora
+    from fimrepair.finetune import train_lora
+    from fimrepair.training_checkpoints import FINGERPRINT_FILE
 
     data, r = fim_pairs(), small_recipe()
     full_curve, _ = train_lora(
@@ -83,7 +84,7 @@ def test_killed_finetune_resumes_to_the_uninterrupted_adapter(
 
 
 def test_checkpoints_of_another_configuration_are_never_resumed(tiny_model_dir: Path, tmp_path: Path):
-    from fimrepair.finetune import FINGERPRINT_FILE, resumable_checkpoint, training_fingerprint
+    from fimrepair.training_checkpoints import FINGERPRINT_FILE, resumable_checkpoint, training_fingerprint
 
     rows = [{"input_ids": [1, 2, 3], "completion_mask": [0, 1, 1]}]
     base = training_fingerprint(tiny_model_dir, small_recipe(), rows, rows)

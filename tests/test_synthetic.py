@@ -9,6 +9,9 @@ import time
 import pytest
 
 from fimrepair import synthetic as S
+from fimrepair.synthetic.injectors import INJECTORS
+from fimrepair.synthetic.unidiff import apply_unified_diff
+from fimrepair.synthetic.variation import vary_method
 
 ts = pytest.importorskip("tree_sitter")
 tsj = pytest.importorskip("tree_sitter_java")
@@ -116,7 +119,7 @@ def test_clean_rows_differ_and_diff_applies(annotated: tuple[list[dict[str, obje
         buggy, fixed = str(row["buggy_function"]), str(row["fixed_function"])
         assert buggy != fixed and fixed
         assert apply_patch(buggy, str(row["diff"])) == fixed
-        assert S.apply_unified_diff(buggy, str(row["diff"])) == fixed
+        assert apply_unified_diff(buggy, str(row["diff"])) == fixed
         assert buggy.splitlines()[0].lstrip().startswith("public static")
     pairs = [(r["buggy_function"], r["fixed_function"]) for r in clean]
     assert len(set(pairs)) == len(pairs)
@@ -162,13 +165,13 @@ def test_noise_rates(annotated: tuple[list[dict[str, object]], list[str]]) -> No
             assert row["diff"] and "import" in str(row["diff"])
 
 
-@pytest.mark.parametrize("name", sorted(S.INJECTORS))
+@pytest.mark.parametrize("name", sorted(INJECTORS))
 def test_each_injector_changes_and_parses(name: str) -> None:
-    inj = S.INJECTORS[name]
+    inj = INJECTORS[name]
     rng = random.Random(name)
     applied = 0
     for method in S.CORPUS:
-        for variant in (method, S.vary_method(method, rng)):
+        for variant in (method, vary_method(method, rng)):
             out = inj(variant, rng)
             if out is None:
                 continue
@@ -183,7 +186,7 @@ def test_injectors_return_none_when_not_applicable() -> None:
     trivial = "    public static void noop() {\n        return;\n    }\n"
     rng = random.Random(0)
     for name in ("operator_swap", "negated_condition", "wrong_variable", "wrong_method_call", "missing_statement"):
-        assert S.INJECTORS[name](trivial, rng) is None, name
+        assert INJECTORS[name](trivial, rng) is None, name
 
 
 def test_varied_and_buggy_functions_parse(annotated: tuple[list[dict[str, object]], list[str]]) -> None:
@@ -216,7 +219,7 @@ def test_generated_methods_parse_vary_and_take_every_injector() -> None:
         assert parses_as_one_method(m), m
         lines = m.rstrip("\n").split("\n")
         assert re.match(r"^    public static \S", lines[0]) and lines[-1] == "    }"
-    for name, inj in S.INJECTORS.items():
+    for name, inj in INJECTORS.items():
         assert sum(inj(m, rng) is not None for m in methods) >= 30, name
     assert len(TEMPLATES) >= 8
 

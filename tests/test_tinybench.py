@@ -225,7 +225,7 @@ def test_no_overlap_with_synthetic_corpus() -> None:
 def test_injected_bugs_cover_every_fault_family_of_the_training_data() -> None:
     from collections import Counter
 
-    from fimrepair.synthetic import INJECTORS
+    from fimrepair.synthetic.injectors import INJECTORS
     from fimrepair.tinybench import INJECTED_RESOURCE, load_bugs
 
     bugs = load_bugs(INJECTED_RESOURCE)

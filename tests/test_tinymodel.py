@@ -30,11 +30,11 @@ def tied_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dic
     import torch
 
     from fimrepair.fim import sentinels
-    from fimrepair.synthetic import generate_megadiff_rows
+    from fimrepair.synthetic import fixed_functions
     from fimrepair.tinymodel import TinyModelSpec, build_tiny_model
 
     torch.set_num_threads(1)
-    corpus = sorted({r["fixed_function"] for r in generate_megadiff_rows(120, seed=5) if r["fixed_function"]})
+    corpus = fixed_functions(120, seed=5)
     out = tmp_path_factory.mktemp("tied-model")
     spec = TinyModelSpec(
         vocab_size=600,

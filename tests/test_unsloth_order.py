@@ -110,7 +110,8 @@ def test_both_backends_get_the_same_trainer_configuration(tmp_path: Path, world_
     to a default (padding-free, loss type, cache clearing, eval accumulation, ...) fails here."""
     from trl import SFTConfig
 
-    from fimrepair.finetune import EXPLICIT_SETTINGS, batch_plan, trainer_config
+    from fimrepair.finetune import EXPLICIT_SETTINGS, trainer_config
+    from fimrepair.training_batches import batch_plan
 
     micro, accumulation = batch_plan(16, 4, world_size)
     configs = {

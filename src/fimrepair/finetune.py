@@ -9,7 +9,8 @@ nothing here imports them at module level, and :func:`train_lora` imports Unslot
 Checkpoints (adapter, optimiser, scheduler, RNG states, data position) are written every
 ``train.save_steps`` optimiser steps into ``checkpoint_dir``, the last ``keep_checkpoints``
 kept. A rerun resumes from the latest complete checkpoint whose fingerprint (recipe, base
-model, tokenised data) matches; any other checkpoint is removed, never resumed.
+model, tokenised data) matches; any other checkpoint is removed, never resumed
+(:mod:`fimrepair.training_checkpoints`).
 
 Examples are tokenised here (prompt with BOS, completion + EOS, tokenised separately: see
 :func:`fimrepair.prompts.tokenize_pair`), one example per sequence (no packing), and examples
@@ -19,7 +20,7 @@ Several GPUs (``train.processes`` > 1): :func:`fimrepair.steps.finetune` launche
 processes with torchrun (DDP); every process runs :func:`train_lora`, and only rank 0 prunes
 checkpoints, stamps them, and writes the adapter (the caller writes the loss table and counts on
 rank 0 only). The examples per optimiser step stay ``batch_size x gradient_accumulation`` (16
-in the paper) whatever the world size: :func:`batch_plan` derives the per-process micro-batch
+in the paper) whatever the world size: :func:`fimrepair.training_batches.batch_plan` derives the per-process micro-batch
 and accumulation, and refuses a world size that cannot keep them. A process that sees more
 CUDA devices than its world size is refused (transformers would wrap the model in
 ``nn.DataParallel`` and multiply the batch).
@@ -27,34 +28,34 @@ CUDA devices than its world size is refused (transformers would wrap the model i
 Batching (docs/gpu.md): each optimiser step takes the next ``examples_per_step`` examples of a
 seeded permutation (the same examples as plain random sampling), sorted by length within the
 step, so its micro-batches pad less while the step's loss (a token-weighted mean over the same
-examples) is unchanged. Every batching and loss setting that trl's ``SFTConfig`` and Unsloth's
+examples) is unchanged (:mod:`fimrepair.training_batches`). Every batching and loss setting that trl's ``SFTConfig`` and Unsloth's
 generated config default differently is set explicitly, the same for both backends
 (:data:`EXPLICIT_SETTINGS`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import re
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from fimrepair.fim import sentinels
-from fimrepair.io import dir_identity
 from fimrepair.prompts import tokenize_pair
 from fimrepair.recipe import Recipe
 from fimrepair.tokenizer import load_tokenizer
+from fimrepair.training_batches import (
+    StepSortedSampler,
+    batch_plan,
+    padding_share,
+    permutation,
+    step_sorted_order,
+    world,
+)
+from fimrepair.training_checkpoints import FINGERPRINT_FILE, resumable_checkpoint, training_fingerprint
 
 log = logging.getLogger(__name__)
-
-FINGERPRINT_FILE = "fimrepair_fingerprint.txt"  # written into a checkpoint once it is complete
-_CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
-# Recipe keys that do not change what is trained (a checkpoint stays valid when they change).
-_NOT_FINGERPRINTED = ("save_steps", "keep_checkpoints")
 
 # Batching and loss settings whose defaults differ between trl's SFTConfig and the config that
 # Unsloth 2026.10.9 generates (unsloth/models/rl.py: padding_free None = auto-on, loss_type
@@ -83,79 +84,6 @@ EXPLICIT_SETTINGS: dict[str, Any] = {
     "ddp_find_unused_parameters": False,  # LoRA: every trainable parameter gets a gradient
     "remove_unused_columns": True,
 }
-
-
-def world() -> tuple[int, int]:
-    """(rank, world size) of this process: torchrun's RANK and WORLD_SIZE, else (0, 1)."""
-    import os
-
-    return int(os.environ.get("RANK", "0")), int(os.environ.get("WORLD_SIZE", "1"))
-
-
-def batch_plan(examples_per_step: int, batch_size: int, world_size: int) -> tuple[int, int]:
-    """(micro-batch per process, accumulation steps) that keep ``examples_per_step`` examples
-    per optimiser step over ``world_size`` processes: the largest micro-batch up to
-    ``batch_size`` that divides each process's share. Raises naming the reason otherwise."""
-    if world_size < 1:
-        raise ValueError(f"world size must be >= 1, got {world_size}")
-    if examples_per_step % world_size:
-        raise ValueError(
-            f"{world_size} training processes cannot keep {examples_per_step} examples per optimiser step "
-            f"(training.batch_size x training.gradient_accumulation): {examples_per_step} is not a multiple of "
-            f"{world_size}; use a number of processes that divides it"
-        )
-    share = examples_per_step // world_size
-    micro = max(d for d in range(1, min(batch_size, share) + 1) if share % d == 0)
-    return micro, share // micro
-
-
-def permutation(n: int, seed: int, epoch: int) -> list[int]:
-    """The seeded order of ``n`` rows in ``epoch`` (plain random sampling)."""
-    import torch
-
-    generator = torch.Generator()
-    generator.manual_seed(seed + epoch)
-    return torch.randperm(n, generator=generator).tolist()
-
-
-def step_sorted_order(lengths: Sequence[int], examples_per_step: int, seed: int, epoch: int) -> list[int]:
-    """:func:`permutation` sorted by length (longest first, ties by position) within each
-    consecutive block of ``examples_per_step``: every optimiser step trains on the same
-    examples as the plain permutation, in micro-batches of similar length."""
-    order = permutation(len(lengths), seed, epoch)
-    out: list[int] = []
-    for start in range(0, len(order), examples_per_step):
-        block = order[start : start + examples_per_step]
-        out.extend(sorted(block, key=lambda i: (-lengths[i], i)))
-    return out
-
-
-def padding_share(lengths: Sequence[int], order: Sequence[int], micro: int) -> float:
-    """Share of the tokens a GPU processes that are padding, when ``order`` is cut into
-    micro-batches of ``micro`` rows each padded to its longest row (as the collator does; the
-    micro-batches are the same whichever process takes them)."""
-    real = padded = 0
-    for start in range(0, len(order), micro):
-        batch = [lengths[i] for i in order[start : start + micro]]
-        real += sum(batch)
-        padded += max(batch) * len(batch)
-    return 1.0 - real / padded if padded else 0.0
-
-
-class StepSortedSampler:
-    """:func:`step_sorted_order` as a torch sampler; the Trainer calls ``set_epoch``."""
-
-    def __init__(self, lengths: Sequence[int], examples_per_step: int, seed: int) -> None:
-        self.lengths, self.examples_per_step, self.seed, self.epoch = list(lengths), examples_per_step, seed, 0
-
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return iter(step_sorted_order(self.lengths, self.examples_per_step, self.seed, self.epoch))
-
-    def __len__(self) -> int:
-        return len(self.lengths)
 
 
 def tokenize_examples(
@@ -214,70 +142,6 @@ def loss_token_counts(rows: Sequence[dict[str, list[int]]], pairs: Sequence[dict
             )
         out.update({"fix_tokens": t["fix_tokens"], "by_mode": t["by_mode"]})
     return out
-
-
-def training_fingerprint(
-    model_dir: Path,
-    recipe: Recipe,
-    train_rows: Sequence[dict[str, list[int]]],
-    eval_rows: Sequence[dict[str, list[int]]],
-    batching: dict[str, int] | None = None,
-) -> str:
-    """A digest of everything that decides the trained adapter: the recipe (but its checkpoint
-    settings), the base model, the tokenised training and eval rows, and the batching actually
-    run (``world_size``, ``per_device_batch``, ``gradient_accumulation``, ``examples_per_step``),
-    so a checkpoint is never resumed on another node shape."""
-    spec = recipe.to_dict()
-    for key in _NOT_FINGERPRINTED:
-        spec["train"].pop(key, None)
-    digest = hashlib.sha256()
-    identity = {"recipe": spec, "model": dir_identity(model_dir)}
-    if batching is not None:
-        identity["batching"] = batching
-    digest.update(json.dumps(identity, sort_keys=True).encode())
-    for rows in (train_rows, eval_rows):
-        digest.update(json.dumps(list(rows), sort_keys=True).encode())
-        digest.update(b"\x00")
-    return digest.hexdigest()
-
-
-def resumable_checkpoint(checkpoint_dir: Path, fingerprint: str, prune: bool = True) -> Path | None:
-    """The latest complete checkpoint of this fingerprint; checkpoints of another fingerprint
-    and incomplete ones (killed while being written) are removed, each named in the log
-    (``prune=False``, on DDP ranks but 0: only read; rank 0 keeps the one they find)."""
-    if not checkpoint_dir.is_dir():
-        return None
-    found = sorted(
-        ((int(m.group(1)), p) for p in checkpoint_dir.iterdir() if p.is_dir() and (m := _CHECKPOINT.match(p.name))),
-        reverse=True,
-    )
-    if not prune:
-        for _, path in found:
-            try:
-                if (path / FINGERPRINT_FILE).read_text().strip() == fingerprint:
-                    return path
-            except OSError:  # incomplete, or being removed by rank 0
-                continue
-        return None
-    latest = None
-    for _, path in found:
-        marker = path / FINGERPRINT_FILE
-        if not marker.is_file():
-            log.warning("removing incomplete checkpoint %s (no %s)", path, FINGERPRINT_FILE)
-        elif marker.read_text().strip() != fingerprint:
-            log.warning(
-                "removing checkpoint %s: it belongs to another recipe, base model, data or configuration (fingerprint %s, this run %s)",
-                path,
-                marker.read_text().strip()[:12],
-                fingerprint[:12],
-            )
-        elif latest is None:
-            latest = path
-            continue
-        else:
-            continue
-        shutil.rmtree(path)
-    return latest
 
 
 def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:

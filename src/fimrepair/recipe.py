@@ -58,7 +58,7 @@ class TrainSpec:
     bf16: bool = _TRAINING["bf16"]  # on GPU; CPU runs train in float32
     load_in_4bit: bool = _TRAINING["load_in_4bit"]
     # GPUs (DDP processes launched by torchrun) of one fine-tune; the examples per optimiser
-    # step stay batch_size x gradient_accumulation (fimrepair.finetune.batch_plan).
+    # step stay batch_size x gradient_accumulation (fimrepair.training_batches.batch_plan).
     processes: int = _TRAINING["processes"]
 
     @property

@@ -544,7 +544,8 @@ def finetune_process(
     if recipe.train.backend == "unsloth":
         import_unsloth()
     require_device(allow_cpu, f"finetune {recipe.name}")
-    from fimrepair.finetune import train_lora, world
+    from fimrepair.finetune import train_lora
+    from fimrepair.training_batches import world
 
     curve, counts = train_lora(
         Path(model_dir),

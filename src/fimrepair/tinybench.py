@@ -17,7 +17,7 @@ each a package resource read by :func:`load_bugs`:
   insertion, two hunks, infinite loop, multi-line fix, helper;
 - 28 injected-fault bugs (``data/tinybench_injected.yaml``, :data:`INJECTED_RESOURCE`):
   methods that never occur in the training data, each with one fault made by an injector of
-  :data:`fimrepair.synthetic.INJECTORS`, four per family. They make the tiny study a
+  :data:`fimrepair.synthetic.injectors.INJECTORS`, four per family. They make the tiny study a
   miniature of the real one: the model is fine-tuned on the fault families it is tested on,
   in code it has never seen (decontamination still runs).
 
@@ -105,7 +105,7 @@ _BUGS: list[TinyBug] = load_bugs(HAND_WRITTEN_RESOURCE)
 INJECTED_RESOURCE = "tinybench_injected.yaml"
 """The package resource (``fimrepair/data/``) with the injected-fault bugs: methods that never
 occur in the training data, each with one fault of a family of
-:data:`fimrepair.synthetic.INJECTORS` (``kind``)."""
+:data:`fimrepair.synthetic.injectors.INJECTORS` (``kind``)."""
 
 TINY_BUGS: dict[str, TinyBug] = {
     b.bug_id: b for b in sorted(_BUGS + load_bugs(INJECTED_RESOURCE), key=lambda b: b.bug_id)

@@ -88,12 +88,12 @@ def _pretraining_text(
     with a random line span as the middle, as code models are pre-trained.
 
     With probability ``repeat_rate`` the document is the function followed by a renamed copy of
-    it (:func:`fimrepair.synthetic.vary_method`), as real source files repeat themselves
+    it (:func:`fimrepair.synthetic.variation.vary_method`), as real source files repeat themselves
     (overloads, copy-paste); this is where a small model learns to copy from its context, which
     a large code model brings from pre-training. No draw is made when the rate is 0.
     """
     if repeat_rate > 0 and rng.random() < repeat_rate:
-        from fimrepair.synthetic import vary_method
+        from fimrepair.synthetic.variation import vary_method
 
         function = function + "\n" + vary_method(function, rng)
     lines = function.splitlines(keepends=True)

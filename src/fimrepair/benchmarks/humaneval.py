@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from fimrepair import benchmark as layout
 from fimrepair.benchmark import Bug
-from fimrepair.benchmarks import Benchmark, level_from_build
+from fimrepair.benchmarks.base import Benchmark, level_from_build
 
 
 class HumanEvalJava(Benchmark):

@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fimrepair.benchmark import BenchmarkError, Bug, extract_files_bug
-from fimrepair.benchmarks import Benchmark, level_from_build
+from fimrepair.benchmarks.base import Benchmark, level_from_build
 
 BUGGY_DIR = Path("java_programs")
 CORRECT_DIR = Path("correct_java_programs")
