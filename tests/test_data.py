@@ -107,6 +107,7 @@ def test_bad_rows_are_counted_never_silent():
 
 def test_huge_row_is_kept_by_the_filters_and_dropped_by_the_length_filter(tmp_path, tiny_model_dir):
     from fimrepair import steps
+    from fimrepair.training_pairs import representation_settings
 
     body = "".join(f"        a = a + {k};\n" for k in range(4000))
     huge = megadiff_row(
@@ -131,20 +132,12 @@ def test_huge_row_is_kept_by_the_filters_and_dropped_by_the_length_filter(tmp_pa
     assert len(train) + len(test) == 7
     if len(test[test["buggy_function"].str.len() > 10000]):  # the huge row landed in the test split
         pd.concat([train, test]).to_parquet(tmp_path / "train.parquet")
-    steps.recipe(
-        tmp_path / "recipe.json",
-        name="nofim",
-        spec={"kind": "nofim"},
-        lora={},
-        training={"max_length": 256},
-        sentinels="deepseek-coder",
-        seed=1,
-    )
     funnel = steps.training_pairs(
         tmp_path / "train.parquet",
         tmp_path / "test.parquet",
-        [tmp_path / "recipe.json"],
+        {"nofim": representation_settings({"kind": "nofim"}, seed=1, max_length=256)},
         [tmp_path / "nofim"],
+        sentinels="deepseek-coder",
         model_dir=tiny_model_dir,
     )
     length = [r for r in funnel if r["step"] == "length" and "(train)" in r["dataset"]][0]

@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from fimrepair import steps
+from fimrepair.training_pairs import representation_settings
 
 
 def run_data(tmp: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
@@ -22,16 +23,10 @@ def run_data(tmp: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str, str
         seed=seed,
         path=str(tmp / "rows.parquet"),
     )
-    steps.recipe(
-        tmp / "recipe.json",
-        name="fim",
-        spec={"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5},
-        lora={},
-        training={},
-        sentinels="deepseek-coder",
-        seed=seed,
+    fim = representation_settings({"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}, seed=seed, max_length=1024)
+    steps.training_pairs(
+        tmp / "train.parquet", tmp / "test.parquet", {"fim": fim}, [tmp / "fim"], sentinels="deepseek-coder"
     )
-    steps.training_pairs(tmp / "train.parquet", tmp / "test.parquet", [tmp / "recipe.json"], [tmp / "fim"])
     return (
         pd.read_parquet(tmp / "train.parquet"),
         pd.read_parquet(tmp / "test.parquet"),

@@ -14,7 +14,7 @@ from fimrepair.fim import sentinels
 from fimrepair.io import read_jsonl
 from fimrepair.prompts import tokenize_pair
 from fimrepair.tokenizer import load_tokenizer
-from fimrepair.training_pairs import matched_row_ids, totals
+from fimrepair.training_pairs import matched_row_ids, representation_settings, totals
 
 DS = sentinels("deepseek-coder")
 
@@ -77,24 +77,12 @@ def matched(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
         "plain": {"kind": "fim", "fim_rate": 0.0, "spm_rate": 0.0},
         "repro": {"kind": "ir4_psm"},
     }
-    jsons, dirs = [], []
-    for name, recipe in recipes.items():
-        steps.recipe(
-            tmp / name / "recipe.json",
-            name=name,
-            spec=recipe,
-            lora={},
-            training={"max_length": max_length},
-            sentinels="deepseek-coder",
-            seed=1,
-        )
-        jsons.append(tmp / name / "recipe.json")
-        dirs.append(tmp / name)
     funnel = steps.training_pairs(
         tmp / "train.parquet",
         tmp / "test.parquet",
-        jsons,
-        dirs,
+        {name: representation_settings(spec, seed=1, max_length=max_length) for name, spec in recipes.items()},
+        [tmp / name for name in recipes],
+        sentinels="deepseek-coder",
         model_dir=tiny_model_dir,
         out_matched=tmp / "matched.tsv",
     )
@@ -132,10 +120,17 @@ def test_stored_token_counts_are_those_of_training(matched):
 
 
 def test_counts_json_reports_rows_steps_and_loss_tokens(matched, tiny_model_dir: Path):
-    tmp, *_ = matched
-    recipe = json.loads((tmp / "plain" / "recipe.json").read_text())
-    recipe["train"].update({"max_steps": 2, "batch_size": 4, "gradient_accumulation": 2, "eval_rows": 0, "bf16": False})
-    (tmp / "plain" / "recipe2.json").write_text(json.dumps(recipe))
+    tmp, _, max_length, _, recipes = matched
+    train = {"max_length": max_length, "max_steps": 2, "batch_size": 4, "gradient_accumulation": 2}
+    steps.recipe(
+        tmp / "plain" / "recipe2.json",
+        name="plain",
+        spec=recipes["plain"],
+        lora={},
+        training={**train, "eval_rows": 0, "bf16": False},
+        sentinels="deepseek-coder",
+        seed=1,
+    )
     out = tmp / "plain" / "ft"
     steps.finetune(
         tiny_model_dir,
