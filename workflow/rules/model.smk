@@ -1,4 +1,4 @@
-# Stage 4, model: the base model (the tiny offline one, or a hub download) and hub adapters;
+# Stage 3, model: the base model (the tiny offline one, or a hub download) and hub adapters;
 # the base model's facts (sentinel family, token ids), checked against its tokenizer, in
 # results/model/model.json, which the representations, the recipes and generation read.
 

@@ -1,4 +1,4 @@
-# Stage 3, representations: training pairs (IR4 x OR2, FIM PSM/SPM/plain, or
+# Stage 4, representations: training pairs (IR4 x OR2, FIM PSM/SPM/plain, or
 # the RepairLLaMA reproduction layout) of every recipe on ONE matched set of rows: a row is kept
 # only if it fits max_length in the base model's (target) tokenizer under every recipe. It reads
 # the data, the base model and its facts (model stage) and each recipe's representation settings
