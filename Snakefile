@@ -37,6 +37,7 @@ localrules:
     data_download,
     benchmark_bugs,
     model_download,
+    model_facts,
     adapter_download,
     recipe,
     generate_reference,

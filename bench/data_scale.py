@@ -34,6 +34,7 @@ def main() -> None:
     from fimrepair.io import read_tsv
     from fimrepair.tinybench import write_tiny_benchmark
     from fimrepair.tinymodel import train_tokenizer
+    from fimrepair.training_pairs import representation_settings
 
     with tempfile.TemporaryDirectory() as tmp:
         work = args.workdir or Path(tmp)
@@ -67,21 +68,18 @@ def main() -> None:
         t2 = time.perf_counter()
         print(f"filter + decontaminate + split: {t2 - t1:.1f} s ({args.rows / (t2 - t1):,.0f} rows/s)")
         recipes = (("nofim", "nofim", 0.0, 0.0), ("fim", "fim", 0.9, 0.5))
-        for name, kind, fim_rate, spm_rate in recipes:
-            steps.recipe(
-                work / name / "recipe.json",
-                name=name,
-                spec={"kind": kind, "fim_rate": fim_rate, "spm_rate": spm_rate},
-                lora={},
-                training={"max_length": args.max_length},
-                sentinels="deepseek-coder",
-                seed=args.seed,
+        representations = {
+            name: representation_settings(
+                {"kind": kind, "fim_rate": fim_rate, "spm_rate": spm_rate}, seed=args.seed, max_length=args.max_length
             )
+            for name, kind, fim_rate, spm_rate in recipes
+        }
         funnel += steps.training_pairs(
             work / "train.parquet",
             work / "test.parquet",
-            [work / r[0] / "recipe.json" for r in recipes],
+            representations,
             [work / r[0] for r in recipes],
+            sentinels="deepseek-coder",
             model_dir=work / "tokenizer",
             out_matched=work / "matched.tsv",
         )

@@ -269,10 +269,14 @@ def recipes_and_pairs(
 ) -> list[dict]:
     """Each recipe (name -> its kind and rates) written to ``folder/<name>/recipe.json`` with the
     ``training`` settings, and its training pairs made from ``folder``'s train and test split
-    (:func:`prepare_data`) into ``folder/<name>/``; returns the funnel. ``options`` go to the
-    stage (``model_dir``, ``out_matched``)."""
+    (:func:`prepare_data`) into ``folder/<name>/`` with the representation settings the workflow
+    gives the stage (the recipe's layout and max length); returns the funnel. ``options`` go to
+    the stage (``model_dir``, ``out_matched``)."""
     from fimrepair import steps
+    from fimrepair.recipe import Recipe
+    from fimrepair.training_pairs import representation_settings
 
+    representations = {}
     for name, spec in recipes.items():
         steps.recipe(
             folder / name / "recipe.json",
@@ -283,10 +287,13 @@ def recipes_and_pairs(
             sentinels="deepseek-coder",
             seed=seed,
         )
+        max_length = Recipe.load(folder / name / "recipe.json").train.max_length
+        representations[name] = representation_settings(spec, seed=seed, max_length=max_length)
     return steps.training_pairs(
         folder / "train.parquet",
         folder / "test.parquet",
-        [folder / name / "recipe.json" for name in recipes],
+        representations,
         [folder / name for name in recipes],
+        sentinels="deepseek-coder",
         **options,
     )

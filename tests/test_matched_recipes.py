@@ -105,10 +105,17 @@ def test_stored_token_counts_are_those_of_training(matched):
 
 
 def test_counts_json_reports_rows_steps_and_loss_tokens(matched, tiny_model_dir: Path):
-    tmp, *_ = matched
-    recipe = json.loads((tmp / "plain" / "recipe.json").read_text())
-    recipe["train"].update({"max_steps": 2, "batch_size": 4, "gradient_accumulation": 2, "eval_rows": 0, "bf16": False})
-    (tmp / "plain" / "recipe2.json").write_text(json.dumps(recipe))
+    tmp, _, max_length, _, recipes = matched
+    train = {"max_length": max_length, "max_steps": 2, "batch_size": 4, "gradient_accumulation": 2}
+    steps.recipe(
+        tmp / "plain" / "recipe2.json",
+        name="plain",
+        spec=recipes["plain"],
+        lora={},
+        training={**train, "eval_rows": 0, "bf16": False},
+        sentinels="deepseek-coder",
+        seed=1,
+    )
     out = tmp / "plain" / "ft"
     steps.finetune(
         tiny_model_dir,

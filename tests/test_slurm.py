@@ -226,6 +226,7 @@ def test_tiny_configuration_completes_through_slurm(slurm_run):
         "benchmark_tiny",
         "benchmark_bugs",
         "recipe",
+        "model_facts",
         "generate_reference",
         "published_tiny",
         "published_candidates",

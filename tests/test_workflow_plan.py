@@ -1,18 +1,22 @@
-"""The paper configuration plans every stage, with GPU resources for the GPU rules."""
+"""The paper configuration plans every stage, with GPU resources for the GPU rules; the DAG flows
+forward (a training setting reruns fine-tuning and what follows it, nothing before)."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+from pathlib import Path
 
-from conftest import REPO
+import pytest
+from conftest import REPO, copy_workflow
 
 
-def plan(*args: str) -> str:
+def snakemake(*args: str, cwd: Path = REPO) -> str:
+    """Snakemake's output (the run must succeed) for ``args``, run in ``cwd``."""
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-n", "--forceall", *args],
-        cwd=REPO,
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=300,
@@ -21,7 +25,14 @@ def plan(*args: str) -> str:
     return result.stdout + result.stderr
 
 
+def plan(*args: str) -> str:
+    return snakemake("-n", "--forceall", *args)
+
+
 def job_counts(out: str) -> dict[str, int]:
+    """Rule -> jobs of a dry run's job table (empty when there is nothing to be done)."""
+    if not re.search(r"^job\s+count$", out, re.M):
+        return {}
     table = out[out.index("job ") :].split("\n\n")[0]
     return {m.group(1): int(m.group(2)) for m in re.finditer(r"^(\w+)\s+(\d+)$", table, re.M)}
 
@@ -105,11 +116,77 @@ def test_smoke_plan_is_the_paper_plan_with_a_scratch_model_and_the_seed_adapter_
     from conftest import HUMANEVAL
 
     if not (HUMANEVAL / "src").is_dir():
-        import pytest
-
         pytest.skip(f"../shared is absent ({HUMANEVAL}); the paper-shaped configuration reads it")
     counts = job_counts(plan("--cores", "2", "--configfile", "config.smoke.yaml"))
     assert counts["model_scratch"] == 1 and counts["finetune"] == 4 and counts["generate"] == 5  # HumanEval-Java only
     assert counts["benchmark_bugs"] == 1 and "published_candidates" not in counts
     assert counts["generate_skipped"] == 1  # seed_recipe: planned, skipped with its reason
     assert "model_download" not in counts and "adapter_download" not in counts and "benchmark_download" not in counts
+
+
+# --- the DAG flows forward ---------------------------------------------------------------------
+# On a copy of the workflow every output of the tiny configuration is made (empty) and recorded
+# by Snakemake (``--touch --forceall``, which writes every job's metadata: its params, code,
+# inputs), so Snakemake knows the finished state; then it plans (a dry run, default rerun triggers,
+# params among them) after an overlay configuration changes one setting.
+
+#: Rules upstream of fine-tuning: the data, the benchmark, the base model, the representations.
+BEFORE_FINETUNING = {
+    "data_synthetic",
+    "data_prepare",
+    "benchmark_tiny",
+    "benchmark_bugs",
+    "model_tiny",
+    "model_facts",
+    "training_pairs",
+    "published_tiny",
+    "generate_reference",
+}
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the workflow whose tiny run Snakemake takes as finished: every output exists
+    (empty; a folder where the name has no suffix: the models, the benchmark, the adapters)
+    and every job's metadata is recorded."""
+    work = copy_workflow(tmp_path_factory.mktemp("dag"))
+    dry_run = snakemake("-n", "--forceall", "--cores", "1", "--configfile", "config.tiny.yaml", cwd=work)
+    outputs = {p.strip() for line in re.findall(r"^\s+output: (.*)$", dry_run, re.M) for p in line.split(",")}
+    assert "results/representations/matched.tsv" in outputs and "results/finetune/fim/adapter" in outputs
+    for name in sorted(outputs):
+        path = work / name
+        if "." in Path(name).name:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch()
+        else:
+            path.mkdir(parents=True, exist_ok=True)
+    snakemake("--touch", "--forceall", "--cores", "1", "--configfile", "config.tiny.yaml", cwd=work)  # + metadata
+    assert job_counts(snakemake("-n", "--cores", "1", "--configfile", "config.tiny.yaml", cwd=work)) == {}, (
+        "the touched run is not finished"
+    )
+    return work
+
+
+def plan_with(work: Path, name: str, overlay: str) -> dict[str, int]:
+    (work / f"{name}.yaml").write_text(overlay)
+    return job_counts(snakemake("-n", "--cores", "1", "--configfile", "config.tiny.yaml", f"{name}.yaml", cwd=work))
+
+
+def test_the_learning_rate_reruns_fine_tuning_and_what_follows_only(finished: Path) -> None:
+    jobs = plan_with(finished, "lr", "training:\n  learning_rate: 1.0e-3\n")
+    assert jobs.get("recipe") == 4 and jobs.get("finetune") == 4, jobs  # fim, fim_psm, nofim, repro
+    assert jobs.get("generate") == 4 and "analysis" in jobs, jobs  # and what follows
+    assert not BEFORE_FINETUNING & set(jobs), f"a training setting reruns {sorted(BEFORE_FINETUNING & set(jobs))}"
+
+
+@pytest.mark.parametrize(
+    "overlay",
+    [
+        "recipes:\n  fim:\n    kind: fim\n    fim_rate: 0.5\n",  # a recipe's layout
+        "training:\n  max_length: 384\n",  # the length filter
+    ],
+)
+def test_a_representation_setting_rebuilds_the_training_pairs(finished: Path, overlay: str) -> None:
+    jobs = plan_with(finished, "rep", overlay)
+    assert jobs.get("training_pairs") == 1 and jobs.get("finetune") == 4, jobs
+    assert not {"data_prepare", "model_tiny", "model_facts", "benchmark_bugs"} & set(jobs), jobs

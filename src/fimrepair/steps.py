@@ -268,6 +268,19 @@ def model_scratch(
     write_tsv(out_loss, curve)
 
 
+def model_facts(model_dir: str | Path, out: str | Path, *, sentinels: str, token_ids: Mapping[str, int] | None) -> None:
+    """The base model's facts (sentinel family, token ids; :class:`fimrepair.tokenizer.ModelFacts`)
+    as JSON, once its tokenizer has passed the load-time check with them: the one place the
+    later stages (representations, recipes, generation) read them from."""
+    from fimrepair.tokenizer import ModelFacts
+
+    facts = ModelFacts(sentinels, dict(token_ids) if token_ids else None)
+    facts.load_tokenizer(model_dir)  # raises TokenizerError, naming the folder, unless it checks out
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    facts.save(out)
+    log.info("base model %s: sentinels %s, token ids %s", model_dir, facts.sentinels, facts.token_ids or "not fixed")
+
+
 def data_download(out_dir: str | Path, *, repo_id: str, revision: str) -> None:
     """The Megadiff-format dataset's train files at ``revision`` (data.source hub, hub_full)."""
     download_hub(out_dir, repo_id=repo_id, revision=revision, repo_type="dataset")
@@ -315,19 +328,18 @@ def recipe(
     token_ids: Mapping[str, int] | None = None,
 ) -> None:
     """The typed recipe ``name`` (``recipes.<name>`` as ``spec``, with the shared LoRA and
-    training settings), validated, as JSON."""
+    training settings, and the base model's sentinel family and token ids from the model
+    stage's ``model.json``), validated, as JSON."""
     from fimrepair.recipe import Recipe
+    from fimrepair.training_pairs import recipe_layout
 
-    spec = {**schema_defaults("recipes", "*"), **spec}
-    kind = spec["kind"]
-    # Only kind fim draws modes; ir4_psm is PSM on every example by definition.
-    rates = {"fim": (spec["fim_rate"], spec["spm_rate"]), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
+    kind, fim_rate, spm_rate = recipe_layout(spec)
     r = Recipe.from_dict(
         {
             "name": name,
             "kind": kind,
-            "fim_rate": rates[0],
-            "spm_rate": rates[1],
+            "fim_rate": fim_rate,
+            "spm_rate": spm_rate,
             "token_ids": dict(token_ids) if token_ids else None,
             "sentinels": sentinels,
             "seed": seed,
@@ -342,16 +354,22 @@ def recipe(
 def training_pairs(
     train_parquet: str | Path,
     test_parquet: str | Path,
-    recipe_jsons: Sequence[str | Path],
+    representations: Mapping[str, Mapping[str, Any]],
     out_dirs: Sequence[str | Path],
     *,
+    sentinels: str,
+    token_ids: Mapping[str, int] | None = None,
     model_dir: str | Path | None = None,
     out_matched: str | Path | None = None,
 ) -> list[dict[str, Any]]:
     """Prompt/completion pairs of every recipe, train and eval (test) split, on matched rows.
 
-    Writes ``train.jsonl``, ``eval.jsonl`` and ``funnel.tsv`` into each recipe's ``out_dir``.
-    With ``model_dir`` (the base model, i.e. the TARGET tokenizer, loaded and checked by
+    ``representations`` maps each recipe's name to its
+    :class:`~fimrepair.training_pairs.Representation` settings
+    (:func:`~fimrepair.training_pairs.representation_settings`); ``sentinels`` and ``token_ids``
+    are the base model's (its ``model.json``). Writes ``train.jsonl``, ``eval.jsonl`` and
+    ``funnel.tsv`` into each recipe's ``out_dir`` (in the order of ``representations``). With
+    ``model_dir`` (the base model, i.e. the TARGET tokenizer, loaded and checked by
     :func:`fimrepair.tokenizer.load_tokenizer`), each pair's token counts are stored with it and
     a row is kept only if it fits ``max_length`` under EVERY recipe (see
     :mod:`fimrepair.training_pairs`); both steps are counted in each recipe's funnel and, per
@@ -359,21 +377,17 @@ def training_pairs(
     """
     import pandas as pd
 
-    from fimrepair.fim import sentinels
-    from fimrepair.recipe import Recipe
-    from fimrepair.tokenizer import load_tokenizer
-    from fimrepair.training_pairs import count_tokens, matched_row_ids, recipe_pairs
+    from fimrepair.tokenizer import ModelFacts
+    from fimrepair.training_pairs import Representation, count_tokens, matched_row_ids, recipe_pairs
 
-    if len(recipe_jsons) != len(out_dirs) or not recipe_jsons:
+    if len(representations) != len(out_dirs) or not representations:
         raise ValueError(
-            f"need one output folder per recipe, got {len(recipe_jsons)} recipes and {len(out_dirs)} folders"
+            f"need one output folder per recipe, got {len(representations)} recipes and {len(out_dirs)} folders"
         )
-    recipes = [Recipe.load(Path(r)) for r in recipe_jsons]
-    families = {r.sentinels for r in recipes}
-    if len(families) != 1:
-        raise ValueError(f"recipes use different sentinel families {sorted(families)}; they share one base model")
-    st = sentinels(recipes[0].sentinels)
-    tokenizer = load_tokenizer(model_dir, st, recipes[0].token_ids) if model_dir is not None else None
+    recipes = [Representation(name=name, **settings) for name, settings in representations.items()]
+    facts = ModelFacts(sentinels, dict(token_ids) if token_ids else None)
+    st = facts.sentinel_set()
+    tokenizer = facts.load_tokenizer(model_dir) if model_dir is not None else None
     funnels: dict[str, list[dict[str, Any]]] = {r.name: [] for r in recipes}
     matched_rows: list[dict[str, Any]] = []
     kept: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -391,7 +405,7 @@ def training_pairs(
         for r in recipes:
             count_tokens(tokenizer, pairs[r.name])
         lengths = {name: {p["row_id"]: p["tokens"] for p in ps} for name, ps in pairs.items()}
-        limits = {r.name: r.train.max_length for r in recipes}
+        limits = {r.name: r.max_length for r in recipes}
         matched = matched_row_ids(lengths, limits)
         for r in recipes:
             alone = sum(n <= limits[r.name] for n in lengths[r.name].values())
@@ -411,9 +425,7 @@ def training_pairs(
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
         if not kept[(r.name, "train")]:
-            raise ValueError(
-                f"recipe {r.name}: no training pair fits max_length={r.train.max_length} under every recipe"
-            )
+            raise ValueError(f"recipe {r.name}: no training pair fits max_length={r.max_length} under every recipe")
         for split_name in ("train", "eval"):
             rows_out = [{k: v for k, v in p.items() if k != "fixed"} for p in kept[(r.name, split_name)]]
             n = write_jsonl(out_dir / f"{split_name}.jsonl", rows_out)

@@ -29,11 +29,14 @@ lists such letters for a tokenizer so that data can be checked for them.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fimrepair.fim import Sentinels
+from fimrepair.fim import Sentinels, sentinels
 
 # Java as it appears in prompts: indentation by spaces and by tabs, runs of spaces, blank
 # lines, CRLF, non-ASCII identifiers, string and char literals, and a comment.
@@ -46,6 +49,36 @@ PROBES: tuple[str, ...] = (
 )
 
 SPECIAL_NAMES = ("bos", "eos", "pad", "prefix", "suffix", "middle")
+
+
+@dataclass(frozen=True)
+class ModelFacts:
+    """What the stages need to know of the base model besides its folder: the sentinel family of
+    its tokenizer and the ids its special strings must have (``base_model.sentinels`` and
+    ``base_model.token_ids``). The model stage's rule ``model_facts`` checks them against the
+    model's tokenizer and writes them to ``results/model/model.json``; the representations,
+    the recipes and generation read that file, so they are stated once, by the model stage."""
+
+    sentinels: str
+    token_ids: dict[str, int] | None = None  # None = not checked against fixed ids
+
+    def sentinel_set(self) -> Sentinels:
+        return sentinels(self.sentinels)
+
+    def load_tokenizer(self, folder: str | Path) -> Any:
+        """The tokenizer of the model in ``folder``, checked (:func:`load_tokenizer`)."""
+        return load_tokenizer(folder, self.sentinel_set(), self.token_ids)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> ModelFacts:
+        data = json.loads(Path(path).read_text())
+        names = {f.name for f in dataclasses.fields(cls)}
+        if not isinstance(data, dict) or set(data) - names or "sentinels" not in data:
+            raise ValueError(f"{path}: expected an object with keys {sorted(names)} (sentinels required), got {data!r}")
+        return cls(**data)
 
 
 class TokenizerError(RuntimeError):

@@ -22,19 +22,63 @@ than hidden in one total.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+from fimrepair.config import schema_defaults
 from fimrepair.fim import Sentinels
-from fimrepair.prompts import split_of, training_pair
-from fimrepair.recipe import Recipe
+from fimrepair.prompts import RECIPE_KINDS, split_of, training_pair
 
 
-def recipe_pairs(rows: Iterable[Mapping[str, Any]], recipe: Recipe, st: Sentinels) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Representation:
+    """What the representations stage reads of one recipe: how its pairs are laid out and the
+    longest pair it keeps. No training hyperparameter, so that changing one (the learning rate,
+    the LoRA rank, a training seed) leaves the training pairs as they are."""
+
+    name: str
+    kind: str
+    max_length: int
+    fim_rate: float = 0.0
+    spm_rate: float = 0.0
+    # Draws each row's FIM mode (kind fim); None for the kinds that draw nothing.
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in RECIPE_KINDS:
+            raise ValueError(f"recipe {self.name}: kind must be one of {RECIPE_KINDS}, got {self.kind!r}")
+        if self.kind == "fim" and self.seed is None:
+            raise ValueError(f"recipe {self.name}: kind fim draws its FIM modes and needs a seed")
+
+
+def recipe_layout(spec: Mapping[str, Any]) -> tuple[str, float, float]:
+    """A ``recipes.<name>`` entry's kind and the FIM and SPM rates it draws with (schema defaults
+    filled in): only kind fim draws modes; ir4_psm is PSM on every example by definition (rates
+    1 and 0); nofim draws nothing (rates 0)."""
+    spec = {**schema_defaults("recipes", "*"), **spec}
+    kind = spec["kind"]
+    rates = {"fim": (spec["fim_rate"], spec["spm_rate"]), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
+    return kind, rates[0], rates[1]
+
+
+def representation_settings(spec: Mapping[str, Any], *, seed: int, max_length: int) -> dict[str, Any]:
+    """The settings of a recipe's :class:`Representation` (less its name), from its
+    ``recipes.<name>`` entry (:func:`recipe_layout`), the global ``seed`` (kept only for kind
+    fim, the one that draws) and ``training.max_length``."""
+    kind, fim_rate, spm_rate = recipe_layout(spec)
+    settings = {"kind": kind, "fim_rate": fim_rate, "spm_rate": spm_rate, "max_length": max_length}
+    return settings | ({"seed": seed} if kind == "fim" else {})
+
+
+def recipe_pairs(rows: Iterable[Mapping[str, Any]], recipe: Representation, st: Sentinels) -> list[dict[str, Any]]:
     """The recipe's pair of every row: ``{recipe, row_id, prompt, completion, mode, fixed}``
-    (``fixed`` = the fixed lines, used to count ``fix_tokens``; dropped before writing)."""
+    (``fixed`` = the fixed lines, used to count ``fix_tokens``; dropped before writing).
+    ``recipe`` is a :class:`Representation` (or a :class:`fimrepair.recipe.Recipe`, which has
+    the same fields)."""
     out = []
+    seed = recipe.seed if recipe.seed is not None else 0  # kinds other than fim draw nothing
     for row in rows:
-        pair = training_pair(row, recipe.kind, st, seed=recipe.seed, fim_rate=recipe.fim_rate, spm_rate=recipe.spm_rate)
+        pair = training_pair(row, recipe.kind, st, seed=seed, fim_rate=recipe.fim_rate, spm_rate=recipe.spm_rate)
         out.append({"recipe": recipe.name, "row_id": str(row["row_id"]), **pair, "fixed": split_of(row).fixed_chunk})
     return out
 

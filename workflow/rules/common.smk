@@ -7,6 +7,7 @@ from snakemake.utils import validate
 
 from fimrepair.compute import GPU_SLOTS_ENV, visible_gpu_ids
 from fimrepair.config import REFERENCE_MODELS, ConfigError, benchmark_specs, check, models_to_evaluate
+from fimrepair.training_pairs import representation_settings
 
 validate(config, schema="../schemas/config.schema.yaml")
 try:
@@ -154,9 +155,20 @@ def recipe_config(wildcards):
 
 
 def recipe_seed(wildcards):
-    """A run's training seed; the recipe file of the representations (``<recipe>/recipe.json``,
-    whose seed draws the FIM layouts) has the global seed, the same for every training seed."""
+    """A run's training seed (the global one for a recipe of a single run)."""
     return RECIPE_RUNS[wildcards.recipe][1] if wildcards.recipe in RECIPE_RUNS else config["seed"]
+
+
+def representation_params():
+    """Recipe -> what the representations stage reads of it (fimrepair.training_pairs.Representation):
+    its layout and rates, the global seed where it draws FIM modes, and training.max_length.
+    Nothing else of the training settings, so that changing them leaves the pairs as they are."""
+    return {
+        recipe: representation_settings(
+            config["recipes"][recipe], seed=config["seed"], max_length=config["training"]["max_length"]
+        )
+        for recipe in RECIPES
+    }
 
 
 def representation(name):

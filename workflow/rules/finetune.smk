@@ -1,4 +1,5 @@
-# Stage 5, finetune: the typed recipe (a rule input of training, so editing it retrains), one
+# Stage 5, finetune: the typed recipe (a rule input of training, so editing it retrains; the
+# base model's sentinels and token ids come from the model stage's model.json), one
 # LoRA adapter per recipe and training seed, completion-only loss, loss curve as a table.
 # With training.seeds other than [seed], {recipe} is a run <recipe>/seed<N>: its recipe file
 # differs only in `seed` (data order and LoRA initialisation); it trains on <recipe>'s pairs.
@@ -7,6 +8,8 @@
 
 
 rule recipe:
+    input:
+        facts="results/model/model.json",
     output:
         "results/finetune/{recipe}/recipe.json",
     log:
@@ -18,8 +21,6 @@ rule recipe:
         spec=recipe_config,
         lora=config["lora"],
         training={k: v for k, v in config["training"].items() if k != "seeds"},
-        sentinels=config["base_model"]["sentinels"],
-        token_ids=config["base_model"]["token_ids"],
         seed=recipe_seed,
     script:
         "../scripts/recipe.py"

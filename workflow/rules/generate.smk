@@ -5,6 +5,7 @@ rule generate:
     input:
         unpack(adapter_input),
         model=base_model_dir(),
+        facts="results/model/model.json",
         bugs="results/benchmark/{benchmark}/bugs.jsonl",
     output:
         "results/generate/{benchmark}/{model}/candidates.jsonl",
@@ -22,10 +23,8 @@ rule generate:
     params:
         model_name=model_name,
         prompt_style=prompt_style,
-        sentinels=config["base_model"]["sentinels"],
         decoding=config["generation"],
         seed=config["seed"],
-        token_ids=config["base_model"]["token_ids"],
         allow_cpu=config["compute"]["allow_cpu"],
     script:
         "../scripts/generate.py"

@@ -1,4 +1,6 @@
-# Stage 4, model: the base model (the tiny offline one, or a hub download) and hub adapters.
+# Stage 3, model: the base model (the tiny offline one, or a hub download) and hub adapters;
+# the base model's facts (sentinel family, token ids), checked against its tokenizer, in
+# results/model/model.json, which the representations, the recipes and generation read.
 
 
 rule model_tiny:
@@ -71,3 +73,19 @@ rule model_scratch:
         seed=config["seed"],
     script:
         "../scripts/model_scratch.py"
+
+
+rule model_facts:
+    input:
+        model=base_model_dir(),
+    output:
+        "results/model/model.json",
+    log:
+        "logs/model/facts.log",
+    conda:
+        "../../envs/ml.yaml"
+    params:
+        sentinels=config["base_model"]["sentinels"],
+        token_ids=config["base_model"]["token_ids"],
+    script:
+        "../scripts/model_facts.py"

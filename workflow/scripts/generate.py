@@ -1,6 +1,8 @@
 from fimrepair.steps import generate, logged
+from fimrepair.tokenizer import ModelFacts
 
 i, p = snakemake.input, snakemake.params
+facts = ModelFacts.load(i.facts)
 with logged(snakemake.log[0], snakemake.threads):
     generate(
         i.model,
@@ -9,9 +11,9 @@ with logged(snakemake.log[0], snakemake.threads):
         snakemake.output[0],
         model_name=p.model_name,
         prompt_style=p.prompt_style,
-        sentinels=p.sentinels,
+        sentinels=facts.sentinels,
         decoding=p.decoding,
         seed=p.seed,
-        token_ids=p.token_ids,
+        token_ids=facts.token_ids,
         allow_cpu=p.allow_cpu,
     )

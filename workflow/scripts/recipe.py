@@ -1,6 +1,8 @@
 from fimrepair.steps import logged, recipe
+from fimrepair.tokenizer import ModelFacts
 
 p = snakemake.params
+facts = ModelFacts.load(snakemake.input.facts)
 with logged(snakemake.log[0]):
     recipe(
         snakemake.output[0],
@@ -8,7 +10,7 @@ with logged(snakemake.log[0]):
         spec=p.spec,
         lora=p.lora,
         training=p.training,
-        sentinels=p.sentinels,
+        sentinels=facts.sentinels,
         seed=p.seed,
-        token_ids=p.token_ids,
+        token_ids=facts.token_ids,
     )
