@@ -22,6 +22,7 @@ SCHEMA = Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.y
 
 # The sections, by their path in the configuration.
 SECTIONS = {
+    "benchmark": C.BenchmarkSpec,
     "generation": C.GenerationSpec,
     "validation": C.ValidationSpec,
     "analysis": C.AnalysisSpec,

@@ -4,7 +4,7 @@ keys that a JSON schema cannot express.
 The schema (workflow/schemas/config.schema.yaml, shipped in the package as the resource
 ``data/config.schema.yaml``) validates each key and is the only place a default is written.
 Each section that code reads is a frozen dataclass here whose defaults are the schema's
-(:class:`GenerationSpec`, :class:`ValidationSpec`, :class:`AnalysisSpec`,
+(:class:`BenchmarkSpec`, :class:`GenerationSpec`, :class:`ValidationSpec`, :class:`AnalysisSpec`,
 :class:`DecontaminationSpec`, :class:`TinyModelSpec`, :class:`TrainSpec`, :class:`LoraSpec`,
 :class:`RecipeSpec`): a section is built from the validated configuration with
 ``Spec.from_config(config)`` (or from the section's own mapping with ``Spec.from_section``),
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import inspect
 import re
 from collections.abc import Callable, Mapping
 from importlib import resources
@@ -135,7 +136,7 @@ def _section(*path: str, schema_only: frozenset[str] = frozenset()) -> Callable[
         where = ".".join(path)
         node = schema_node(*path)
         props, required = node["properties"], set(node.get("required", ()))
-        names = list(cls.__dict__.get("__annotations__", {}))
+        names = list(inspect.get_annotations(cls))
         lacking = sorted(set(props) - set(names) - schema_only)
         if lacking:
             raise TypeError(f"{cls.__name__}: schema key(s) {where}.{{{', '.join(lacking)}}} have no field")
@@ -153,6 +154,22 @@ def _section(*path: str, schema_only: frozenset[str] = frozenset()) -> Callable[
         return dataclasses.dataclass(frozen=True)(cls)
 
     return wrap
+
+
+@_section("benchmark")
+class BenchmarkSpec(_Section):
+    """``benchmark`` (and each of ``extra_benchmarks``): one evaluation benchmark."""
+
+    name: str
+    kind: str
+    source: str
+    repo: str | None
+    commit: str | None
+    root: str | None
+    include: tuple[str, ...] | None
+    exclude: tuple[str, ...]
+    remove_blank_lines: bool
+    java_level: str | int | None
 
 
 @_section("generation")
@@ -272,6 +289,7 @@ class TrainSpec(_Section):
 
 
 SECTIONS: tuple[type[_Section], ...] = (
+    BenchmarkSpec,
     GenerationSpec,
     ValidationSpec,
     AnalysisSpec,
@@ -347,8 +365,9 @@ def check(config: Mapping[str, Any], workdir: Path = Path(".")) -> list[str]:
                 raise ConfigError(f"{key}.root: required when {key}.source is 'local'")
             if not (workdir / root).is_dir():
                 raise ConfigError(f"{key}.root: {root} does not exist or is not a directory")
-        if bench["source"] == "tiny" and bench.get("kind", "humaneval-java") != "humaneval-java":
-            raise ConfigError(f"{key}.kind: the tiny benchmark has the humaneval-java layout, not {bench['kind']!r}")
+        kind = BenchmarkSpec.from_section(bench).kind
+        if bench["source"] == "tiny" and kind != "humaneval-java":
+            raise ConfigError(f"{key}.kind: the tiny benchmark has the humaneval-java layout, not {kind!r}")
     names = [config["benchmark"]["name"], *(b["name"] for b in config.get("extra_benchmarks", []))]
     if len(set(names)) != len(names):
         raise ConfigError(f"extra_benchmarks: benchmark names must be distinct, got {names}")
@@ -381,7 +400,7 @@ def benchmark_specs(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     known = kinds()
     out: dict[str, dict[str, Any]] = {}
     for spec in (config["benchmark"], *config.get("extra_benchmarks", [])):
-        kind = known[spec.get("kind", "humaneval-java")]
+        kind = known[BenchmarkSpec.from_section(spec).kind]
         out[spec["name"]] = {**spec, "repo": spec.get("repo") or kind.repo, "commit": spec.get("commit") or kind.commit}
     return out
 
