@@ -151,6 +151,8 @@ def test_an_unknown_key_is_refused_naming_the_section_and_the_key() -> None:
         C.TinyModelSpec.from_section({"max_position_embeddings": 64})
     with pytest.raises(C.ConfigError, match=r"^recipes\.\*: unknown key\(s\) rate"):
         C.RecipeSpec.from_section({"kind": "fim", "rate": 0.5})
+    with pytest.raises(C.ConfigError, match=r"^recipes\.\*: required key\(s\) kind missing"):
+        C.RecipeSpec.from_section({"fim_rate": 0.5})
 
 
 def test_given_values_win_and_are_kept_as_given() -> None:

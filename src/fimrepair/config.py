@@ -87,15 +87,20 @@ class _Section:
 
     @classmethod
     def from_section(cls: type[_S], values: Mapping[str, Any] | None) -> _S:
-        """The section from its mapping (``None`` or a missing key: the schema's default); a key
-        that the schema does not have for this section is an error naming it."""
+        """The section from its mapping (``None`` or a missing key: the schema's default; the
+        :attr:`SCHEMA_ONLY` keys are left out). A key that the schema does not have for this
+        section, or a missing key that it requires, is an error naming it."""
         values = dict(values or {})
-        known = set(schema_node(*cls.PATH)["properties"])
+        node = schema_node(*cls.PATH)
+        known = set(node["properties"])
         unknown = sorted(set(values) - known)
         if unknown:
             raise ConfigError(
                 f"{'.'.join(cls.PATH)}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
+        missing = sorted(set(node.get("required", ())) - set(values))
+        if missing:
+            raise ConfigError(f"{'.'.join(cls.PATH)}: required key(s) {', '.join(missing)} missing")
         fields = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         return cls(**{k: v for k, v in values.items() if k in fields})
 
