@@ -158,9 +158,9 @@ def test_an_unknown_key_is_refused_naming_the_section_and_the_key() -> None:
 def test_given_values_win_and_are_kept_as_given() -> None:
     """A configured value replaces the default as it is (the workflow passes the validated
     configuration's values on unchanged); ``training.seeds`` is the schema's, not a field."""
-    spec = C.TrainSpec.from_config({"training": {"epochs": 3, "seeds": [1, 2]}, "generation": {}})
-    assert spec.epochs == 3 and type(spec.epochs) is int
-    assert dataclasses.replace(spec, epochs=C.TrainSpec().epochs) == C.TrainSpec()
+    spec = C.TrainSpec.from_config({"training": {"num_train_epochs": 3, "seeds": [1, 2]}, "generation": {}})
+    assert spec.num_train_epochs == 3 and type(spec.num_train_epochs) is int
+    assert dataclasses.replace(spec, num_train_epochs=C.TrainSpec().num_train_epochs) == C.TrainSpec()
     assert C.AnalysisSpec.from_config({"analysis": {"reference_model": None}}).reference_model is None
     assert C.DEFAULT_SEED == _schema()["properties"]["seed"]["default"]
 
@@ -176,3 +176,58 @@ def test_the_modules_use_the_sections() -> None:
     assert {k: params[k].default for k in ("threshold", "ngram")} == C.DecontaminationSpec().to_dict()
     recipe = Recipe(name="r", kind="nofim", sentinels="deepseek-coder", seed=1)
     assert recipe.lora == C.LoraSpec() and recipe.train == C.TrainSpec()
+
+
+# --- the trainer's settings are its own fields ------------------------------------------------
+
+# The training settings that trainer_config adjusts rather than passes as they are.
+ADJUSTED = {"gradient_checkpointing", "save_steps", "bf16"}
+
+
+def test_every_training_setting_is_a_trainer_field_or_the_projects() -> None:
+    """A ``training`` key is named like the field of trl's SFTConfig that it sets, or is one of
+    the project's own settings (which no SFTConfig field shadows)."""
+    from trl import SFTConfig
+
+    from fimrepair.finetune import PROJECT_SETTINGS
+
+    trainer = {f.name for f in dataclasses.fields(SFTConfig)}
+    fields = {f.name for f in dataclasses.fields(C.TrainSpec)}
+    assert fields - trainer == PROJECT_SETTINGS
+    assert PROJECT_SETTINGS & trainer == set()
+
+
+def test_the_trainer_gets_each_shared_setting_under_its_own_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every training setting that is an SFTConfig field reaches the trainer's configuration as
+    it is (but the adjusted three); one that is neither the trainer's nor the project's is an error."""
+    from conftest import small_recipe
+    from trl import SFTConfig
+
+    from fimrepair import finetune
+
+    given = {
+        "learning_rate": 1e-3,
+        "lr_scheduler_type": "linear",
+        "warmup_steps": 3,
+        "weight_decay": 0.2,
+        "max_grad_norm": 0.5,
+        "optim": "adamw_torch_fused",
+        "num_train_epochs": 3.0,
+        "max_steps": 7,
+        "logging_steps": 2,
+        "eval_steps": 5,
+        "save_total_limit": 4,
+        "max_length": 128,
+    }
+    recipe = small_recipe(**given)
+    got = finetune.trainer_config(
+        SFTConfig, recipe, tmp_path, micro=4, accumulation=2, use_cpu=True, evaluate=True
+    ).to_dict()
+    shared = {f.name for f in dataclasses.fields(C.TrainSpec)} - finetune.PROJECT_SETTINGS - ADJUSTED
+    assert set(given) == shared, "every shared setting is given a non-default value above"
+    assert {k: got[k] for k in shared} == given
+    monkeypatch.setattr(finetune, "PROJECT_SETTINGS", finetune.PROJECT_SETTINGS - {"eval_rows"})
+    with pytest.raises(TypeError, match=r"training settings \['eval_rows'\] are neither fields of SFTConfig"):
+        finetune.trainer_config(SFTConfig, recipe, tmp_path, micro=4, accumulation=2, use_cpu=True, evaluate=True)

@@ -260,17 +260,19 @@ class LoraSpec(_Section):
 @_section("training", schema_only=frozenset({"seeds"}))
 class TrainSpec(_Section):
     """``training``: optimisation settings shared by all recipes (RepairLLaMA's DeepSeek-Coder
-    LoRA run by default; every key's meaning is in the schema)."""
+    LoRA run by default; every key's meaning is in the schema). A field named like a field of
+    the trainer's configuration (trl's ``SFTConfig``) is that field: the trainer gets it under
+    its own name (:func:`fimrepair.finetune.trainer_config`)."""
 
     backend: str  # one of fimrepair.recipe.BACKENDS
     learning_rate: float
-    lr_scheduler: str
+    lr_scheduler_type: str
     warmup_steps: int  # optimiser steps of linear warm-up (a count, not a ratio)
     weight_decay: float
     max_grad_norm: float
     optim: str
-    epochs: float
-    max_steps: int  # > 0 overrides epochs
+    num_train_epochs: float
+    max_steps: int  # > 0 overrides num_train_epochs
     batch_size: int
     gradient_accumulation: int  # examples per optimiser step = batch_size x this
     gradient_checkpointing: bool
@@ -284,9 +286,9 @@ class TrainSpec(_Section):
     # step stay batch_size x gradient_accumulation (fimrepair.finetune.batch_plan).
     processes: int
     # Checkpoints (resumable fine-tuning): every save_steps optimiser steps (0 = never), the
-    # last keep_checkpoints kept. Not part of the checkpoint fingerprint.
+    # last save_total_limit kept. Not part of the checkpoint fingerprint.
     save_steps: int
-    keep_checkpoints: int
+    save_total_limit: int
 
     @property
     def examples_per_step(self) -> int:

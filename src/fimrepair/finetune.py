@@ -7,7 +7,7 @@ nothing here imports them at module level, and :func:`train_lora` imports Unslot
 (:func:`fimrepair.compute.import_unsloth`) before anything else when the backend is Unsloth.
 
 Checkpoints (adapter, optimiser, scheduler, RNG states, data position) are written every
-``train.save_steps`` optimiser steps into ``checkpoint_dir``, the last ``keep_checkpoints``
+``train.save_steps`` optimiser steps into ``checkpoint_dir``, the last ``save_total_limit``
 kept. A rerun resumes from the latest complete checkpoint whose fingerprint (recipe, base
 model, tokenised data) matches; any other checkpoint is removed, never resumed.
 
@@ -34,6 +34,7 @@ generated config default differently is set explicitly, the same for both backen
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -53,8 +54,14 @@ log = logging.getLogger(__name__)
 
 FINGERPRINT_FILE = "fimrepair_fingerprint.txt"  # written into a checkpoint once it is complete
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
+# Training settings that are the project's, not fields of the trainer's configuration: the
+# backend, the examples per optimiser step (batch_size x gradient_accumulation, planned per
+# process by batch_plan), the eval rows, 4-bit loading (Unsloth) and the DDP processes.
+PROJECT_SETTINGS = frozenset(
+    {"backend", "batch_size", "gradient_accumulation", "eval_rows", "load_in_4bit", "processes"}
+)
 # Recipe keys that do not change what is trained (a checkpoint stays valid when they change).
-_NOT_FINGERPRINTED = ("save_steps", "keep_checkpoints")
+_NOT_FINGERPRINTED = ("save_steps", "save_total_limit")
 
 # Batching and loss settings whose defaults differ between trl's SFTConfig and the config that
 # Unsloth 2026.10.9 generates (unsloth/models/rl.py: padding_free None = auto-on, loss_type
@@ -344,38 +351,39 @@ def trainer_config(
     evaluate: bool,
 ) -> Any:
     """The trainer configuration of both backends: the recipe's settings, the batch plan and
-    :data:`EXPLICIT_SETTINGS`, nothing left to a backend's default that matters for training."""
+    :data:`EXPLICIT_SETTINGS`, nothing left to a backend's default that matters for training.
+
+    A training setting named like a field of ``config_class`` is passed under its own name
+    (three of them adjusted: gradient checkpointing is Unsloth's own with that backend, no
+    checkpoints when ``save_steps`` is 0, no bf16 on the CPU); the others must be
+    :data:`PROJECT_SETTINGS`, so a setting that is neither is an error, never dropped."""
+    settings = recipe.train.to_dict()
+    fields = {f.name for f in dataclasses.fields(config_class)}
+    stray = sorted(set(settings) - fields - PROJECT_SETTINGS)
+    if stray:
+        raise TypeError(f"training settings {stray} are neither fields of {config_class.__name__} nor PROJECT_SETTINGS")
     saving = recipe.train.save_steps > 0
     hf_checkpointing = recipe.train.gradient_checkpointing and recipe.train.backend != "unsloth"
+    own = {k: v for k, v in settings.items() if k in fields} | {
+        # With Unsloth, its own checkpointing was set on the model (get_peft_model) instead.
+        "gradient_checkpointing": hf_checkpointing,
+        "save_steps": recipe.train.save_steps if saving else 500,
+        "bf16": recipe.train.bf16 and not use_cpu,
+    }
     return config_class(
         output_dir=str(checkpoint_dir),
-        learning_rate=recipe.train.learning_rate,
-        lr_scheduler_type=recipe.train.lr_scheduler,
-        warmup_steps=recipe.train.warmup_steps,
-        weight_decay=recipe.train.weight_decay,
-        max_grad_norm=recipe.train.max_grad_norm,
-        optim=recipe.train.optim,
-        # With Unsloth, its own checkpointing was set on the model (get_peft_model) instead.
-        gradient_checkpointing=hf_checkpointing,
+        **own,
         gradient_checkpointing_kwargs={"use_reentrant": False} if hf_checkpointing else None,
-        num_train_epochs=recipe.train.epochs,
-        max_steps=recipe.train.max_steps,
         per_device_train_batch_size=micro,
         per_device_eval_batch_size=micro,
         gradient_accumulation_steps=accumulation,
-        logging_steps=recipe.train.logging_steps,
         eval_strategy="steps" if evaluate else "no",
-        eval_steps=recipe.train.eval_steps,
         save_strategy="steps" if saving else "no",
-        save_steps=recipe.train.save_steps if saving else 500,
-        save_total_limit=recipe.train.keep_checkpoints,
         report_to=[],
         seed=recipe.seed,
         data_seed=recipe.seed,
-        bf16=recipe.train.bf16 and not use_cpu,
         fp16=False,
         use_cpu=use_cpu,
-        max_length=recipe.train.max_length,
         disable_tqdm=False,
         **EXPLICIT_SETTINGS,
     )
