@@ -197,6 +197,12 @@ def test_every_training_setting_is_a_trainer_field_or_the_projects() -> None:
     assert PROJECT_SETTINGS & trainer == set()
 
 
+def test_every_lora_setting_is_a_field_of_peft_lora_config() -> None:
+    from peft import LoraConfig
+
+    assert {f.name for f in dataclasses.fields(C.LoraSpec)} <= {f.name for f in dataclasses.fields(LoraConfig)}
+
+
 def test_the_trainer_gets_each_shared_setting_under_its_own_name(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

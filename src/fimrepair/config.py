@@ -248,11 +248,12 @@ class RecipeSpec(_Section):
 
 @_section("lora")
 class LoraSpec(_Section):
-    """``lora``: the LoRA adapters, shared by all recipes."""
+    """``lora``: the LoRA adapters, shared by all recipes (the fields of peft's ``LoraConfig``
+    that they set, by the same names)."""
 
     r: int
-    alpha: int
-    dropout: float
+    lora_alpha: int
+    lora_dropout: float
     target_modules: tuple[str, ...]
 
 

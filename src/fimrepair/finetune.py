@@ -295,12 +295,9 @@ def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     tokenizer = load_tokenizer(model_dir, sentinels(recipe.sentinels), recipe.token_ids)
     dtype = torch.bfloat16 if recipe.train.bf16 else torch.float32
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+    # The lora settings are LoraConfig's fields by name (tests/test_settings.py).
     lora = LoraConfig(
-        r=recipe.lora.r,
-        lora_alpha=recipe.lora.alpha,
-        lora_dropout=recipe.lora.dropout,
-        target_modules=list(recipe.lora.target_modules),
-        task_type="CAUSAL_LM",
+        **recipe.lora.to_dict() | {"target_modules": list(recipe.lora.target_modules)}, task_type="CAUSAL_LM"
     )
     torch.manual_seed(recipe.seed)  # get_peft_model initialises the LoRA A matrices at random
     return get_peft_model(model, lora), tokenizer
@@ -327,8 +324,8 @@ def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     model = FastLanguageModel.get_peft_model(
         model,
         r=recipe.lora.r,
-        lora_alpha=recipe.lora.alpha,
-        lora_dropout=recipe.lora.dropout,
+        lora_alpha=recipe.lora.lora_alpha,
+        lora_dropout=recipe.lora.lora_dropout,
         target_modules=list(recipe.lora.target_modules),
         bias="none",
         use_gradient_checkpointing="unsloth" if recipe.train.gradient_checkpointing else False,
