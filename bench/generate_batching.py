@@ -30,8 +30,9 @@ def main() -> None:
     import torch
 
     from fimrepair.benchmark import extract_bugs
+    from fimrepair.config import GenerationSpec
     from fimrepair.fim import sentinels
-    from fimrepair.generate import DecodingSpec, generate_candidates, load_model
+    from fimrepair.generate import generate_candidates, load_model
     from fimrepair.synthetic import generate_megadiff_rows
     from fimrepair.tinybench import write_tiny_benchmark
     from fimrepair.tinymodel import TinyModelSpec, build_tiny_model
@@ -51,7 +52,7 @@ def main() -> None:
     outputs: dict[int, list] = {}
     for _ in range(args.repeats):
         for size in args.batch_sizes:
-            spec = DecodingSpec(num_beams=10, num_return_sequences=10, max_new_tokens=48, batch_size=size)
+            spec = GenerationSpec(num_beams=10, num_return_sequences=10, max_new_tokens=48, batch_size=size)
             start = time.perf_counter()
             outputs[size] = generate_candidates(model, tokenizer, bugs, "fim_ir4", st, spec, "tiny", progress=False)
             times[size].append(time.perf_counter() - start)

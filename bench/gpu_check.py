@@ -598,7 +598,7 @@ def main() -> int:
             }
         else:
             report["tflops"][b] = None
-    epochs = float(training["epochs"])
+    epochs = float(training["num_train_epochs"])
     max_length = training["max_length"]  # the configuration's, also in the CPU smoke run
     train_tokens_upper = counts["recipes"] * epochs * a.train_examples * max_length  # every example at max length
     hours = {}

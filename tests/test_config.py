@@ -31,7 +31,7 @@ def test_paper_config_is_valid_and_complete():
     assert config["benchmark"]["commit"] == "c01484f754b0b0fd4869b0f923f0d55d39ebd861"
     assert config["recipes"]["fim"] == {"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}
     assert config["recipes"]["fim_psm"]["spm_rate"] == 0.0
-    assert (config["lora"]["r"], config["lora"]["alpha"], config["lora"]["dropout"]) == (8, 16, 0.05)
+    assert (config["lora"]["r"], config["lora"]["lora_alpha"], config["lora"]["lora_dropout"]) == (8, 16, 0.05)
     assert config["generation"] == {"num_beams": 10, "num_return_sequences": 10, "max_new_tokens": 256, "batch_size": 4}
     assert config["compute"]["allow_cpu"] is False  # the GPU rules refuse the CPU
     warnings = check(config)

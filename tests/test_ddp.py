@@ -50,7 +50,7 @@ def recipe(processes: int, **train: object):
         processes=processes,
         **train,
     )
-    return dataclasses.replace(r, lora=LoraSpec(dropout=0.0))
+    return dataclasses.replace(r, lora=LoraSpec(lora_dropout=0.0))
 
 
 @pytest.fixture(scope="module")

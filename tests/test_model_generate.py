@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import small_recipe
 
+from fimrepair.config import GenerationSpec
 from fimrepair.fim import SENTINELS, sentinels
-from fimrepair.generate import DecodingSpec, clean_middle, generate_candidates, load_model, reference_candidates
+from fimrepair.generate import clean_middle, generate_candidates, load_model, reference_candidates
 from fimrepair.prompts import tokenize_pair, training_pair
 from fimrepair.recipe import Recipe, RecipeError
 from fimrepair.region import split
@@ -167,7 +168,7 @@ def test_too_long_examples_are_dropped_not_truncated(tiny_model_dir: Path):
 def test_beam_search_gives_n_candidates_as_full_methods(tiny_model_dir: Path, trained):
     out, _, _ = trained
     model, tok = load_model(tiny_model_dir, out / "adapter", DS)
-    spec = DecodingSpec(num_beams=4, num_return_sequences=4, max_new_tokens=12)
+    spec = GenerationSpec(num_beams=4, num_return_sequences=4, max_new_tokens=12)
     rows = generate_candidates(model, tok, bug_rows(), "fim_ir4", DS, spec, "fim", progress=False)
     assert [r["bug_id"] for r in rows] == ["B0", "B1"]
     for row, bug in zip(rows, bug_rows(), strict=True):

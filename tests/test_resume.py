@@ -79,7 +79,7 @@ def test_killed_finetune_resumes_to_the_uninterrupted_adapter(
     # The curve holds the steps before the resume too (from the checkpoint's log history).
     assert [(c["step"], c["split"]) for c in curve] == [(c["step"], c["split"]) for c in full_curve]
     assert all(abs(x["loss"] - y["loss"]) <= 1e-5 for x, y in zip(curve, full_curve, strict=True))
-    # keep_checkpoints=2: the last two remain, for a later rerun.
+    # save_total_limit=2: the last two remain, for a later rerun.
     assert sorted(p.name for p in (tmp_path / "ckpt").glob("checkpoint-*")) == ["checkpoint-10", "checkpoint-8"]
 
 
@@ -88,7 +88,7 @@ def test_checkpoints_of_another_configuration_are_never_resumed(tiny_model_dir: 
 
     rows = [{"input_ids": [1, 2, 3], "completion_mask": [0, 1, 1]}]
     base = training_fingerprint(tiny_model_dir, small_recipe(), rows, rows)
-    assert training_fingerprint(tiny_model_dir, small_recipe(save_steps=50, keep_checkpoints=5), rows, rows) == base
+    assert training_fingerprint(tiny_model_dir, small_recipe(save_steps=50, save_total_limit=5), rows, rows) == base
     for changed in (
         small_recipe(learning_rate=1e-3),
         Recipe(name="nofim", kind="nofim", sentinels="deepseek-coder", seed=1, train=small_recipe().train),

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fimrepair.config import schema_defaults
+from fimrepair.config import ValidationSpec
 
 log = logging.getLogger("fimrepair.cli")
 
@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--per-candidate-timeout",
         type=float,
-        default=float(schema_defaults("validation")["per_candidate_timeout_s"]),
+        default=ValidationSpec().per_candidate_timeout_s,
         help="seconds (default: the workflow's, %(default)s)",
     )
     v.add_argument(

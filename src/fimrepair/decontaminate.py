@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fimrepair.config import schema_defaults
+from fimrepair.config import DecontaminationSpec
 from fimrepair.javasrc import collapse_whitespace, strip_comments
 
 EXACT = "decontamination: exact match with a benchmark method (normalised)"
@@ -55,8 +55,7 @@ class Hit:
     score: float
 
 
-DEFAULTS: dict[str, Any] = schema_defaults("data", "decontamination")
-"""``data.decontamination``'s defaults (``threshold``, ``ngram``), from the schema."""
+_DEFAULT = DecontaminationSpec()  # ``data.decontamination``'s defaults, from the schema
 
 
 class Decontaminator:
@@ -67,8 +66,8 @@ class Decontaminator:
         self,
         bugs: Iterable[Mapping[str, Any]],
         *,
-        threshold: float = DEFAULTS["threshold"],
-        ngram: int = DEFAULTS["ngram"],
+        threshold: float = _DEFAULT.threshold,
+        ngram: int = _DEFAULT.ngram,
     ) -> None:
         if not 0.0 < threshold <= 1.0:
             raise ValueError(f"decontamination threshold must lie in (0, 1], got {threshold}")

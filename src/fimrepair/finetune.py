@@ -7,7 +7,7 @@ nothing here imports them at module level, and :func:`train_lora` imports Unslot
 (:func:`fimrepair.compute.import_unsloth`) before anything else when the backend is Unsloth.
 
 Checkpoints (adapter, optimiser, scheduler, RNG states, data position) are written every
-``train.save_steps`` optimiser steps into ``checkpoint_dir``, the last ``keep_checkpoints``
+``train.save_steps`` optimiser steps into ``checkpoint_dir``, the last ``save_total_limit``
 kept. A rerun resumes from the latest complete checkpoint whose fingerprint (recipe, base
 model, tokenised data) matches; any other checkpoint is removed, never resumed
 (:mod:`fimrepair.training_checkpoints`).
@@ -35,6 +35,7 @@ generated config default differently is set explicitly, the same for both backen
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Sequence
@@ -56,6 +57,13 @@ from fimrepair.training_batches import (
 from fimrepair.training_checkpoints import FINGERPRINT_FILE, resumable_checkpoint, training_fingerprint
 
 log = logging.getLogger(__name__)
+
+# Training settings that are the project's, not fields of the trainer's configuration: the
+# backend, the examples per optimiser step (batch_size x gradient_accumulation, planned per
+# process by batch_plan), the eval rows, 4-bit loading (Unsloth) and the DDP processes.
+PROJECT_SETTINGS = frozenset(
+    {"backend", "batch_size", "gradient_accumulation", "eval_rows", "load_in_4bit", "processes"}
+)
 
 # Batching and loss settings whose defaults differ between trl's SFTConfig and the config that
 # Unsloth 2026.10.9 generates (unsloth/models/rl.py: padding_free None = auto-on, loss_type
@@ -152,12 +160,9 @@ def _load_hf(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     tokenizer = load_tokenizer(model_dir, sentinels(recipe.sentinels), recipe.token_ids)
     dtype = torch.bfloat16 if recipe.train.bf16 else torch.float32
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=dtype)
+    # The lora settings are LoraConfig's fields by name (tests/test_settings.py).
     lora = LoraConfig(
-        r=recipe.lora.r,
-        lora_alpha=recipe.lora.alpha,
-        lora_dropout=recipe.lora.dropout,
-        target_modules=list(recipe.lora.target_modules),
-        task_type="CAUSAL_LM",
+        **recipe.lora.to_dict() | {"target_modules": list(recipe.lora.target_modules)}, task_type="CAUSAL_LM"
     )
     torch.manual_seed(recipe.seed)  # get_peft_model initialises the LoRA A matrices at random
     return get_peft_model(model, lora), tokenizer
@@ -184,8 +189,8 @@ def _load_unsloth(model_dir: Path, recipe: Recipe) -> tuple[Any, Any]:
     model = FastLanguageModel.get_peft_model(
         model,
         r=recipe.lora.r,
-        lora_alpha=recipe.lora.alpha,
-        lora_dropout=recipe.lora.dropout,
+        lora_alpha=recipe.lora.lora_alpha,
+        lora_dropout=recipe.lora.lora_dropout,
         target_modules=list(recipe.lora.target_modules),
         bias="none",
         use_gradient_checkpointing="unsloth" if recipe.train.gradient_checkpointing else False,
@@ -208,38 +213,39 @@ def trainer_config(
     evaluate: bool,
 ) -> Any:
     """The trainer configuration of both backends: the recipe's settings, the batch plan and
-    :data:`EXPLICIT_SETTINGS`, nothing left to a backend's default that matters for training."""
+    :data:`EXPLICIT_SETTINGS`, nothing left to a backend's default that matters for training.
+
+    A training setting named like a field of ``config_class`` is passed under its own name
+    (three of them adjusted: gradient checkpointing is Unsloth's own with that backend, no
+    checkpoints when ``save_steps`` is 0, no bf16 on the CPU); the others must be
+    :data:`PROJECT_SETTINGS`, so a setting that is neither is an error, never dropped."""
+    settings = recipe.train.to_dict()
+    fields = {f.name for f in dataclasses.fields(config_class)}
+    stray = sorted(set(settings) - fields - PROJECT_SETTINGS)
+    if stray:
+        raise TypeError(f"training settings {stray} are neither fields of {config_class.__name__} nor PROJECT_SETTINGS")
     saving = recipe.train.save_steps > 0
     hf_checkpointing = recipe.train.gradient_checkpointing and recipe.train.backend != "unsloth"
+    own = {k: v for k, v in settings.items() if k in fields} | {
+        # With Unsloth, its own checkpointing was set on the model (get_peft_model) instead.
+        "gradient_checkpointing": hf_checkpointing,
+        "save_steps": recipe.train.save_steps if saving else 500,
+        "bf16": recipe.train.bf16 and not use_cpu,
+    }
     return config_class(
         output_dir=str(checkpoint_dir),
-        learning_rate=recipe.train.learning_rate,
-        lr_scheduler_type=recipe.train.lr_scheduler,
-        warmup_steps=recipe.train.warmup_steps,
-        weight_decay=recipe.train.weight_decay,
-        max_grad_norm=recipe.train.max_grad_norm,
-        optim=recipe.train.optim,
-        # With Unsloth, its own checkpointing was set on the model (get_peft_model) instead.
-        gradient_checkpointing=hf_checkpointing,
+        **own,
         gradient_checkpointing_kwargs={"use_reentrant": False} if hf_checkpointing else None,
-        num_train_epochs=recipe.train.epochs,
-        max_steps=recipe.train.max_steps,
         per_device_train_batch_size=micro,
         per_device_eval_batch_size=micro,
         gradient_accumulation_steps=accumulation,
-        logging_steps=recipe.train.logging_steps,
         eval_strategy="steps" if evaluate else "no",
-        eval_steps=recipe.train.eval_steps,
         save_strategy="steps" if saving else "no",
-        save_steps=recipe.train.save_steps if saving else 500,
-        save_total_limit=recipe.train.keep_checkpoints,
         report_to=[],
         seed=recipe.seed,
         data_seed=recipe.seed,
-        bf16=recipe.train.bf16 and not use_cpu,
         fp16=False,
         use_cpu=use_cpu,
-        max_length=recipe.train.max_length,
         disable_tqdm=False,
         **EXPLICIT_SETTINGS,
     )

@@ -13,29 +13,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fimrepair.config import schema_defaults
+from fimrepair.config import GenerationSpec
 from fimrepair.fim import Sentinels
 from fimrepair.io import ResumableJsonl
 from fimrepair.prompts import candidate_function, inference_prompt
 
 log = logging.getLogger(__name__)
-
-
-_GENERATION = schema_defaults("generation")  # the defaults' one source
-
-
-@dataclass(frozen=True)
-class DecodingSpec:
-    """``generation`` in the config (defaults from the schema)."""
-
-    num_beams: int = _GENERATION["num_beams"]
-    num_return_sequences: int = _GENERATION["num_return_sequences"]
-    max_new_tokens: int = _GENERATION["max_new_tokens"]
-    batch_size: int = _GENERATION["batch_size"]  # bugs per generate call
 
 
 def clean_middle(text: str, st: Sentinels) -> str:
@@ -75,12 +61,12 @@ def load_model(
     return model, tokenizer
 
 
-def generate_for_bug(model: Any, tokenizer: Any, prompt: str, spec: DecodingSpec) -> list[str]:
+def generate_for_bug(model: Any, tokenizer: Any, prompt: str, spec: GenerationSpec) -> list[str]:
     """``num_return_sequences`` decoded continuations of ``prompt`` by beam search, best first."""
     return generate_batch(model, tokenizer, [prompt], spec)[0]
 
 
-def generate_batch(model: Any, tokenizer: Any, prompts: Sequence[str], spec: DecodingSpec) -> list[list[str]]:
+def generate_batch(model: Any, tokenizer: Any, prompts: Sequence[str], spec: GenerationSpec) -> list[list[str]]:
     """Beam search for several prompts in one call (left-padded): per prompt, its
     ``num_return_sequences`` decoded continuations, best first."""
     import torch
@@ -120,7 +106,7 @@ def generate_candidates(
     bugs: Sequence[dict[str, Any]],
     style: str,
     st: Sentinels,
-    spec: DecodingSpec,
+    spec: GenerationSpec,
     model_name: str,
     progress: bool = True,
     partial: ResumableJsonl | None = None,

@@ -29,7 +29,7 @@ import pandas as pd
 
 from fimrepair import analysis
 from fimrepair.analysis import latex_escape
-from fimrepair.config import schema_defaults
+from fimrepair.config import AnalysisSpec
 
 _DIGITS = ("Zero", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine")
 _MACRO_RE = re.compile(r"^[A-Za-z]+$")
@@ -349,7 +349,7 @@ def write_paper_inputs(
             "label": "published",
             "plausible": None,
             "exact": None,
-            "published_bugs": schema_defaults("analysis")["reference_bugs"],
+            "published_bugs": AnalysisSpec().reference_bugs,
         }
     )
     text("table_reproduction", "tables/reproduction.tex", analysis.table_reproduction(summary, **repro))

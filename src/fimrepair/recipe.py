@@ -1,4 +1,7 @@
-"""Typed training recipes: what a LoRA fine-tune does, validated, with unknown keys refused."""
+"""Typed training recipes: what a LoRA fine-tune does, validated, with unknown keys refused.
+
+The shared settings are the configuration's sections :class:`~fimrepair.config.LoraSpec` and
+:class:`~fimrepair.config.TrainSpec` (defaults from the schema)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fimrepair.config import schema_defaults
+from fimrepair.config import LoraSpec, TrainSpec
 from fimrepair.prompts import RECIPE_KINDS
 
 
@@ -16,59 +19,8 @@ class RecipeError(ValueError):
     """A recipe is invalid; the message names the key."""
 
 
-# Defaults come from the configuration schema (``lora``, ``training``), their one source.
-_LORA = schema_defaults("lora")
-_TRAINING = schema_defaults("training")
-
 BACKENDS: tuple[str, ...] = ("hf", "unsloth")
 """Training backends: transformers + peft + trl (the reference path), or Unsloth (GPU only)."""
-
-
-@dataclass(frozen=True)
-class LoraSpec:
-    """``lora`` in the config."""
-
-    r: int = _LORA["r"]
-    alpha: int = _LORA["alpha"]
-    dropout: float = float(_LORA["dropout"])
-    target_modules: tuple[str, ...] = tuple(_LORA["target_modules"])
-
-
-@dataclass(frozen=True)
-class TrainSpec:
-    """``training`` in the config (RepairLLaMA's DeepSeek-Coder LoRA run by default; every
-    key's meaning is in the schema)."""
-
-    backend: str = _TRAINING["backend"]  # one of BACKENDS
-    learning_rate: float = float(_TRAINING["learning_rate"])
-    lr_scheduler: str = _TRAINING["lr_scheduler"]
-    warmup_steps: int = _TRAINING["warmup_steps"]  # optimiser steps of linear warm-up (a count, not a ratio)
-    weight_decay: float = float(_TRAINING["weight_decay"])
-    max_grad_norm: float = float(_TRAINING["max_grad_norm"])
-    optim: str = _TRAINING["optim"]
-    epochs: float = float(_TRAINING["epochs"])
-    max_steps: int = _TRAINING["max_steps"]  # > 0 overrides epochs
-    batch_size: int = _TRAINING["batch_size"]
-    gradient_accumulation: int = _TRAINING["gradient_accumulation"]  # examples per optimiser step = batch_size x this
-    gradient_checkpointing: bool = _TRAINING["gradient_checkpointing"]
-    max_length: int = _TRAINING["max_length"]
-    logging_steps: int = _TRAINING["logging_steps"]
-    eval_steps: int = _TRAINING["eval_steps"]
-    eval_rows: int = _TRAINING["eval_rows"]
-    bf16: bool = _TRAINING["bf16"]  # on GPU; CPU runs train in float32
-    load_in_4bit: bool = _TRAINING["load_in_4bit"]
-    # GPUs (DDP processes launched by torchrun) of one fine-tune; the examples per optimiser
-    # step stay batch_size x gradient_accumulation (fimrepair.training_batches.batch_plan).
-    processes: int = _TRAINING["processes"]
-
-    @property
-    def examples_per_step(self) -> int:
-        return self.batch_size * self.gradient_accumulation
-
-    # Checkpoints (resumable fine-tuning): every save_steps optimiser steps (0 = never), the
-    # last keep_checkpoints kept. Not part of the checkpoint fingerprint.
-    save_steps: int = _TRAINING["save_steps"]
-    keep_checkpoints: int = _TRAINING["keep_checkpoints"]
 
 
 @dataclass(frozen=True)

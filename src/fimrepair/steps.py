@@ -20,7 +20,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fimrepair.config import REFERENCE_MODELS, schema_defaults
+from fimrepair.config import REFERENCE_MODELS
 from fimrepair.io import read_jsonl, write_jsonl, write_tsv
 
 log = logging.getLogger("fimrepair")
@@ -101,7 +101,8 @@ def data_prepare(
     import pandas as pd
 
     from fimrepair import data
-    from fimrepair.decontaminate import DEFAULTS, EXACT, NEAR, decontaminate
+    from fimrepair.config import DecontaminationSpec
+    from fimrepair.decontaminate import EXACT, NEAR, decontaminate
 
     ds = data.load_rows(
         "local" if source in ("local", "synthetic") else source, hub_id=hub_id, revision=revision, path=path
@@ -109,16 +110,16 @@ def data_prepare(
     examples, funnel = data.filter_rows(ds, dataset=dataset, progress=progress, remove_blank_lines=remove_blank_lines)
     contaminated: list[dict[str, Any]] = []
     if bugs_jsonl is not None:
-        settings = {**DEFAULTS, **(decontamination or {})}
+        settings = DecontaminationSpec.from_section(decontamination)
         bug_files = [bugs_jsonl] if isinstance(bugs_jsonl, (str, Path)) else list(bugs_jsonl)
         bugs = [row for f in bug_files for row in read_jsonl(f)]
         examples, counts, contaminated = decontaminate(
-            examples, bugs, threshold=float(settings["threshold"]), ngram=int(settings["ngram"])
+            examples, bugs, threshold=float(settings.threshold), ngram=int(settings.ngram)
         )
         funnel.add_step("decontaminate exact", f"{EXACT} ({len(bugs)} bugs)", counts[EXACT])
         funnel.add_step(
             "decontaminate near",
-            f"{NEAR} (token {settings['ngram']}-gram Jaccard >= {settings['threshold']})",
+            f"{NEAR} (token {settings.ngram}-gram Jaccard >= {settings.threshold})",
             counts[NEAR],
         )
     train, test = data.split_train_test(examples, test_size, seed)
@@ -231,12 +232,12 @@ def model_tiny(
     only (never on benchmark code)."""
     import pandas as pd
 
+    from fimrepair.config import TinyModelSpec
     from fimrepair.fim import sentinels as get_sentinels
-    from fimrepair.tinymodel import TinyModelSpec
     from fimrepair.tinymodel import build_tiny_model as build
 
     corpus = sorted(set(pd.read_parquet(train_parquet)["fixed_function"]))
-    curve = build(corpus, get_sentinels(sentinels), TinyModelSpec(**spec), seed, Path(out_dir))
+    curve = build(corpus, get_sentinels(sentinels), TinyModelSpec.from_section(spec), seed, Path(out_dir))
     write_tsv(out_loss, curve)
 
 
@@ -255,12 +256,12 @@ def model_scratch(
     tokenizer, pre-trained briefly on the fixed functions of the TRAINING split only."""
     import pandas as pd
 
+    from fimrepair.config import TinyModelSpec
     from fimrepair.fim import sentinels as get_sentinels
-    from fimrepair.tinymodel import TinyModelSpec
     from fimrepair.tinymodel import build_scratch_model as build
 
     corpus = sorted(set(pd.read_parquet(train_parquet)["fixed_function"]))
-    model_spec = TinyModelSpec(**spec)
+    model_spec = TinyModelSpec.from_section(spec)
     curve = build(Path(tokenizer_dir), corpus, get_sentinels(sentinels), model_spec, seed, Path(out_dir), token_ids)
     Path(out_dir, "REVISION").write_text(
         f"scratch Llama (hidden {model_spec.hidden_size}, {model_spec.num_layers} layers) around the tokenizer of {Path(tokenizer_dir).name}\n"
@@ -597,8 +598,9 @@ def generate(
     require_device(allow_cpu, f"generate {model_name}")
     import torch
 
+    from fimrepair.config import GenerationSpec
     from fimrepair.fim import sentinels as get_sentinels
-    from fimrepair.generate import DecodingSpec, generate_candidates, load_model
+    from fimrepair.generate import generate_candidates, load_model
     from fimrepair.io import ResumableJsonl, dir_identity
 
     identity = {
@@ -625,7 +627,7 @@ def generate(
             read_jsonl(bugs_jsonl),
             prompt_style,
             st,
-            DecodingSpec(**decoding),
+            GenerationSpec.from_section(decoding),
             model_name,
             partial=partial,
         )
@@ -655,6 +657,7 @@ def validate(
     out: str | Path,
     *,
     per_candidate_timeout_s: float,
+    compile_grace_s: float,
     workers: int,
     out_timings: str | Path | None = None,
     cache_dir: str | Path | None = None,
@@ -687,6 +690,7 @@ def validate(
         validator = FreshValidator(
             Path(benchmark_root),
             per_candidate_timeout_s=per_candidate_timeout_s,
+            compile_grace_s=compile_grace_s,
             java_level=level,
             support_sources=support,
             default_test_timeout_ms=bench.test_timeout_ms,
@@ -698,6 +702,7 @@ def validate(
             Path(benchmark_root),
             workers=workers,
             per_candidate_timeout_s=per_candidate_timeout_s,
+            compile_grace_s=compile_grace_s,
             java_level=level,
             heap_mb=bench.heap_mb,
             support_sources=support,
@@ -753,6 +758,7 @@ def analysis(
     import pandas as pd
 
     from fimrepair import analysis, paper
+    from fimrepair.config import GenerationSpec
 
     verdicts = read_verdicts(verdict_files, seeds)
     bug_ids = [b["bug_id"] for b in read_jsonl(bugs_jsonl)]
@@ -786,8 +792,8 @@ def analysis(
         "ModelRevision": revision,
         "NCandidatesPerBug": int(by_run.groupby(["model", "bug_id"]).size().max()),
     }
-    gen = {**schema_defaults("generation"), **(generation or {})}
-    macros |= {"NumBeams": int(gen["num_beams"]), "MaxNewTokens": int(gen["max_new_tokens"])}
+    gen = GenerationSpec.from_section(generation)
+    macros |= {"NumBeams": int(gen.num_beams), "MaxNewTokens": int(gen.max_new_tokens)}
     if settings_json is not None:
         macros["JavaLevel"] = analysis.java_level_text(json.loads(Path(settings_json).read_text())["java_level"])
     # one row per recipe: its seeds train on the same rows and steps (the first seed's counts)
@@ -861,8 +867,10 @@ def _seeded_contrast(summary: Any, verdicts: Any) -> tuple[str, str] | None:
 def statistics_settings(statistics: Mapping[str, Any] | None) -> dict[str, Any]:
     """The analysis' statistical settings: ``alpha``, ``power``, ``bootstrap_resamples`` (the
     schema's ``analysis`` defaults) and the bootstrap ``seed`` (the global seed's default)."""
-    defaults = schema_defaults("analysis")
-    out = {k: defaults[k] for k in ("alpha", "power", "bootstrap_resamples")} | {"seed": schema_defaults()["seed"]}
+    from fimrepair.config import DEFAULT_SEED, AnalysisSpec
+
+    defaults = AnalysisSpec()
+    out = {k: getattr(defaults, k) for k in ("alpha", "power", "bootstrap_resamples")} | {"seed": DEFAULT_SEED}
     return out | dict(statistics or {})
 
 

@@ -11,38 +11,13 @@ import logging
 import math
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fimrepair.config import schema_defaults
+from fimrepair.config import TinyModelSpec
 from fimrepair.fim import Sentinels, psm_prompt
 
 log = logging.getLogger(__name__)
-
-
-_TINY = schema_defaults("base_model", "tiny")  # the defaults' one source
-
-
-@dataclass(frozen=True)
-class TinyModelSpec:
-    """Size and pre-training of the tiny model (``base_model.tiny`` in the config; defaults
-    from the schema)."""
-
-    vocab_size: int = _TINY["vocab_size"]
-    hidden_size: int = _TINY["hidden_size"]
-    intermediate_size: int = _TINY["intermediate_size"]
-    num_layers: int = _TINY["num_layers"]
-    num_heads: int = _TINY["num_heads"]
-    max_position_embeddings: int = 1024  # not configurable: longer than any pre-training or fine-tuning sequence
-    pretrain_steps: int = _TINY["pretrain_steps"]
-    pretrain_batch_size: int = _TINY["pretrain_batch_size"]
-    pretrain_seq_len: int = _TINY["pretrain_seq_len"]
-    pretrain_lr: float = float(_TINY["pretrain_lr"])
-    fim_rate: float = float(_TINY["fim_rate"])
-    repeat_rate: float = float(_TINY["repeat_rate"])
-    tie_embeddings: bool = bool(_TINY["tie_embeddings"])
-    copy_warmup_steps: int = _TINY["copy_warmup_steps"]
 
 
 def train_tokenizer(corpus: Sequence[str], st: Sentinels, vocab_size: int):  # -> PreTrainedTokenizerFast

@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 FINGERPRINT_FILE = "fimrepair_fingerprint.txt"  # written into a checkpoint once it is complete
 _CHECKPOINT = re.compile(r"^checkpoint-(\d+)$")
 # Recipe keys that do not change what is trained (a checkpoint stays valid when they change).
-_NOT_FINGERPRINTED = ("save_steps", "keep_checkpoints")
+_NOT_FINGERPRINTED = ("save_steps", "save_total_limit")
 
 
 def training_fingerprint(

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fimrepair.config import schema_defaults
+from fimrepair.config import RecipeSpec
 from fimrepair.fim import Sentinels
 from fimrepair.prompts import RECIPE_KINDS, split_of, training_pair
 
@@ -55,7 +55,7 @@ def recipe_layout(spec: Mapping[str, Any]) -> tuple[str, float, float]:
     """A ``recipes.<name>`` entry's kind and the FIM and SPM rates it draws with (schema defaults
     filled in): only kind fim draws modes; ir4_psm is PSM on every example by definition (rates
     1 and 0); nofim draws nothing (rates 0)."""
-    spec = {**schema_defaults("recipes", "*"), **spec}
+    spec = RecipeSpec.from_section(spec).to_dict()
     kind = spec["kind"]
     rates = {"fim": (spec["fim_rate"], spec["spm_rate"]), "ir4_psm": (1.0, 0.0)}.get(kind, (0.0, 0.0))
     return kind, rates[0], rates[1]

@@ -221,7 +221,7 @@ def run_seeds(runs):
 
 def hub_adapter(wildcards):
     model = config["models"][wildcards.hubmodel]
-    return {"repo_id": model["hub_id"], "revision": model.get("revision", "main")}
+    return {"repo_id": model["hub_id"], "revision": model["revision"]}
 
 
 def verdict_files(wildcards=None):

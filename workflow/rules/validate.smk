@@ -23,6 +23,7 @@ rule validate:
     threads: 2
     params:
         per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"],
+        compile_grace_s=config["validation"]["compile_grace_s"],
         cache_dir="results/validate/cache",
         kind=lambda wildcards: BENCHMARKS[wildcards.benchmark]["kind"],
         java_level=lambda wildcards: BENCHMARKS[wildcards.benchmark]["java_level"],
@@ -46,6 +47,7 @@ use rule validate as validate_jdk with:
         "benchmarks/validate/{benchmark}/{system}.jdk.tsv"
     params:
         per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"],
+        compile_grace_s=config["validation"]["compile_grace_s"],
         cache_dir="results/validate/cache",
         kind=lambda wildcards: BENCHMARKS[wildcards.benchmark]["kind"],
         java_level=None,

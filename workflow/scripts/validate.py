@@ -9,6 +9,7 @@ with logged(snakemake.log[0], snakemake.threads):
         snakemake.output.verdicts,
         out_timings=snakemake.output.timings,
         per_candidate_timeout_s=p.per_candidate_timeout_s,
+        compile_grace_s=p.compile_grace_s,
         workers=snakemake.threads,
         cache_dir=p.cache_dir,
         kind=p.kind,

@@ -59,7 +59,7 @@ from typing import Any
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
 from fimrepair.validate import sandbox
 from fimrepair.validate.fresh import (
-    DEFAULT_TIMEOUT_S,
+    DEFAULT_LIMITS,
     compile_java_class,
     compile_support,
     default_jars,
@@ -340,8 +340,8 @@ class Engine:
         benchmark_root: Path,
         workers: int = 2,
         jars: Sequence[Path] | None = None,
-        per_candidate_timeout_s: float = DEFAULT_TIMEOUT_S,
-        compile_grace_s: float = 60,
+        per_candidate_timeout_s: float = DEFAULT_LIMITS.per_candidate_timeout_s,
+        compile_grace_s: float = DEFAULT_LIMITS.compile_grace_s,
         heap_mb: int = 512,
         heap_limit_fraction: float = 0.5,
         max_candidates_per_worker: int = 1000,

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
-from fimrepair.config import schema_defaults
+from fimrepair.config import ValidationSpec
 from fimrepair.validate import sandbox as sandboxing
 from fimrepair.validate.policy import trusted_names, with_policy
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
@@ -49,8 +49,8 @@ from fimrepair.validate.verdict import Status, Verdict, report_outcome
 #: :meth:`FreshValidator.verdict_settings`).
 FRESH_VERSION = "fresh-5"
 
-#: The per-candidate limit when none is given: the workflow's (``validation.per_candidate_timeout_s``).
-DEFAULT_TIMEOUT_S = float(schema_defaults("validation")["per_candidate_timeout_s"])
+#: The limits when none are given: the workflow's (``validation``, defaults from the schema).
+DEFAULT_LIMITS = ValidationSpec()
 
 SHARE_JAVA = Path("/usr/share/java")
 #: Jars a HumanEval-Java test run needs on Java 17: JUnit 4 + Hamcrest, JAXB (STRING_TO_MD5)
@@ -332,9 +332,10 @@ def _run_limited(
 class FreshValidator:
     """Validate candidates with a fresh ``javac`` + ``java`` per candidate.
 
-    ``per_candidate_timeout_s`` bounds the test run (and, separately, the compilation); it
-    should exceed the JUnit timeouts of one failing test (3 s in HumanEval-Java), as the runner
-    stops at the first failure. ``java_level``: the Java release to compile at (``javac
+    ``per_candidate_timeout_s`` bounds the test run; it should exceed the JUnit timeouts of one
+    failing test (3 s in HumanEval-Java), as the runner stops at the first failure. The
+    compilation is bounded separately, by ``compile_timeout_s`` (default: the larger of
+    ``compile_grace_s`` and ``per_candidate_timeout_s``). ``java_level``: the Java release to compile at (``javac
     --release``); None = the installed JDK's default. ``support_sources``: the benchmark's
     other classes (relative path -> text), compiled with every candidate. ``sandbox``: auto |
     bwrap | namespaces | net | none (:mod:`fimrepair.validate.sandbox`): under ``bwrap`` javac
@@ -350,10 +351,11 @@ class FreshValidator:
         self,
         benchmark_root: Path,
         jars: Sequence[Path] | None = None,
-        per_candidate_timeout_s: float = DEFAULT_TIMEOUT_S,
+        per_candidate_timeout_s: float = DEFAULT_LIMITS.per_candidate_timeout_s,
         java: str = "java",
         javac: str = "javac",
         compile_timeout_s: float | None = None,
+        compile_grace_s: float = DEFAULT_LIMITS.compile_grace_s,
         java_level: int | None = None,
         support_sources: dict[str, str] | None = None,
         sandbox: str = "auto",
@@ -370,7 +372,7 @@ class FreshValidator:
             raise FileNotFoundError(f"FreshValidator: jar(s) not found: {', '.join(missing)}")
         self.per_candidate_timeout_s = float(per_candidate_timeout_s)
         self.compile_timeout_s = float(
-            compile_timeout_s if compile_timeout_s is not None else max(60.0, per_candidate_timeout_s)
+            compile_timeout_s if compile_timeout_s is not None else max(compile_grace_s, per_candidate_timeout_s)
         )
         for tool in (java, javac):
             if shutil.which(tool) is None:
