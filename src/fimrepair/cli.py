@@ -36,8 +36,7 @@ def java_level_arg(text: str) -> int | str | None:
 
 
 def validate_main(args: argparse.Namespace) -> int:
-    from fimrepair.validate import summarise
-    from fimrepair.validate.run import validate_file
+    from fimrepair.validate import summarise, validate_file
 
     run = validate_file(
         args.candidates,
