@@ -103,11 +103,14 @@ MUTANTS = (
         ),
     ),
     Mutant(
-        "the test runner does not report assumption failures",
-        "src/fimrepair/java/FailFastRunner.java",
-        "                assumptions++;",
-        "                if (assumptions < 0) assumptions++;",
-        ("tests/test_validate.py::test_assumption_skips_and_no_test_run_are_not_plausible",),
+        "the test runners do not report assumption failures",
+        "src/fimrepair/java/FirstFailureListener.java",
+        "            assumptions++;",
+        "            if (assumptions < 0) assumptions++;",
+        (
+            "tests/test_validate.py::test_assumption_skips_and_no_test_run_are_not_plausible",
+            "tests/test_engine.py::test_assumption_skips_and_no_test_run_are_not_plausible",
+        ),
     ),
     # The loss mask.
     Mutant(

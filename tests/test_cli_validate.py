@@ -16,7 +16,7 @@ import pytest
 from conftest import ASSUME_NONE, JAVA_SKIP_REASON, LITERAL_1, LITERAL_2, java_available, with_body, write_minibench
 
 from fimrepair.benchmark import extract_bugs
-from fimrepair.cli import normalise_rows
+from fimrepair.validate.candidates import normalise_rows
 
 needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
@@ -232,3 +232,45 @@ def test_kill_and_resume(tmp_path: Path) -> None:
     statuses = [r["status"] for r in _read(out)]
     # the 12 looping SPIN candidates hit their JUnit timeout: timeouts
     assert statuses.count("timeout") == 12 and statuses.count("failing") == 1 and statuses.count("plausible") == 3
+
+
+@needs_java
+def test_the_command_and_the_stage_are_one_way_in(tmp_path: Path) -> None:
+    """``fimrepair validate`` and the workflow's validate stage (steps.validate) on the same files:
+    the same verdicts, and the stage finds every verdict in the cache the command filled (the
+    same validator settings, so the same cache keys); the stage's file holds them without the
+    measured times, which go to its timings table."""
+    from fimrepair.io import read_tsv, write_jsonl
+    from fimrepair.steps import validate
+
+    root = write_minibench(tmp_path / "bench")
+    extracted = extract_bugs(root, "humaneval-java")
+    bugs = tmp_path / "bugs.jsonl"
+    write_jsonl(bugs, [b.to_dict() for b in extracted])
+    by_id = {b.bug_id: b for b in extracted}
+    cands = tmp_path / "candidates.jsonl"
+    rows = [
+        {"model": "m", "benchmark": "humaneval-java", "bug_id": "ADD", "candidates": [
+            {"rank": 0, "function": by_id["ADD"].fixed_function}, {"rank": 1, "function": by_id["ADD"].buggy_function},
+        ]},
+        {"model": "m", "benchmark": "humaneval-java", "bug_id": "NEG", "candidates": [{"rank": 0, "function": "int broken("}]},
+    ]  # fmt: skip
+    write_jsonl(cands, rows)
+    cache = tmp_path / "cache"
+    out = tmp_path / "cli.jsonl"
+    args = ["--benchmark-root", str(root), "--candidates", str(cands), "--bugs", str(bugs), "--cache", str(cache)]
+    proc = _cli(*args, "--out", str(out), "--workers", "1", "--per-candidate-timeout", "30")
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert _stats(err) == (0, 3)
+    stage_out, timings = tmp_path / "stage.jsonl", tmp_path / "timings.tsv"
+    validate(bugs, cands, root, stage_out, out_timings=timings, per_candidate_timeout_s=30, workers=1, cache_dir=cache)
+    measured = ("compile_s", "test_s")
+    cli_rows = _read(out)
+    assert [r["status"] for r in cli_rows] == ["plausible", "failing", "uncompilable"]
+    assert _read(stage_out) == [{k: v for k, v in r.items() if k not in measured} for r in cli_rows]
+    key = ("model", "bug_id", "rank")
+    assert [[t[k] for k in (*key, *measured)] for t in read_tsv(timings)] == [
+        [r[k] for k in key] + [r[k] if r[k] is not None else "" for k in measured] for r in cli_rows
+    ]
+    assert len(list(cache.glob("*/*.json"))) == 3  # the stage validated nothing anew

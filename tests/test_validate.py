@@ -445,3 +445,21 @@ def test_junitcore_baseline_agrees_on_plausibility(minibench) -> None:
     failing = validator.validate(bug, bug.buggy_function)
     assert failing.status is Status.FAILING and failing.failing_test and failing.failing_test.startswith("TEST_CLAMP.")
     assert validator.validate(bug, bug.fixed_function.replace(";", "", 1)).status is Status.UNCOMPILABLE
+
+
+@needs_java
+def test_both_runners_share_one_junit_listener(tmp_path: Path) -> None:
+    """The fail-fast JUnit listener is written once (FirstFailureListener.java) and compiled into
+    both test runners: the fresh validator's FailFastRunner and the engine's worker."""
+    from importlib import resources
+
+    from fimrepair.validate.engine import compile_worker
+    from fimrepair.validate.fresh import compile_runner, default_jars
+
+    java = resources.files("fimrepair") / "java"
+    listeners = [f.name for f in java.iterdir() if f.name.endswith(".java") and "extends RunListener" in f.read_text()]
+    assert listeners == ["FirstFailureListener.java"]
+    runner = compile_runner("javac", default_jars(), tmp_path)
+    worker = compile_worker("javac", default_jars(), tmp_path)
+    for shared in ("FirstFailureListener.class", "CandidatePolicy.class"):
+        assert (runner / shared).read_bytes() == (worker / shared).read_bytes()

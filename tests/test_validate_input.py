@@ -4,14 +4,17 @@ a bug with an empty candidate list stays in the summary (issue 20)."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 from conftest import JAVA_SKIP_REASON, java_available, write_minibench
 
-from fimrepair.benchmark import Bug
-from fimrepair.cli import main, normalise_rows
+from fimrepair.benchmark import Bug, extract_bugs
+from fimrepair.cli import main
+from fimrepair.io import read_jsonl, write_jsonl
 from fimrepair.validate import Status, Verdict, summarise, validate_candidates
+from fimrepair.validate.candidates import normalise_rows
 
 
 @pytest.mark.parametrize(
@@ -129,3 +132,39 @@ def test_the_command_names_the_bad_line_and_counts_empty_bugs(tmp_path: Path, ca
     err = capsys.readouterr().err
     assert "plausible bugs 1/2" in err, err  # ADD is counted, not dropped
     assert [json.loads(line)["status"] for line in out.read_text().splitlines()] == [Status.PLAUSIBLE.value]
+
+
+def test_jsonl_keeps_undecodable_bytes_and_lone_surrogates(tmp_path: Path) -> None:
+    """The one JSONL writer (io.write_jsonl) writes what a foreign candidates file can hold: an
+    undecodable byte (read with surrogateescape) and a lone surrogate escape read back as the
+    same strings; other text stays UTF-8 as it is (the pipeline's files keep their bytes)."""
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"bug_id": "ADD", "model": "caf\xe9", "m": "\\ud83d x", "u": "\xc3\xbc"}\n')
+    rows = read_jsonl(src, errors="surrogateescape")
+    assert rows == [{"bug_id": "ADD", "model": "caf\udce9", "m": "\ud83d x", "u": "\u00fc"}]
+    out = tmp_path / "out.jsonl"
+    write_jsonl(out, rows)
+    assert read_jsonl(out) == rows
+    assert out.read_bytes() == b'{"bug_id": "ADD", "m": "\\ud83d x", "model": "caf\\udce9", "u": "\xc3\xbc"}\n'
+
+
+def test_the_stage_names_the_bad_line(tmp_path: Path) -> None:
+    """The workflow's validate stage reads candidates as the command does: a bad row is an error
+    naming the file, the line and the field, before any JVM starts."""
+    from fimrepair.steps import validate
+
+    root = write_minibench(tmp_path / "bench")
+    bugs = tmp_path / "bugs.jsonl"
+    write_jsonl(bugs, [b.to_dict() for b in extract_bugs(root, "humaneval-java")])
+    cands = tmp_path / "candidates.jsonl"
+    row = {"model": "m", "benchmark": "humaneval-java", "bug_id": "ADD"}
+    cands.write_text(
+        json.dumps({**row, "candidates": [{"rank": 0, "function": "x"}]})
+        + "\n"
+        + json.dumps({**row, "candidates": [{"rank": True, "function": "y"}]})
+        + "\n"
+    )
+    with pytest.raises(
+        ValueError, match=re.escape(f"{cands}:2 (bug ADD): candidate 0: field 'rank' must be an integer, got bool")
+    ):
+        validate(bugs, cands, root, tmp_path / "v.jsonl", per_candidate_timeout_s=30, workers=1)

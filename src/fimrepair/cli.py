@@ -1,4 +1,5 @@
-"""``fimrepair`` command line. ``fimrepair validate`` re-scores any candidates file.
+"""``fimrepair`` command line. ``fimrepair validate`` re-scores any candidates file (the code the
+workflow's validate stage runs: :func:`fimrepair.validate.run.validate_file`).
 
 Candidates file (JSON lines, one row per (model, bug))::
 
@@ -15,90 +16,11 @@ string. Output: one verdict row per candidate (columns of
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
 
 from fimrepair.config import ValidationSpec
-
-log = logging.getLogger("fimrepair.cli")
-
-
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [row for _, row in _read_jsonl_lines(path)]
-
-
-def _read_jsonl_lines(path: Path) -> list[tuple[int, Any]]:
-    """(line number, value) of each non-blank line of a JSON-lines file."""
-    rows = []
-    with path.open("r", encoding="utf-8", errors="surrogateescape") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append((n, json.loads(line)))
-            except ValueError as exc:
-                raise SystemExit(f"fimrepair validate: {path}:{n}: not a JSON object: {exc}") from None
-    return rows
-
-
-def _kind(value: Any) -> str:
-    return "null" if value is None else type(value).__name__
-
-
-def normalise_rows(
-    raw: list[Any], default_model: str, benchmark: str, where: str = "candidates", lines: list[int] | None = None
-) -> list[dict[str, Any]]:
-    """Candidate rows in the pipeline's form (see the module doc). Bad input is a ValueError
-    naming ``where`` (the file), the line (``lines[i]``, default: the row's position) and the
-    field: a row that is not an object, a ``bug_id`` that is not a non-empty string, a
-    ``model``/``benchmark`` that is not a string, ``candidates`` that is not a list, a candidate
-    without a string (or null: an empty candidate) ``function``, a ``rank`` that is not an
-    integer, and a (model, benchmark, bug, rank) given twice (naming both lines). A bug with an
-    empty candidate list stays a row (the summary counts it as not fixed)."""
-    rows = []
-    seen: dict[tuple[str, str, str, int], int] = {}
-    for i, row in enumerate(raw):
-        at = f"{where}:{lines[i]}" if lines is not None else f"{where} row {i + 1}"
-        if not isinstance(row, dict):
-            raise ValueError(f"{at}: expected a JSON object, got {_kind(row)}")
-        if not isinstance(row.get("bug_id"), str) or not row["bug_id"]:
-            raise ValueError(f"{at}: field 'bug_id' must be a non-empty string, got {_kind(row.get('bug_id'))}")
-        for field in ("model", "benchmark"):
-            if row.get(field) is not None and not isinstance(row[field], str):
-                raise ValueError(f"{at}: field {field!r} must be a string, got {_kind(row[field])}")
-        if not isinstance(row.get("candidates"), list):
-            raise ValueError(
-                f"{at} (bug {row['bug_id']}): field 'candidates' must be a list, got {_kind(row.get('candidates'))}"
-            )
-        model = row.get("model") or default_model
-        bench_name = row.get("benchmark") or benchmark
-        cands = []
-        for j, c in enumerate(row["candidates"]):
-            if isinstance(c, str):
-                c = {"function": c}
-            what = f"{at} (bug {row['bug_id']}): candidate {j}"
-            if not isinstance(c, dict) or "function" not in c:
-                raise ValueError(f"{what} lacks 'function'")
-            if c["function"] is not None and not isinstance(c["function"], str):
-                raise ValueError(f"{what}: field 'function' must be a string, got {_kind(c['function'])}")
-            rank = c.get("rank", j)
-            if not isinstance(rank, int) or isinstance(rank, bool):
-                raise ValueError(f"{what}: field 'rank' must be an integer, got {_kind(rank)}")
-            key = (model, bench_name, row["bug_id"], rank)
-            if key in seen:
-                raise ValueError(
-                    f"{what}: model {model!r} bug {row['bug_id']} rank {rank} is given twice "
-                    f"(also at {where}:{seen[key]}): which verdict would count?"
-                )
-            seen[key] = lines[i] if lines is not None else i + 1
-            cands.append({**c, "rank": rank, "function": c["function"] if c["function"] is not None else ""})
-        if not cands:
-            log.warning("%s: bug %s of model %s has no candidates: counted as not fixed", at, row["bug_id"], model)
-        rows.append({**row, "model": model, "benchmark": bench_name, "candidates": cands})
-    return rows
 
 
 def java_level_arg(text: str) -> int | str | None:
@@ -114,84 +36,47 @@ def java_level_arg(text: str) -> int | str | None:
 
 
 def validate_main(args: argparse.Namespace) -> int:
-    from fimrepair.benchmark import Bug
-    from fimrepair.benchmarks import open_benchmark
-    from fimrepair.validate import Engine, FreshValidator, VerdictCache, summarise, validate_candidates
+    from fimrepair.validate import summarise, validate_file
 
-    root = Path(args.benchmark_root)
-    bench = open_benchmark(args.benchmark_kind, root, args.benchmark_name)
-    level = bench.java_level(args.java_level)
-    if args.bugs:
-        bugs = [Bug.from_dict(r) for r in _read_jsonl(Path(args.bugs))]
-        benchmark = args.benchmark_name or (bugs[0].benchmark if bugs else bench.name)
-    else:
-        benchmark = bench.name
-        bugs = bench.extract_bugs()
-    candidates = Path(args.candidates)
-    numbered = _read_jsonl_lines(candidates)
-    rows = normalise_rows(
-        [r for _, r in numbered], candidates.stem, benchmark, where=str(candidates), lines=[n for n, _ in numbered]
+    run = validate_file(
+        args.candidates,
+        args.benchmark_root,
+        args.out,
+        bugs=args.bugs,
+        kind=args.benchmark_kind,
+        benchmark_name=args.benchmark_name,
+        java_level=args.java_level,
+        engine=args.engine,
+        sandbox=args.sandbox,
+        per_candidate_timeout_s=args.per_candidate_timeout,
+        compile_grace_s=args.compile_grace,
+        workers=args.workers,
+        cache_dir=args.cache,
+        progress=not args.quiet,
     )
-    wanted = {r["bug_id"] for r in rows}
-    bugs = [b for b in bugs if b.bug_id in wanted]
-    cache = VerdictCache(args.cache) if args.cache else None
-    stats: dict[str, int] = {}
-    if args.engine == "fresh":
-        validator: Any = FreshValidator(
-            root,
-            per_candidate_timeout_s=args.per_candidate_timeout,
-            java_level=level,
-            support_sources=bench.support_sources(),
-            sandbox=args.sandbox,
-            default_test_timeout_ms=bench.test_timeout_ms,
-        )
-        out = validate_candidates(
-            bugs, rows, validator, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats
-        )
-    else:
-        with Engine(
-            root,
-            workers=args.workers,
-            per_candidate_timeout_s=args.per_candidate_timeout,
-            sandbox=args.sandbox,
-            java_level=level,
-            heap_mb=bench.heap_mb,
-            support_sources=bench.support_sources(),
-            default_test_timeout_ms=bench.test_timeout_ms,
-        ) as engine:
-            out = validate_candidates(
-                bugs, rows, engine, workers=args.workers, progress=not args.quiet, cache=cache, stats=stats
-            )
-    out_path = Path(args.out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".part")
-    with tmp.open("w", encoding="utf-8") as fh:
-        for r in out:
-            fh.write(json.dumps(r, ensure_ascii=True) + "\n")
-    tmp.replace(out_path)
-    summary = summarise(out, rows)
+    out, stats, level = run.verdicts, run.stats, run.java_level
+    summary = summarise(out, run.rows)
     levels = sorted({str(r.get("sandbox")) for r in out})
     print(
         f"fimrepair validate: sandbox {', '.join(levels) or 'none used'}; {len(out)} candidates ({stats.get('tasks', 0)} distinct: {stats.get('cached', 0)} cached, "
         f"{stats.get('validated', 0)} validated); Java level {level if level is not None else 'of the JDK'}; plausible bugs {sum(s['plausible'] for s in summary)}/{len(summary)}; "
-        f"-> {out_path}",
+        f"-> {args.out}",
         file=sys.stderr,
     )
     return 0
 
 
 def convert_main(args: argparse.Namespace) -> int:
+    from fimrepair.io import read_jsonl, write_jsonl
     from fimrepair.published import convert
 
     src = Path(args.input)
-    rows = convert(_read_jsonl(src), args.system or src.stem, args.benchmark_name, where=str(src))
-    out_path = Path(args.out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    with out_path.open("w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps(r, ensure_ascii=True) + "\n")
+    rows = convert(
+        read_jsonl(src, errors="surrogateescape"), args.system or src.stem, args.benchmark_name, where=str(src)
+    )
+    write_jsonl(args.out, rows)
     print(
-        f"fimrepair convert-published: {len(rows)} bugs, {sum(len(r['candidates']) for r in rows)} candidates -> {out_path}",
+        f"fimrepair convert-published: {len(rows)} bugs, {sum(len(r['candidates']) for r in rows)} candidates -> {args.out}",
         file=sys.stderr,
     )
     return 0
@@ -237,6 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=ValidationSpec().per_candidate_timeout_s,
         help="seconds (default: the workflow's, %(default)s)",
+    )
+    v.add_argument(
+        "--compile-grace",
+        type=float,
+        default=ValidationSpec().compile_grace_s,
+        help="seconds a candidate's compilation and JVM start-up may add to its limit (default: the workflow's, %(default)s)",
     )
     v.add_argument(
         "--sandbox",

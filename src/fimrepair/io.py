@@ -11,12 +11,17 @@ from typing import Any
 
 
 def write_jsonl(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Write one JSON object per line (atomically: a partial file never stays behind)."""
+    """Write one JSON object per line (atomically: a partial file never stays behind).
+
+    A lone surrogate in a string (an undecodable input byte read with ``surrogateescape``, or a
+    lone ``\\udXXX`` escape) is written as its JSON escape, which reads back as the same string;
+    everything else is UTF-8 as it is."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     n = 0
-    with tmp.open("w", encoding="utf-8") as fh:
+    # Lone surrogates occur only inside JSON strings, where "\udcff" is their escape.
+    with tmp.open("w", encoding="utf-8", errors="backslashreplace") as fh:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
             n += 1
@@ -24,10 +29,17 @@ def write_jsonl(path: str | Path, rows: Iterable[Mapping[str, Any]]) -> int:
     return n
 
 
-def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """Read a JSONL file; a bad line is an error naming the file and line."""
+def read_jsonl(path: str | Path, *, errors: str = "strict") -> list[dict[str, Any]]:
+    """Read a JSONL file; a bad line is an error naming the file and line. ``errors``: how
+    undecodable bytes are handled (:func:`open`'s ``errors``; ``"surrogateescape"`` keeps them
+    as lone surrogates, for files written by other tools)."""
+    return [row for _, row in read_jsonl_numbered(path, errors=errors)]
+
+
+def read_jsonl_numbered(path: str | Path, *, errors: str = "strict") -> list[tuple[int, dict[str, Any]]]:
+    """(line number, object) of each non-blank line of a JSONL file (:func:`read_jsonl`)."""
     rows = []
-    with Path(path).open(encoding="utf-8") as fh:
+    with Path(path).open(encoding="utf-8", errors=errors) as fh:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
@@ -37,7 +49,7 @@ def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
                 raise ValueError(f"{path}:{number}: not valid JSON ({err.msg})") from None
             if not isinstance(row, dict):
                 raise ValueError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
-            rows.append(row)
+            rows.append((number, row))
     return rows
 
 

@@ -665,56 +665,31 @@ def validate(
     kind: str = "humaneval-java",
     java_level: int | str | None = "declared",
 ) -> None:
-    """Verdicts of every candidate: the persistent sandboxed engine (``engine="fresh"``: a fresh
+    """Verdicts of every candidate (:func:`fimrepair.validate.run.validate_file`, the code
+    ``fimrepair validate`` runs): the persistent sandboxed engine (``engine="fresh"``: a fresh
     javac + java per candidate), deduplicated, with the on-disk verdict cache ``cache_dir`` (a
     killed run resumes without validating anything twice). The benchmark of ``kind`` gives the
     support classes, the heap and (``java_level`` = ``"declared"``) the Java level.
 
     ``out`` gets the verdicts without the measured times (the same bytes on every run from
-    scratch: :func:`fimrepair.validate.run.split_timings`), ``out_timings`` (TSV) the times."""
-    from fimrepair.benchmark import Bug
-    from fimrepair.benchmarks import open_benchmark
-    from fimrepair.validate import Engine, FreshValidator, VerdictCache
-    from fimrepair.validate.run import TIMING_COLUMNS, split_timings, validate_candidates
+    scratch: :func:`fimrepair.validate.run.split_timings`), ``out_timings`` (TSV) the times
+    (None: ``out`` keeps them)."""
+    from fimrepair.validate.run import validate_file
 
-    bench = open_benchmark(kind, Path(benchmark_root))
-    level = bench.java_level(java_level)
-    support = bench.support_sources()
-    log.info("validate: benchmark kind %s, Java level %s", kind, level if level is not None else "of the JDK")
-
-    bugs = [Bug.from_dict(row) for row in read_jsonl(bugs_jsonl)]
-    rows = read_jsonl(candidates_jsonl)
-    cache = VerdictCache(cache_dir) if cache_dir else None
-    stats: dict[str, int] = {}
-    if engine == "fresh":
-        validator = FreshValidator(
-            Path(benchmark_root),
-            per_candidate_timeout_s=per_candidate_timeout_s,
-            compile_grace_s=compile_grace_s,
-            java_level=level,
-            support_sources=support,
-            default_test_timeout_ms=bench.test_timeout_ms,
-        )
-        log.info("validation (fresh processes): sandbox %s", validator.sandbox_level)
-        verdicts = validate_candidates(bugs, rows, validator, workers=workers, cache=cache, stats=stats)
-    else:
-        with Engine(
-            Path(benchmark_root),
-            workers=workers,
-            per_candidate_timeout_s=per_candidate_timeout_s,
-            compile_grace_s=compile_grace_s,
-            java_level=level,
-            heap_mb=bench.heap_mb,
-            support_sources=support,
-            default_test_timeout_ms=bench.test_timeout_ms,
-        ) as eng:
-            verdicts = validate_candidates(bugs, rows, eng, workers=workers, cache=cache, stats=stats)
-            log.info("validation engine: sandbox %s, %s", eng.sandbox_level, dict(eng.stats))
-    log.info("validate: %d candidate rows, %s", len(verdicts), stats)
-    rows, timings = split_timings(verdicts)
-    write_jsonl(out, rows)
-    if out_timings is not None:
-        write_tsv(out_timings, timings, list(TIMING_COLUMNS))
+    validate_file(
+        candidates_jsonl,
+        benchmark_root,
+        out,
+        bugs=bugs_jsonl,
+        kind=kind,
+        java_level=java_level,
+        engine=engine,
+        per_candidate_timeout_s=per_candidate_timeout_s,
+        compile_grace_s=compile_grace_s,
+        workers=workers,
+        cache_dir=cache_dir,
+        out_timings=out_timings,
+    )
 
 
 # --- analysis and paper -------------------------------------------------------------------

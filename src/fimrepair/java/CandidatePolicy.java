@@ -1,6 +1,6 @@
-// Shared by ValidationWorker and FailFastRunner: appended to each of their sources when they are
-// compiled (fimrepair.validate.fresh.compile_java_class), so both engines apply the SAME policy
-// and the same per-test limit. No imports here: the text follows the host file's classes.
+// Shared by ValidationWorker and FailFastRunner: compiled with each of them
+// (fimrepair.validate.policy.harness_sources), so both engines apply the SAME policy and the same
+// per-test limit.
 
 /**
  * The bytecode policy on a candidate's compiled classes (see docs/verdict-integrity.md).

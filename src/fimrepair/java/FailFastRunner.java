@@ -8,15 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.util.Comparator;
 
-import org.junit.runner.Description;
-import org.junit.runner.Request;
-import org.junit.runner.Runner;
 import org.junit.runner.notification.Failure;
-import org.junit.runner.notification.RunListener;
-import org.junit.runner.notification.RunNotifier;
-import org.junit.runner.notification.StoppedByUserException;
 
 /**
  * Runs one JUnit 4 test class, test method by test method in name order, and stops at the
@@ -83,46 +76,6 @@ public final class FailFastRunner {
         }
     }
 
-    /** Records the first failure (and the first test skipped by a failed assumption) and asks
-     * the notifier to stop. */
-    private static final class FirstFailure extends RunListener {
-        private final RunNotifier notifier;
-        volatile Failure first;
-        volatile Failure firstAssumption;
-        volatile int started;
-        volatile int assumptions;
-
-        FirstFailure(RunNotifier notifier) {
-            this.notifier = notifier;
-        }
-
-        @Override
-        public void testStarted(Description description) {
-            started++;
-        }
-
-        @Override
-        public void testFailure(Failure failure) {
-            synchronized (this) {
-                if (first == null) {
-                    first = failure;
-                }
-            }
-            notifier.pleaseStop();
-        }
-
-        @Override
-        public void testAssumptionFailure(Failure failure) {
-            synchronized (this) {
-                assumptions++;
-                if (firstAssumption == null) {
-                    firstAssumption = failure;
-                }
-            }
-            notifier.pleaseStop();
-        }
-    }
-
     private static String json(String s) {
         if (s == null) {
             return "null";
@@ -145,21 +98,6 @@ public final class FailFastRunner {
             }
         }
         return b.append('"').toString();
-    }
-
-    private static String testName(Description d) {
-        if (d == null) {
-            return null;
-        }
-        String cls = d.getClassName();
-        String method = d.getMethodName();
-        if (cls != null) {
-            cls = cls.substring(cls.lastIndexOf('.') + 1);
-        }
-        if (method == null) {
-            return cls != null ? cls : d.getDisplayName();
-        }
-        return cls + "." + method;
     }
 
     private static String message(Failure f) {
@@ -209,28 +147,17 @@ public final class FailFastRunner {
         }
         try {
             Class<?> testClass = Class.forName(args[1], false, FailFastRunner.class.getClassLoader());
-            Request request = CandidatePolicy.request(testClass, defaultTimeoutMs).sortWith(
-                Comparator.comparing((Description d) -> String.valueOf(d.getMethodName()))
-                    .thenComparing(Description::getDisplayName));
-            Runner runner = request.getRunner();
-            RunNotifier notifier = new RunNotifier();
-            FirstFailure listener = new FirstFailure(notifier);
-            notifier.addListener(listener);
-            try {
-                runner.run(notifier);
-            } catch (StoppedByUserException stopped) {
-                // pleaseStop() after the first failure: expected.
-            }
+            FirstFailureListener listener = FirstFailureListener.run(testClass, defaultTimeoutMs);
             Failure f = listener.first;
             Failure a = listener.firstAssumption;
             String counts = ",\"tests_run\":" + listener.started + ",\"assumption_failures\":" + listener.assumptions
-                + ",\"skipped_test\":" + (a == null ? "null" : json(testName(a.getDescription())))
+                + ",\"skipped_test\":" + (a == null ? "null" : json(FirstFailureListener.testName(a.getDescription())))
                 + ",\"skipped_message\":" + (a == null ? "null" : json(message(a))) + "}";
             if (f == null) {
                 line = "{\"status\":\"plausible\",\"failing_test\":null,\"message\":null" + counts;
             } else {
                 String status = CandidatePolicy.isTestTimeout(f.getException()) ? "timeout" : "failing";
-                line = "{\"status\":\"" + status + "\",\"failing_test\":" + json(testName(f.getDescription()))
+                line = "{\"status\":\"" + status + "\",\"failing_test\":" + json(FirstFailureListener.testName(f.getDescription()))
                     + ",\"message\":" + json(message(f)) + counts;
             }
         } catch (Throwable t) {

@@ -17,7 +17,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
@@ -41,13 +40,7 @@ import javax.tools.StandardJavaFileManager;
 import javax.tools.StandardLocation;
 import javax.tools.ToolProvider;
 
-import org.junit.runner.Description;
-import org.junit.runner.Request;
-import org.junit.runner.Runner;
 import org.junit.runner.notification.Failure;
-import org.junit.runner.notification.RunListener;
-import org.junit.runner.notification.RunNotifier;
-import org.junit.runner.notification.StoppedByUserException;
 
 /**
  * A persistent patch-validation worker speaking JSON lines (fimrepair.validate.engine).
@@ -466,44 +459,6 @@ public final class ValidationWorker {
         }
     }
 
-    static final class FirstFailure extends RunListener {
-        private final RunNotifier notifier;
-        volatile Failure first;
-        volatile Failure firstAssumption;
-        volatile int started;
-        volatile int assumptions;
-
-        FirstFailure(RunNotifier notifier) {
-            this.notifier = notifier;
-        }
-
-        @Override
-        public void testStarted(Description description) {
-            started++;
-        }
-
-        @Override
-        public void testFailure(Failure failure) {
-            synchronized (this) {
-                if (first == null) {
-                    first = failure;
-                }
-            }
-            notifier.pleaseStop();
-        }
-
-        @Override
-        public void testAssumptionFailure(Failure failure) {
-            synchronized (this) {
-                assumptions++;
-                if (firstAssumption == null) {
-                    firstAssumption = failure;
-                }
-            }
-            notifier.pleaseStop();
-        }
-    }
-
     static final class RunResult {
         volatile boolean done;
         volatile Failure failure;
@@ -511,21 +466,6 @@ public final class ValidationWorker {
         volatile Throwable error;
         volatile int started;
         volatile int assumptions;
-    }
-
-    private static String testName(Description d) {
-        if (d == null) {
-            return null;
-        }
-        String cls = d.getClassName();
-        String method = d.getMethodName();
-        if (cls != null) {
-            cls = cls.substring(cls.lastIndexOf('.') + 1);
-        }
-        if (method == null) {
-            return cls != null ? cls : d.getDisplayName();
-        }
-        return cls + "." + method;
     }
 
     private static boolean isLinkage(Throwable t) {
@@ -545,18 +485,7 @@ public final class ValidationWorker {
         Thread t = new Thread(() -> {
             try {
                 Class<?> testClass = Class.forName(testClassName, false, loader);
-                Request request = CandidatePolicy.request(testClass, defaultTestTimeoutMs).sortWith(
-                    Comparator.comparing((Description d) -> String.valueOf(d.getMethodName()))
-                        .thenComparing(Description::getDisplayName));
-                Runner runner = request.getRunner();
-                RunNotifier notifier = new RunNotifier();
-                FirstFailure listener = new FirstFailure(notifier);
-                notifier.addListener(listener);
-                try {
-                    runner.run(notifier);
-                } catch (StoppedByUserException stopped) {
-                    // pleaseStop() after the first failure: expected.
-                }
+                FirstFailureListener listener = FirstFailureListener.run(testClass, defaultTestTimeoutMs);
                 r.failure = listener.first;
                 r.assumption = listener.firstAssumption;
                 r.started = listener.started;
@@ -816,7 +745,7 @@ public final class ValidationWorker {
             // the parent whether the test used its whole limit in CPU (its own doing) or was cut
             // by the wall-time backstop (load, sleeping, blocking: re-run on a fresh worker).
             status = CandidatePolicy.isTestTimeout(e) ? "timeout" : "failing";
-            failing = testName(r.failure.getDescription());
+            failing = FirstFailureListener.testName(r.failure.getDescription());
             message = e != null ? e.toString() : r.failure.getMessage();
         } else {
             status = "plausible";
@@ -851,7 +780,7 @@ public final class ValidationWorker {
         Failure skipped = r.assumption;
         boolean cpuBound = "timeout".equals(status) && r.done && CandidatePolicy.lastTimeoutCpuBound;
         return a.substring(0, a.length() - 1) + ",\"cpu_bound\":" + cpuBound + ",\"stopped_threads\":" + stopped[0] + ",\"assumption_failures\":" + r.assumptions
-            + ",\"skipped_test\":" + (skipped == null ? "null" : json(testName(skipped.getDescription())))
+            + ",\"skipped_test\":" + (skipped == null ? "null" : json(FirstFailureListener.testName(skipped.getDescription())))
             + ",\"skipped_message\":" + (skipped == null ? "null" : json(cut(String.valueOf(skipped.getException())))) + "}";
     }
 

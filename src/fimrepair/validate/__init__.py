@@ -4,14 +4,16 @@ Engines implement :class:`Validator` (``validate(bug, function) -> Verdict``); t
 provides :class:`Engine` (K persistent, sandboxed worker JVMs: in-memory compilation, a fresh
 class loader per candidate; the default) and :class:`FreshValidator` (a fresh javac + java per
 candidate: the slow baseline). :func:`validate_candidates` runs any engine over candidate rows
-with deduplication, an optional on-disk :class:`VerdictCache` and one shared worker queue.
+with deduplication, an optional on-disk :class:`VerdictCache` and one shared worker queue;
+:func:`validate_file`, the one way in for the workflow's stage and ``fimrepair validate``, runs it
+on a candidates file and a benchmark root.
 """
 
 from fimrepair.validate.cache import VerdictCache
 from fimrepair.validate.engine import Engine, EngineError
 from fimrepair.validate.fresh import DEFAULT_JAR_NAMES, FreshValidator, default_jars
 from fimrepair.validate.grading import ast_match, exact_match
-from fimrepair.validate.run import VERDICT_COLUMNS, summarise, validate_candidates
+from fimrepair.validate.run import VERDICT_COLUMNS, summarise, validate_candidates, validate_file
 from fimrepair.validate.verdict import Status, Validator, Verdict
 
 __all__ = [
@@ -29,4 +31,5 @@ __all__ = [
     "exact_match",
     "summarise",
     "validate_candidates",
+    "validate_file",
 ]

@@ -52,7 +52,6 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +66,7 @@ from fimrepair.validate.fresh import (
     jdk_version,
     sources_digest,
 )
-from fimrepair.validate.policy import trusted_names, with_policy
+from fimrepair.validate.policy import harness_sources, trusted_names
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 log = logging.getLogger(__name__)
@@ -88,15 +87,11 @@ class EngineError(RuntimeError):
     """A harness fault (the worker cannot start, the JDK is missing): never a verdict."""
 
 
-def worker_source() -> str:
-    return with_policy((resources.files("fimrepair") / "java" / f"{WORKER_CLASS}.java").read_text(encoding="utf-8"))
-
-
 def compile_worker(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
     """The directory holding the compiled worker (compiled on first use, cached by source and
     ``javac -version``)."""
     try:
-        return compile_java_class(WORKER_CLASS, worker_source(), javac, jars, cache_root)
+        return compile_java_class(WORKER_CLASS, harness_sources(WORKER_CLASS), javac, jars, cache_root)
     except RuntimeError as err:
         raise EngineError(str(err)) from None
 

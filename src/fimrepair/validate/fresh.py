@@ -5,7 +5,8 @@ Per candidate, in a new temporary directory:
 1. the bug's buggy class with the candidate method spliced in, and the bug's test class, are
    compiled by ONE ``javac`` call (argument list, no shell);
 2. ``FailFastRunner`` (``fimrepair/java/FailFastRunner.java``, compiled once per machine into a
-   per-user cache directory keyed by its source hash and the javac version) runs the test
+   per-user cache directory keyed by its source hash and the javac version, with the classes it
+   shares with the engine's worker: ``CandidatePolicy``, ``FirstFailureListener``) runs the test
    class in a fresh ``java`` process in its own process group, methods in name order,
    stopping at the first failure, and writes one JSON line to a result file;
 3. a hard per-candidate limit kills the whole process group (``timeout``); a JVM that exits
@@ -34,15 +35,14 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
-from importlib import resources
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
 from fimrepair.config import ValidationSpec
 from fimrepair.validate import sandbox as sandboxing
-from fimrepair.validate.policy import trusted_names, with_policy
+from fimrepair.validate.policy import harness_sources, trusted_names
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 #: Bumped whenever this validator's semantics change (part of the result-cache key:
@@ -98,10 +98,6 @@ def jars_digest(jars: Sequence[Path]) -> list[list[str]]:
     return out
 
 
-def runner_source() -> str:
-    return with_policy((resources.files("fimrepair") / "java" / f"{RUNNER_CLASS}.java").read_text(encoding="utf-8"))
-
-
 def _cache_root() -> Path:
     """A per-user cache directory: $XDG_CACHE_HOME or ~/.cache, else the temp dir."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
@@ -121,16 +117,18 @@ _COMPILE_LOCK = threading.Lock()
 
 
 def compile_java_class(
-    class_name: str, source: str, javac: str, jars: Sequence[Path], cache_root: Path | None = None
+    class_name: str, sources: Mapping[str, str], javac: str, jars: Sequence[Path], cache_root: Path | None = None
 ) -> Path:
-    """The directory holding ``<class_name>.class`` (nested classes included), compiled from
-    ``source`` on first use.
+    """The directory holding ``<class_name>.class`` and the other classes of ``sources`` (file
+    name -> Java text, default package; nested classes included), compiled together in one
+    ``javac`` call on first use.
 
-    Keyed by the source and ``javac -version``; safe against concurrent threads (lock) and
+    Keyed by the sources and ``javac -version``; safe against concurrent threads (lock) and
     processes (compile into a private directory, then an atomic rename).
     """
     version = subprocess.run([javac, "-version"], capture_output=True, text=True, check=False)
-    key = hashlib.sha256((source + "\0" + version.stdout + version.stderr).encode("utf-8")).hexdigest()[:16]
+    text = "".join(f"{name}\0{sources[name]}\0" for name in sorted(sources))
+    key = hashlib.sha256((text + version.stdout + version.stderr).encode("utf-8")).hexdigest()[:16]
     root = cache_root or _cache_root()
     target = root / f"{class_name.lower()}-{key}"
     with _COMPILE_LOCK:
@@ -138,7 +136,8 @@ def compile_java_class(
             return target
         work = Path(tempfile.mkdtemp(prefix=f".{class_name.lower()}-{key}-", dir=root))
         try:
-            (work / f"{class_name}.java").write_text(source, encoding="utf-8")
+            for name, source in sources.items():
+                (work / name).write_text(source, encoding="utf-8")
             cmd = [
                 javac,
                 "-nowarn",
@@ -148,15 +147,16 @@ def compile_java_class(
                 os.pathsep.join(map(str, jars)),
                 "-d",
                 ".",
-                f"{class_name}.java",
+                *sorted(sources),
             ]
             proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise RuntimeError(
-                    f"cannot compile {class_name}.java with {javac} against {[str(j) for j in jars]} "
+                    f"cannot compile {', '.join(sorted(sources))} with {javac} against {[str(j) for j in jars]} "
                     f"(is junit4.jar among the jars?):\n{proc.stdout}{proc.stderr}"
                 )
-            (work / f"{class_name}.java").unlink()
+            for name in sources:
+                (work / name).unlink()
             try:
                 os.replace(work, target)
             except OSError:
@@ -209,8 +209,9 @@ def compile_support(sources: dict[str, str], javac: str, jars: Sequence[Path], j
 
 
 def compile_runner(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
-    """The directory holding ``FailFastRunner.class``, compiling it on first use."""
-    return compile_java_class(RUNNER_CLASS, runner_source(), javac, jars, cache_root)
+    """The directory holding ``FailFastRunner.class`` (and the classes it shares with the
+    engine's worker), compiling it on first use."""
+    return compile_java_class(RUNNER_CLASS, harness_sources(RUNNER_CLASS), javac, jars, cache_root)
 
 
 _DIAGNOSTIC = re.compile(r"^(\S.*):\d+: (error|warning): ")

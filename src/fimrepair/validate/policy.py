@@ -1,5 +1,5 @@
 """The bytecode policy on candidates (``fimrepair/java/CandidatePolicy.java``): what a candidate
-may name besides the JDK allow-list, and the Java text both test runners are compiled with.
+may name besides the JDK allow-list, and the Java sources both test runners are compiled from.
 
 The policy itself runs in Java, inside the worker (:mod:`fimrepair.validate.engine`) and inside
 ``FailFastRunner`` (:mod:`fimrepair.validate.fresh`), on the candidate's compiled classes before
@@ -14,18 +14,21 @@ from importlib import resources
 from pathlib import PurePosixPath
 
 POLICY_CLASS = "CandidatePolicy"
+#: Compiled with each test runner: the policy and the fail-fast JUnit run
+#: (``FirstFailureListener``: first failure, first failed assumption, tests started).
+SHARED_CLASSES = (POLICY_CLASS, "FirstFailureListener")
 
 _IMPORT = re.compile(r"^\s*import\s+(static\s+)?([\w.]+?)(\.\*)?\s*;", re.M)
 
 
-def policy_source() -> str:
-    """The policy's Java text (non-public classes, no imports: appended to a runner's source)."""
-    return (resources.files("fimrepair") / "java" / f"{POLICY_CLASS}.java").read_text(encoding="utf-8")
-
-
-def with_policy(source: str) -> str:
-    """``source`` (a runner's single compilation unit) with the policy's classes appended."""
-    return source.rstrip("\n") + "\n\n" + policy_source()
+def harness_sources(main_class: str) -> dict[str, str]:
+    """The Java sources of a test runner (``main_class``: ``ValidationWorker`` or
+    ``FailFastRunner``) and of the classes both runners share (:data:`SHARED_CLASSES`), file name
+    -> text, to be compiled together: both engines check and run candidates with the same code."""
+    folder = resources.files("fimrepair") / "java"
+    return {
+        f"{name}.java": (folder / f"{name}.java").read_text(encoding="utf-8") for name in (main_class, *SHARED_CLASSES)
+    }
 
 
 def trusted_names(buggy_source: str, support_sources: dict[str, str] | None = None) -> str:

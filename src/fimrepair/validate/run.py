@@ -1,18 +1,27 @@
-"""Validate the candidate rows of a generation step: dedup, result cache, parallel validation
-(one shared queue), grading."""
+"""Validate candidates: :func:`validate_file`, the one way in for the workflow's validate stage and
+``fimrepair validate`` (a candidates file and a benchmark root to a verdicts file), and
+:func:`validate_candidates` under it (dedup, result cache, parallel validation on one shared
+queue, grading)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, MutableMapping
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from fimrepair.benchmark import Bug
+from fimrepair.benchmarks import open_benchmark
+from fimrepair.io import read_jsonl, write_jsonl, write_tsv
 from fimrepair.javasrc import normalize
 from fimrepair.validate.cache import VerdictCache, bug_version, cache_key, rounded
+from fimrepair.validate.candidates import read_candidates
+from fimrepair.validate.engine import Engine
+from fimrepair.validate.fresh import FreshValidator
 from fimrepair.validate.grading import ast_match, exact_match, graded_function
 from fimrepair.validate.verdict import Status, Validator, Verdict
 
@@ -41,6 +50,10 @@ MEASURED_COLUMNS = ("compile_s", "test_s")
 #: The columns of the pipeline's verdict files: :data:`VERDICT_COLUMNS` without the measured ones.
 VERDICT_FILE_COLUMNS = tuple(c for c in VERDICT_COLUMNS if c not in MEASURED_COLUMNS)
 TIMING_COLUMNS = ("model", "benchmark", "bug_id", "rank", *MEASURED_COLUMNS)
+#: The validators of :func:`validate_file`: persistent workers, or a fresh javac + java per candidate.
+ENGINES = ("engine", "fresh")
+
+log = logging.getLogger(__name__)
 
 
 def split_timings(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -265,3 +278,99 @@ def summarise(
         )
     out.sort(key=lambda r: (str(r["model"]), r["bug_id"]))
     return out
+
+
+@dataclass(frozen=True)
+class FileValidation:
+    """What :func:`validate_file` did: the verdict rows (measured times included), the candidate
+    rows they were decided for, the Java level the candidates compiled at (None: the JDK's own)
+    and the driver's counts (``tasks``, ``cached``, ``validated``: :func:`validate_candidates`)."""
+
+    verdicts: list[dict[str, Any]]
+    rows: list[dict[str, Any]]
+    java_level: int | None
+    stats: dict[str, int]
+
+
+def validate_file(
+    candidates: str | Path,
+    benchmark_root: str | Path,
+    out: str | Path,
+    *,
+    per_candidate_timeout_s: float,
+    compile_grace_s: float,
+    workers: int,
+    bugs: str | Path | None = None,
+    kind: str = "humaneval-java",
+    benchmark_name: str | None = None,
+    java_level: int | str | None = "declared",
+    engine: str = "engine",
+    sandbox: str = "auto",
+    cache_dir: str | Path | None = None,
+    out_timings: str | Path | None = None,
+    progress: bool = True,
+) -> FileValidation:
+    """Verdicts of every candidate of the file ``candidates`` (:mod:`fimrepair.validate.candidates`:
+    bad input is an error naming the file, line and field) on the benchmark of ``kind`` at
+    ``benchmark_root``, written to ``out`` (JSON lines, sorted by bug, rank, model).
+
+    ``bugs``: the pipeline's ``bugs.jsonl`` (None: the bugs extracted from the benchmark root);
+    only the bugs the file names are loaded. ``benchmark_name``: the benchmark of rows that name
+    none (default: the bugs' benchmark, else the kind). The benchmark gives the support classes,
+    the heap, the per-test limit and, for ``java_level="declared"``, the Java level (an integer
+    overrides it, None is the JDK's own). ``engine``: ``engine`` (persistent sandboxed workers)
+    or ``fresh`` (a fresh javac + java per candidate); ``sandbox``: their containment
+    (:mod:`fimrepair.validate.sandbox`). ``cache_dir``: the on-disk verdict cache (a killed run
+    resumes without validating anything twice). ``per_candidate_timeout_s`` and
+    ``compile_grace_s``: the limits of ``validation`` in the configuration.
+
+    With ``out_timings``, ``out`` gets the verdicts without the measured times (the same bytes on
+    every run from scratch: :func:`split_timings`) and ``out_timings`` (TSV) the times; without
+    it, each row of ``out`` keeps its times. ``out`` is written atomically
+    (:func:`fimrepair.io.write_jsonl`)."""
+    if engine not in ENGINES:
+        raise ValueError(f"validate: engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    root = Path(benchmark_root)
+    bench = open_benchmark(kind, root, benchmark_name)
+    level = bench.java_level(java_level)
+    log.info("validate: benchmark kind %s, Java level %s", kind, level if level is not None else "of the JDK")
+    if bugs is not None:
+        bug_list = [Bug.from_dict(row) for row in read_jsonl(bugs)]
+        default_benchmark = benchmark_name or (bug_list[0].benchmark if bug_list else bench.name)
+    else:
+        bug_list = bench.extract_bugs()
+        default_benchmark = bench.name
+    rows = read_candidates(candidates, default_benchmark)
+    wanted = {row["bug_id"] for row in rows}
+    bug_list = [b for b in bug_list if b.bug_id in wanted]
+    cache = VerdictCache(cache_dir) if cache_dir else None
+    stats: dict[str, int] = {}
+    # What both validators take from the call and the benchmark.
+    settings: dict[str, Any] = {
+        "per_candidate_timeout_s": per_candidate_timeout_s,
+        "compile_grace_s": compile_grace_s,
+        "java_level": level,
+        "sandbox": sandbox,
+        "support_sources": bench.support_sources(),
+        "default_test_timeout_ms": bench.test_timeout_ms,
+    }
+    if engine == "fresh":
+        validator = FreshValidator(root, **settings)
+        log.info("validation (fresh processes): sandbox %s", validator.sandbox_level)
+        verdicts = validate_candidates(
+            bug_list, rows, validator, workers=workers, progress=progress, cache=cache, stats=stats
+        )
+    else:
+        with Engine(root, workers=workers, heap_mb=bench.heap_mb, **settings) as eng:
+            verdicts = validate_candidates(
+                bug_list, rows, eng, workers=workers, progress=progress, cache=cache, stats=stats
+            )
+            log.info("validation engine: sandbox %s, %s", eng.sandbox_level, dict(eng.stats))
+    log.info("validate: %d candidate rows, %s", len(verdicts), stats)
+    if out_timings is not None:
+        without, timings = split_timings(verdicts)
+        write_jsonl(out, without)
+        write_tsv(out_timings, timings, list(TIMING_COLUMNS))
+    else:
+        write_jsonl(out, verdicts)
+    return FileValidation(verdicts, rows, level, stats)
