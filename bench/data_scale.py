@@ -29,9 +29,11 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    from fimrepair import steps
     from fimrepair.fim import sentinels
     from fimrepair.io import read_tsv
+    from fimrepair.stages import benchmark as benchmark_stage
+    from fimrepair.stages import data as data_stage
+    from fimrepair.stages import representations as representations_stage
     from fimrepair.tinybench import write_tiny_benchmark
     from fimrepair.tinymodel import train_tokenizer
     from fimrepair.training_pairs import representation_settings
@@ -40,9 +42,9 @@ def main() -> None:
         work = args.workdir or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
-        steps.data_synthetic(work / "rows.parquet", args.rows, args.seed)
+        data_stage.data_synthetic(work / "rows.parquet", args.rows, args.seed)
         write_tiny_benchmark(work / "bench")
-        steps.benchmark_bugs(work / "bench", work / "bugs.jsonl", name="tiny", include=None, exclude=[])
+        benchmark_stage.benchmark_bugs(work / "bench", work / "bugs.jsonl", name="tiny", include=None, exclude=[])
         import pandas as pd
 
         corpus = sorted(set(pd.read_parquet(work / "rows.parquet")["fixed_function"].head(3000)) - {""})
@@ -52,7 +54,7 @@ def main() -> None:
         print(f"setup (synthetic rows, tiny benchmark, tiny tokenizer): {setup:.1f} s")
 
         t1 = time.perf_counter()
-        funnel = steps.data_prepare(
+        funnel = data_stage.data_prepare(
             work / "train.parquet",
             work / "test.parquet",
             work / "funnel.tsv",
@@ -74,7 +76,7 @@ def main() -> None:
             )
             for name, kind, fim_rate, spm_rate in recipes
         }
-        funnel += steps.training_pairs(
+        funnel += representations_stage.training_pairs(
             work / "train.parquet",
             work / "test.parquet",
             representations,

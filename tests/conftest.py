@@ -243,9 +243,9 @@ def prepare_data(
     """The data stage on ``folder/rows.parquet`` (a local source): writes ``train.parquet``,
     ``test.parquet`` and ``funnel.tsv`` into ``folder``; returns the funnel table. ``options``
     go to the stage (``bugs_jsonl``, ``out_contaminated``...)."""
-    from fimrepair import steps
+    from fimrepair.stages import data as data_stage
 
-    return steps.data_prepare(
+    return data_stage.data_prepare(
         folder / "train.parquet",
         folder / "test.parquet",
         folder / "funnel.tsv",
@@ -272,13 +272,14 @@ def recipes_and_pairs(
     (:func:`prepare_data`) into ``folder/<name>/`` with the representation settings the workflow
     gives the stage (the recipe's layout and max length); returns the funnel. ``options`` go to
     the stage (``model_dir``, ``out_matched``)."""
-    from fimrepair import steps
     from fimrepair.recipe import Recipe
+    from fimrepair.stages import finetune as finetune_stage
+    from fimrepair.stages import representations as representations_stage
     from fimrepair.training_pairs import representation_settings
 
     representations = {}
     for name, spec in recipes.items():
-        steps.recipe(
+        finetune_stage.recipe(
             folder / name / "recipe.json",
             name=name,
             spec=spec,
@@ -289,7 +290,7 @@ def recipes_and_pairs(
         )
         max_length = Recipe.load(folder / name / "recipe.json").train.max_length
         representations[name] = representation_settings(spec, seed=seed, max_length=max_length)
-    return steps.training_pairs(
+    return representations_stage.training_pairs(
         folder / "train.parquet",
         folder / "test.parquet",
         representations,

@@ -436,15 +436,15 @@ def test_the_paper_fits_its_pages_with_uncertainty_and_three_published_sets(tmp_
     uncertainty tables builds without an overfull box (build_pdf fails on one wider than 3 pt);
     the published table's disagreement classes show their counts. Before: the published table
     ran 1,230 pt past the right edge and hid the counts; the funnel table 44 pt."""
-    from fimrepair import steps
     from fimrepair.published import CLASSES
+    from fimrepair.stages import analysis as analysis_stage
 
     paper.copy_sources(REPO / "paper", tmp_path)
     models = ["nofim", "fim_psm"]
     summary = analysis.summarise(verdicts, 6, models=models)
     pairs = analysis.pairwise(verdicts, models, 6)
-    stats = steps.statistics_settings({"bootstrap_resamples": 200})
-    frames = steps.uncertainty(verdicts, BUGS, models, stats, {})
+    stats = analysis_stage.statistics_settings({"bootstrap_resamples": 200})
+    frames = analysis_stage.uncertainty(verdicts, BUGS, models, stats, {})
     paper.write_paper_inputs(
         tmp_path / "generated",
         summary,

@@ -241,7 +241,7 @@ def test_the_command_and_the_stage_are_one_way_in(tmp_path: Path) -> None:
     same validator settings, so the same cache keys); the stage's file holds them without the
     measured times, which go to its timings table."""
     from fimrepair.io import read_tsv, write_jsonl
-    from fimrepair.steps import validate
+    from fimrepair.stages.validate import validate
 
     root = write_minibench(tmp_path / "bench")
     extracted = extract_bugs(root, "humaneval-java")

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import REPO, small_recipe, split_bugs
 
-from fimrepair import steps
+from fimrepair import io as fio
 from fimrepair.compute import DeviceError
 from fimrepair.recipe import LoraSpec
+from fimrepair.stages import finetune as finetune_stage
 from fimrepair.training_batches import batch_plan, padding_share, permutation, step_sorted_order
 from fimrepair.training_checkpoints import FINGERPRINT_FILE
 
@@ -34,7 +35,7 @@ ADAPTER_ATOL = 5e-6
 
 TRAIN = """
 import sys
-from fimrepair.steps import finetune
+from fimrepair.stages.finetune import finetune
 finetune(*sys.argv[1:8], checkpoint_dir=sys.argv[8], allow_cpu=True)
 """
 
@@ -62,8 +63,8 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pairs = [
         training_pair(r, "fim", sentinels("deepseek-coder"), seed=1, fim_rate=0.9, spm_rate=0.5) for r in split_bugs(32)
     ]
-    steps.write_jsonl(root / "train.jsonl", pairs)
-    steps.write_jsonl(root / "eval.jsonl", pairs[:4])
+    fio.write_jsonl(root / "train.jsonl", pairs)
+    fio.write_jsonl(root / "eval.jsonl", pairs[:4])
     return root
 
 
@@ -84,7 +85,7 @@ def args(model: Path, data: Path, out: Path, r) -> list[Path]:
 
 def finetune(model: Path, data: Path, out: Path, processes: int, **train: object) -> Path:
     a = args(model, data, out, recipe(processes, **train))
-    steps.finetune(*a[:7], checkpoint_dir=a[7], allow_cpu=True)
+    finetune_stage.finetune(*a[:7], checkpoint_dir=a[7], allow_cpu=True)
     return out
 
 

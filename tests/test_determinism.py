@@ -7,12 +7,12 @@ from pathlib import Path
 import pandas as pd
 from conftest import prepare_data, recipes_and_pairs
 
-from fimrepair import steps
+from fimrepair.stages import data as data_stage
 
 
 def run_data(tmp: Path, seed: int) -> tuple[pd.DataFrame, pd.DataFrame, str, str]:
     tmp.mkdir(parents=True, exist_ok=True)
-    steps.data_synthetic(tmp / "rows.parquet", 300, seed=5)
+    data_stage.data_synthetic(tmp / "rows.parquet", 300, seed=5)
     prepare_data(tmp, dataset="synthetic", test_size=30, seed=seed)
     recipes_and_pairs(tmp, {"fim": {"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5}}, seed=seed)
     return (

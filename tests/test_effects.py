@@ -194,7 +194,7 @@ def test_too_few_discordant_pairs_detect_nothing() -> None:
 def test_the_benchmark_analysis_shows_every_seed_the_mean_the_spread_and_the_paired_interval(tmp_path) -> None:
     import json
 
-    from fimrepair import steps
+    from fimrepair.stages import analysis as analysis_stage
 
     bugs = [f"B{i}" for i in range(8)]
     (tmp_path / "bugs.jsonl").write_text("".join(json.dumps({"bug_id": b}) + "\n" for b in bugs))
@@ -216,7 +216,7 @@ def test_the_benchmark_analysis_shows_every_seed_the_mean_the_spread_and_the_pai
         if seed is not None:
             seeds[str(path)] = seed
     out = {name: tmp_path / f"{name}.tsv" for name in ("per_bug", "at_k", "effects", "seeds")}
-    steps.analysis_benchmark(
+    analysis_stage.analysis_benchmark(
         files,
         tmp_path / "bugs.jsonl",
         tmp_path / "summary.tsv",

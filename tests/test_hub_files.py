@@ -69,7 +69,7 @@ def test_rules_run_offline_unless_they_download(tmp_path, monkeypatch):
     import os
 
     from fimrepair.compute import OFFLINE_ENV
-    from fimrepair.steps import logged
+    from fimrepair.stages.common import logged
 
     for key in OFFLINE_ENV:  # set, then removed: restored to its real state after the test
         monkeypatch.setenv(key, "0")

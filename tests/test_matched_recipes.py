@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 from conftest import prepare_data, recipes_and_pairs
 
-from fimrepair import steps
 from fimrepair.fim import sentinels
 from fimrepair.io import read_jsonl
 from fimrepair.prompts import tokenize_pair
+from fimrepair.stages import data as data_stage
+from fimrepair.stages import finetune as finetune_stage
 from fimrepair.tokenizer import load_tokenizer
 from fimrepair.training_pairs import matched_row_ids, totals
 
@@ -48,7 +49,7 @@ def matched(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     """nofim (IR4 -> fixed lines) and an all-plain FIM recipe (prefix -> fixed lines + the rest
     of the function), with max_length between their lengths so that the recipes disagree."""
     tmp = tmp_path_factory.mktemp("matched")
-    steps.data_synthetic(tmp / "rows.parquet", 240, seed=3)
+    data_stage.data_synthetic(tmp / "rows.parquet", 240, seed=3)
     prepare_data(tmp, dataset="s", test_size=20, seed=3)
     tok = load_tokenizer(tiny_model_dir, DS)
     rows = pd.read_parquet(tmp / "train.parquet").to_dict("records")
@@ -107,7 +108,7 @@ def test_stored_token_counts_are_those_of_training(matched):
 def test_counts_json_reports_rows_steps_and_loss_tokens(matched, tiny_model_dir: Path):
     tmp, _, max_length, _, recipes = matched
     train = {"max_length": max_length, "max_steps": 2, "batch_size": 4, "gradient_accumulation": 2}
-    steps.recipe(
+    finetune_stage.recipe(
         tmp / "plain" / "recipe2.json",
         name="plain",
         spec=recipes["plain"],
@@ -117,7 +118,7 @@ def test_counts_json_reports_rows_steps_and_loss_tokens(matched, tiny_model_dir:
         seed=1,
     )
     out = tmp / "plain" / "ft"
-    steps.finetune(
+    finetune_stage.finetune(
         tiny_model_dir,
         tmp / "plain" / "recipe2.json",
         tmp / "plain" / "train.jsonl",

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from conftest import fim_pairs, small_recipe, split_bugs
 
-from fimrepair import steps
 from fimrepair.compute import DeviceError
 from fimrepair.recipe import Recipe
+from fimrepair.stages import finetune as finetune_stage
+from fimrepair.stages import generate as generate_stage
 
 # Adapter of a resumed fine-tune vs an uninterrupted one: largest absolute difference allowed.
 # Measured: 0.0 (bit-identical) on CPU in float32; the bound leaves room for other BLAS builds.
@@ -118,7 +119,7 @@ DECODING = {"num_beams": 4, "num_return_sequences": 4, "max_new_tokens": 16, "ba
 
 
 def run_generate(model_dir: Path, bugs_jsonl: Path, out: Path, **decoding: int) -> None:
-    steps.generate(
+    generate_stage.generate(
         model_dir,
         None,
         bugs_jsonl,
@@ -186,7 +187,7 @@ def test_gpu_rules_refuse_the_cpu_unless_the_configuration_says_so(tiny_model_di
     r.save(tmp_path / "recipe.json")
     missing = tmp_path / "never-read.jsonl"
     with pytest.raises(DeviceError, match=r"CUDA is not usable: .*compute\.allow_cpu: true"):
-        steps.finetune(
+        finetune_stage.finetune(
             tiny_model_dir,
             tmp_path / "recipe.json",
             missing,
@@ -198,7 +199,7 @@ def test_gpu_rules_refuse_the_cpu_unless_the_configuration_says_so(tiny_model_di
             allow_cpu=False,
         )
     with pytest.raises(DeviceError, match="generate base: CUDA is not usable"):
-        steps.generate(
+        generate_stage.generate(
             tiny_model_dir,
             None,
             missing,

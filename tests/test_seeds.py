@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from conftest import fim_pairs
 
-from fimrepair import steps
 from fimrepair.config import schema_defaults
+from fimrepair.stages import finetune as finetune_stage
 
 
 def _recipe_file(out: Path, seed: int) -> Path:
@@ -30,7 +30,7 @@ def _recipe_file(out: Path, seed: int) -> Path:
         "seeds": [1, 2],
     }
     path = out / "recipe.json"
-    steps.recipe(
+    finetune_stage.recipe(
         path,
         name="fim",
         spec={"kind": "fim", "fim_rate": 0.9, "spm_rate": 0.5},

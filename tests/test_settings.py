@@ -35,7 +35,7 @@ SECTIONS = {
 # Fields that are not settings (no schema key, a fixed value of their own).
 CODE_ONLY = {"base_model.tiny": {"max_position_embeddings"}}
 # Schema keys read elsewhere, not fields: training.seeds lists a recipe's runs, each of which is
-# a Recipe with one `seed` (fimrepair.steps.recipe).
+# a Recipe with one `seed` (fimrepair.stages.finetune.recipe).
 SCHEMA_ONLY = {"training": {"seeds"}}
 # Keys that the schema requires (no default): what an otherwise empty section must give.
 REQUIRED = {"recipes.*": {"kind": "fim"}}

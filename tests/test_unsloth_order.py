@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from conftest import REPO, fim_pairs, small_recipe
 
-from fimrepair import steps
+from fimrepair import io as fio
 from fimrepair.compute import import_unsloth
 
 STANDIN = REPO / "tests" / "standins"
 
 TRAIN = """
 import sys
-from fimrepair.steps import finetune
+from fimrepair.stages.finetune import finetune
 finetune(*sys.argv[1:8], checkpoint_dir=sys.argv[8], allow_cpu=True)
 """
 
@@ -31,8 +31,8 @@ def test_the_training_process_imports_unsloth_first_and_uses_its_trainer(tiny_mo
     small_recipe(backend="unsloth", bf16=True, gradient_checkpointing=True, max_steps=2, save_steps=0).save(
         tmp_path / "recipe.json"
     )
-    steps.write_jsonl(tmp_path / "train.jsonl", fim_pairs()[:8])
-    steps.write_jsonl(tmp_path / "eval.jsonl", fim_pairs()[:2])
+    fio.write_jsonl(tmp_path / "train.jsonl", fim_pairs()[:8])
+    fio.write_jsonl(tmp_path / "eval.jsonl", fim_pairs()[:2])
     record = tmp_path / "record.json"
     env = {
         **os.environ,

@@ -151,7 +151,7 @@ def test_jsonl_keeps_undecodable_bytes_and_lone_surrogates(tmp_path: Path) -> No
 def test_the_stage_names_the_bad_line(tmp_path: Path) -> None:
     """The workflow's validate stage reads candidates as the command does: a bad row is an error
     naming the file, the line and the field, before any JVM starts."""
-    from fimrepair.steps import validate
+    from fimrepair.stages.validate import validate
 
     root = write_minibench(tmp_path / "bench")
     bugs = tmp_path / "bugs.jsonl"

@@ -182,9 +182,10 @@ def _merged_config(work: Path) -> dict:
 def _plausible_after_training(work: Path, pairs: list[dict], out: Path) -> int:
     """Train BROKEN's adapter on ``pairs`` exactly as the pipeline does (same recipe file, base
     model, seed), generate with BROKEN's inference prompt, validate, and count fixed bugs."""
-    from fimrepair import steps
     from fimrepair.finetune import train_lora
     from fimrepair.recipe import Recipe
+    from fimrepair.stages import generate as generate_stage
+    from fimrepair.stages import validate as validate_stage
 
     config = _merged_config(work)
     recipe = Recipe.load(work / f"results/finetune/{BROKEN}/recipe.json")
@@ -192,7 +193,7 @@ def _plausible_after_training(work: Path, pairs: list[dict], out: Path) -> int:
     train_lora(model_dir, pairs, [], recipe, out / "adapter")
     name = config["benchmark"]["name"]
     bugs = work / f"results/benchmark/{name}/bugs.jsonl"
-    steps.generate(
+    generate_stage.generate(
         model_dir,
         out / "adapter",
         bugs,
@@ -204,7 +205,7 @@ def _plausible_after_training(work: Path, pairs: list[dict], out: Path) -> int:
         seed=config["seed"],
         allow_cpu=config["compute"]["allow_cpu"],
     )
-    steps.validate(
+    validate_stage.validate(
         bugs,
         out / "candidates.jsonl",
         work / f"resources/benchmarks/{name}",

@@ -1,7 +1,7 @@
 """fimrepair: fill-in-the-middle aligned fine-tuning for automated program repair of Java bugs.
 
 The package holds the logic of the paper pipeline; the Snakemake workflow in ``workflow/``
-calls thin entry points in :mod:`fimrepair.steps`.
+calls thin entry points in :mod:`fimrepair.stages`.
 
 Modules are layered, bottom first: foundation helpers (``io``, ``compute``, ``fim``, ``javasrc``
 ...), records (benchmarks, data, synthetic rows, prompts, tokens), configuration (``config``,

@@ -5,7 +5,7 @@
   build), unless the configuration runs on the CPU on purpose (``compute.allow_cpu``). It
   logs the device, CUDA runtime, NVIDIA driver and library versions either way.
 - :func:`go_offline` sets the hub libraries' offline variables (and Unsloth's statistics off);
-  every rule but the downloads calls it (through :func:`fimrepair.steps.logged`), so a job on
+  every rule but the downloads calls it (through :func:`fimrepair.stages.common.logged`), so a job on
   a compute node without internet never tries the network.
 - :func:`import_unsloth` imports Unsloth, refusing when transformers, trl, peft or datasets are
   already loaded in the process (Unsloth patches them at import; loaded first, its patched

@@ -257,7 +257,7 @@ class LoraSpec(_Section):
     target_modules: tuple[str, ...]
 
 
-# training.seeds lists the runs of a recipe, each a Recipe with one `seed` (fimrepair.steps.recipe).
+# training.seeds lists the runs of a recipe, each a Recipe with one `seed` (fimrepair.stages.finetune.recipe).
 @_section("training", schema_only=frozenset({"seeds"}))
 class TrainSpec(_Section):
     """``training``: optimisation settings shared by all recipes (RepairLLaMA's DeepSeek-Coder

@@ -12,7 +12,7 @@ silently, :data:`FILTER_ORDER`): malformed row, not a single function, empty fix
 buggy == fixed, duplicate (buggy, fixed) pair, comment- or whitespace-only change (after
 stripping comments and blank lines), not parseable as one Java method (tree-sitter-java).
 Decontamination against the benchmark (:mod:`fimrepair.decontaminate`) and the length filter
-in the target tokenizer (per recipe, on rows matched across recipes: :func:`fimrepair.steps.training_pairs`) follow.
+in the target tokenizer (per recipe, on rows matched across recipes: :func:`fimrepair.stages.representations.training_pairs`) follow.
 
 Cleaning as RepairLLaMA's ``build_dataset.py``: comments and blank lines are removed from both
 functions before the region and the representations are built.

@@ -1,6 +1,6 @@
-"""One DDP process of a fine-tune, started by torchrun (:func:`fimrepair.steps.launch_ddp`):
+"""One DDP process of a fine-tune, started by torchrun (:func:`fimrepair.stages.finetune.launch_ddp`):
 ``python -m torch.distributed.run ... -m fimrepair.ddp_worker '<json arguments>'``. Logs go to
-stderr with the rank; nothing else is imported before :func:`fimrepair.steps.finetune_process`,
+stderr with the rank; nothing else is imported before :func:`fimrepair.stages.finetune.finetune_process`,
 which imports Unsloth first when it is the backend."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def main(argv: list[str]) -> None:
     )
     logging.captureWarnings(True)
     from fimrepair.compute import go_offline
-    from fimrepair.steps import finetune_process
+    from fimrepair.stages.finetune import finetune_process
 
     go_offline()
     finetune_process(**json.loads(argv[0]))

@@ -16,7 +16,7 @@ Examples are tokenised here (prompt with BOS, completion + EOS, tokenised separa
 :func:`fimrepair.prompts.tokenize_pair`), one example per sequence (no packing), and examples
 longer than ``max_length`` are dropped, never truncated; the count is reported.
 
-Several GPUs (``train.processes`` > 1): :func:`fimrepair.steps.finetune` launches this many
+Several GPUs (``train.processes`` > 1): :func:`fimrepair.stages.finetune.finetune` launches this many
 processes with torchrun (DDP); every process runs :func:`train_lora`, and only rank 0 prunes
 checkpoints, stamps them, and writes the adapter (the caller writes the loss table and counts on
 rank 0 only). The examples per optimiser step stay ``batch_size x gradient_accumulation`` (16
@@ -287,7 +287,7 @@ def train_lora(
     if world_size != recipe.train.processes:
         raise ValueError(
             f"recipe {recipe.name}: training.processes is {recipe.train.processes} but this process is one of "
-            f"{world_size} (WORLD_SIZE); launch it through fimrepair.steps.finetune, which starts torchrun"
+            f"{world_size} (WORLD_SIZE); launch it through fimrepair.stages.finetune.finetune, which starts torchrun"
         )
     check_visible_devices(world_size, f"finetune {recipe.name}")
     examples_per_step = recipe.train.examples_per_step

@@ -305,7 +305,7 @@ def write_paper_inputs(
     ``counts.json``; ``reproduction`` has the keys of :func:`analysis.table_reproduction`
     (``model``, ``label``, ``plausible``, ``exact``, ``published_bugs``); ``skipped`` maps a planned but
     unevaluated model to the reason. ``uncertainty`` holds the frames of
-    :func:`fimrepair.steps.uncertainty` (``at_k``, ``effects``, ``seeds``), ``alpha`` and, when
+    :func:`fimrepair.stages.analysis.uncertainty` (``at_k``, ``effects``, ``seeds``), ``alpha`` and, when
     ``contrast`` names runs of several seeds, ``contrast``: the same pair as models; they
     fill ``tables/{at_k,effects}.tex`` and the ``Contrast{ModelA,ModelB,Diff,DiffLow,DiffHigh,MDD,Resolution}``,
     ``Alpha`` and ``NSeeds`` macros (``n/a`` and placeholder tables without them).

@@ -314,7 +314,7 @@ def analysis_model_input(wildcards=None):
 
 
 def statistics_params():
-    """The analysis' statistical settings (fimrepair.steps.statistics_settings)."""
+    """The analysis' statistical settings (fimrepair.stages.analysis.statistics_settings)."""
     return {
         "alpha": config["analysis"]["alpha"],
         "power": config["analysis"]["power"],

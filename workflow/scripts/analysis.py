@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from fimrepair.steps import analysis, logged
+from fimrepair.stages.analysis import analysis
+from fimrepair.stages.common import logged
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0]):

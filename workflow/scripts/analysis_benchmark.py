@@ -1,4 +1,5 @@
-from fimrepair.steps import analysis_benchmark, logged
+from fimrepair.stages.analysis import analysis_benchmark
+from fimrepair.stages.common import logged
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0]):

@@ -1,4 +1,5 @@
-from fimrepair.steps import benchmark_bugs, logged
+from fimrepair.stages.benchmark import benchmark_bugs
+from fimrepair.stages.common import logged
 
 o, spec = snakemake.output, snakemake.params.spec
 with logged(snakemake.log[0]):

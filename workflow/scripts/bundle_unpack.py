@@ -1,4 +1,5 @@
-from fimrepair.steps import bundle_unpack, logged
+from fimrepair.stages.bundle import bundle_unpack
+from fimrepair.stages.common import logged
 
 p = snakemake.params
 with logged(snakemake.log[0]):

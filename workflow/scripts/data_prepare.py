@@ -1,4 +1,5 @@
-from fimrepair.steps import data_prepare, logged
+from fimrepair.stages.common import logged
+from fimrepair.stages.data import data_prepare
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0]):

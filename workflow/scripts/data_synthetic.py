@@ -1,4 +1,5 @@
-from fimrepair.steps import data_synthetic, logged
+from fimrepair.stages.common import logged
+from fimrepair.stages.data import data_synthetic
 
 with logged(snakemake.log[0]):
     data_synthetic(

@@ -1,4 +1,5 @@
-from fimrepair.steps import finetune, logged
+from fimrepair.stages.common import logged
+from fimrepair.stages.finetune import finetune
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0], snakemake.threads):

@@ -1,4 +1,5 @@
-from fimrepair.steps import generate, logged
+from fimrepair.stages.common import logged
+from fimrepair.stages.generate import generate
 from fimrepair.tokenizer import ModelFacts
 
 i, p = snakemake.input, snakemake.params

@@ -1,4 +1,5 @@
-from fimrepair.steps import logged, model_facts
+from fimrepair.stages.common import logged
+from fimrepair.stages.model import model_facts
 
 p = snakemake.params
 with logged(snakemake.log[0]):

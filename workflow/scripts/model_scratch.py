@@ -1,4 +1,5 @@
-from fimrepair.steps import logged, model_scratch
+from fimrepair.stages.common import logged
+from fimrepair.stages.model import model_scratch
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params
 with logged(snakemake.log[0], snakemake.threads):

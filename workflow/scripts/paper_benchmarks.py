@@ -1,4 +1,5 @@
-from fimrepair.steps import logged, paper_benchmarks
+from fimrepair.stages.analysis import paper_benchmarks
+from fimrepair.stages.common import logged
 
 i = snakemake.input
 with logged(snakemake.log[0]):

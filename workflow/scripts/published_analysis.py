@@ -1,4 +1,5 @@
-from fimrepair.steps import logged, published_analysis
+from fimrepair.stages.analysis import published_analysis
+from fimrepair.stages.common import logged
 
 i, p = snakemake.input, snakemake.params
 systems = [

@@ -1,4 +1,5 @@
-from fimrepair.steps import logged, published_candidates
+from fimrepair.stages.common import logged
+from fimrepair.stages.generate import published_candidates
 
 w = snakemake.wildcards
 with logged(snakemake.log[0]):

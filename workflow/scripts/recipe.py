@@ -1,4 +1,5 @@
-from fimrepair.steps import logged, recipe
+from fimrepair.stages.common import logged
+from fimrepair.stages.finetune import recipe
 from fimrepair.tokenizer import ModelFacts
 
 p = snakemake.params

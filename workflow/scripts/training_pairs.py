@@ -1,6 +1,7 @@
 from pathlib import Path
 
-from fimrepair.steps import logged, training_pairs
+from fimrepair.stages.common import logged
+from fimrepair.stages.representations import training_pairs
 from fimrepair.tokenizer import ModelFacts
 
 i, o, p = snakemake.input, snakemake.output, snakemake.params

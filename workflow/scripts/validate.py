@@ -1,4 +1,5 @@
-from fimrepair.steps import logged, validate
+from fimrepair.stages.common import logged
+from fimrepair.stages.validate import validate
 
 i, p = snakemake.input, snakemake.params
 with logged(snakemake.log[0], snakemake.threads):
