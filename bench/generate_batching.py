@@ -29,7 +29,7 @@ def main() -> None:
 
     import torch
 
-    from fimrepair.benchmark import extract_bugs
+    from fimrepair.bugs import extract_bugs
     from fimrepair.config import GenerationSpec
     from fimrepair.fim import sentinels
     from fimrepair.generate import generate_candidates, load_model

@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
 
-    from fimrepair.benchmark import extract_bugs
+    from fimrepair.bugs import extract_bugs
     from fimrepair.validate import Engine, FreshValidator, validate_candidates
     from fimrepair.validate.fresh import JUnitCoreValidator
     from fimrepair.validate.sandbox import describe

@@ -94,7 +94,7 @@ def write_minibench(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def minibench(tmp_path_factory: pytest.TempPathFactory):  # -> tuple[Path, dict[str, Bug]]
     """One copy of the five-bug benchmark per test module, and its bugs by id."""
-    from fimrepair.benchmark import extract_bugs
+    from fimrepair.bugs import extract_bugs
 
     root = write_minibench(tmp_path_factory.mktemp("minibench"))
     bugs = {b.bug_id: b for b in extract_bugs(root, "tiny")}
@@ -110,7 +110,7 @@ def with_body(bug, body: str) -> str:
 
 def write_ignored_bug(root: Path):  # -> Bug
     """A bug IGN whose only test is @Ignore'd: no test runs, whatever the candidate."""
-    from fimrepair.benchmark import extract_bug
+    from fimrepair.bugs import extract_bug
 
     buggy = (
         "package humaneval.buggy;\n\npublic class IGN {\n    public static int one() {\n        return 2;\n    }\n}\n"

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import HUMANEVAL, SHARED, java_available
 
-from fimrepair.benchmark import BenchmarkError
 from fimrepair.benchmarks import kinds, open_benchmark
 from fimrepair.benchmarks.base import level_from_build
+from fimrepair.bugs import BenchmarkError
 
 QUIXBUGS = SHARED / "quixbugs-java"
 needs_quixbugs = pytest.mark.skipif(

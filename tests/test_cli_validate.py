@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ASSUME_NONE, JAVA_SKIP_REASON, LITERAL_1, LITERAL_2, java_available, with_body, write_minibench
 
-from fimrepair.benchmark import extract_bugs
+from fimrepair.bugs import extract_bugs
 from fimrepair.validate.candidates import normalise_rows
 
 needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)

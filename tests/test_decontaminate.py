@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from conftest import prepare_data
 
-from fimrepair.data import Example
 from fimrepair.decontaminate import EXACT, NEAR, Decontaminator, decontaminate, jaccard, shingles
+from fimrepair.megadiff import Example
 from fimrepair.region import Split
 
 BUG_BUGGY = "    public static int add(int a, int b) {\n        return a - b;\n    }\n"

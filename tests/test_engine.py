@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import JAVA_SKIP_REASON, check_the_plausible_rule, java_available, with_body
 
-from fimrepair.benchmark import Bug
+from fimrepair.bugs import Bug
 from fimrepair.validate import Engine, Status, VerdictCache, sandbox, validate_candidates
 from fimrepair.validate import engine as engine_module
 from fimrepair.validate.cache import bug_version, cache_key

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import JAVA_SKIP_REASON, java_available, with_body
 
-from fimrepair.benchmark import Bug
+from fimrepair.bugs import Bug
 from fimrepair.validate import Engine, Status, validate_candidates
 
 pytestmark = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fimrepair.benchmark import extract_bug
+from fimrepair.bugs import extract_bug
 from fimrepair.prompts import split_of
 from fimrepair.representations import ir1, ir2, ir3, ir4, or1, or2
 

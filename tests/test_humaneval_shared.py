@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fimrepair.benchmark import extract_bugs
+from fimrepair.bugs import extract_bugs
 from fimrepair.validate import Engine, Status, default_jars, summarise, validate_candidates
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "humaneval-java"

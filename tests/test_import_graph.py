@@ -27,9 +27,9 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
         "records",
         frozenset(
             {
-                "benchmark",
+                "bugs",
                 "benchmarks",
-                "data",
+                "megadiff",
                 "methodgen",
                 "prompts",
                 "published",
@@ -187,7 +187,7 @@ def graph() -> dict[str, set[str]]:
 
 def test_the_graph_sees_imports_at_module_level_and_inside_functions(graph: dict[str, set[str]]) -> None:
     # module level, a submodule through ``from package import module``, inside a function
-    assert "fimrepair.benchmark" in graph["fimrepair.benchmarks.base"]
+    assert "fimrepair.bugs" in graph["fimrepair.benchmarks.base"]
     assert "fimrepair.synthetic" in graph["fimrepair.stages.data"]
     assert "fimrepair.synthetic.variation" in graph["fimrepair.tinymodel"]
     assert {"fimrepair.benchmarks.humaneval", "fimrepair.benchmarks.quixbugs"} <= graph["fimrepair.benchmarks"]

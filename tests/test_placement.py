@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import JAVA_SKIP_REASON, java_available
 
-from fimrepair.benchmark import PlacementError, extract_bug, place, splice
+from fimrepair.bugs import PlacementError, extract_bug, place, splice
 from fimrepair.javasrc import Signature, all_methods, signature_of
 
 DATA = Path(__file__).parent / "data" / "placement"
@@ -75,7 +75,7 @@ def test_a_method_the_class_lacks_cannot_be_placed(bench: Path) -> None:
 
 
 def test_a_one_line_anonymous_method_is_replaced_by_its_bytes() -> None:
-    from fimrepair.benchmark import Bug
+    from fimrepair.bugs import Bug
     from fimrepair.region import Split
 
     src = "class A {\n  static int f() {\n    return new java.util.function.IntSupplier() { public int getAsInt() { return 1; } }.getAsInt();\n  }\n}\n"

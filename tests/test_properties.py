@@ -7,8 +7,8 @@ import math
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fimrepair.data import classify
 from fimrepair.fim import Mode, choose_mode, fim_example, sentinels
+from fimrepair.megadiff import classify
 from fimrepair.region import split
 from fimrepair.representations import FILL_ME, hole_line, ir1, ir2, ir3, ir4, ir4_prefix, or1, or2, or3, or4
 

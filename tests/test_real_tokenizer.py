@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import HUMANEVAL, REPAIRLLAMA_PROMPTS, SHARED
 
-from fimrepair.benchmark import extract_bugs
+from fimrepair.bugs import extract_bugs
 from fimrepair.fim import sentinels
 from fimrepair.prompts import PROMPT_STYLES, RECIPE_KINDS, inference_prompt, split_of, training_pair
 from fimrepair.tokenizer import TokenizerError, check_tokenizer, load_tokenizer, lossy_characters

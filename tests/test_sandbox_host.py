@@ -33,7 +33,7 @@ from typing import Any
 import pytest
 from conftest import JAVA_SKIP_REASON, java_available, with_body, write_minibench
 
-from fimrepair.benchmark import extract_bugs
+from fimrepair.bugs import extract_bugs
 from fimrepair.validate import Engine, FreshValidator, Status, VerdictCache, sandbox, validate_candidates
 
 pytestmark = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)

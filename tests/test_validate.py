@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import JAVA_SKIP_REASON, LITERAL_1, LITERAL_2, check_the_plausible_rule, java_available, with_body
 
-from fimrepair.benchmark import Bug
+from fimrepair.bugs import Bug
 from fimrepair.javasrc import normalize
 from fimrepair.validate import (
     FreshValidator,

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import JAVA_SKIP_REASON, java_available, write_minibench
 
-from fimrepair.benchmark import Bug, extract_bugs
+from fimrepair.bugs import Bug, extract_bugs
 from fimrepair.cli import main
 from fimrepair.io import read_jsonl, write_jsonl
 from fimrepair.validate import Status, Verdict, summarise, validate_candidates

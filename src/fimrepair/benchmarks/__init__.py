@@ -2,7 +2,7 @@
 
 A benchmark kind is a subclass of :class:`Benchmark` (one module each) that knows, for a
 checkout at ``root``: its bugs, each bug's buggy and fixed method and region (a
-:class:`~fimrepair.benchmark.Bug`, whose record also names the test class and its source),
+:class:`~fimrepair.bugs.Bug`, whose record also names the test class and its source),
 the classes every bug and test needs on the class path besides the bug's own
 (:meth:`Benchmark.support_sources`), the Java level its build declares
 (:meth:`Benchmark.declared_java_level`), its test timeouts, and where it is published (a GitHub
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fimrepair.benchmark import BenchmarkError
 from fimrepair.benchmarks.base import Benchmark
+from fimrepair.bugs import BenchmarkError
 
 __all__ = ["Benchmark", "kinds", "open_benchmark"]
 

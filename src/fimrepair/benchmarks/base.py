@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import ClassVar
 
-from fimrepair.benchmark import BenchmarkError, Bug
+from fimrepair.bugs import BenchmarkError, Bug
 
 
 class Benchmark(ABC):
@@ -32,7 +32,7 @@ class Benchmark(ABC):
 
     @abstractmethod
     def check_root(self) -> None:
-        """Raise :class:`~fimrepair.benchmark.BenchmarkError` unless ``root`` has this layout."""
+        """Raise :class:`~fimrepair.bugs.BenchmarkError` unless ``root`` has this layout."""
 
     @abstractmethod
     def bug_ids(self) -> list[str]:

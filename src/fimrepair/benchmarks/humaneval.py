@@ -1,14 +1,14 @@
 """HumanEval-Java (GitHub ASSERT-KTH/human-eval-java): the layout is read by
-:mod:`fimrepair.benchmark`; this module puts it behind :class:`~fimrepair.benchmarks.Benchmark`.
+:mod:`fimrepair.bugs`; this module puts it behind :class:`~fimrepair.benchmarks.Benchmark`.
 The project's tiny benchmark has the same layout (without a ``pom.xml``: no declared level)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from fimrepair import benchmark as layout
-from fimrepair.benchmark import Bug
+from fimrepair import bugs as layout
 from fimrepair.benchmarks.base import Benchmark, level_from_build
+from fimrepair.bugs import Bug
 
 
 class HumanEvalJava(Benchmark):

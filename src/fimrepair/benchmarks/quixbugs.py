@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fimrepair.benchmark import BenchmarkError, Bug, extract_files_bug
 from fimrepair.benchmarks.base import Benchmark, level_from_build
+from fimrepair.bugs import BenchmarkError, Bug, extract_files_bug
 
 BUGGY_DIR = Path("java_programs")
 CORRECT_DIR = Path("correct_java_programs")

@@ -51,14 +51,16 @@ def data_prepare(
     funnel rows."""
     import pandas as pd
 
-    from fimrepair import data
+    from fimrepair import megadiff
     from fimrepair.config import DecontaminationSpec
     from fimrepair.decontaminate import EXACT, NEAR, decontaminate
 
-    ds = data.load_rows(
+    ds = megadiff.load_rows(
         "local" if source in ("local", "synthetic") else source, hub_id=hub_id, revision=revision, path=path
     )
-    examples, funnel = data.filter_rows(ds, dataset=dataset, progress=progress, remove_blank_lines=remove_blank_lines)
+    examples, funnel = megadiff.filter_rows(
+        ds, dataset=dataset, progress=progress, remove_blank_lines=remove_blank_lines
+    )
     contaminated: list[dict[str, Any]] = []
     if bugs_jsonl is not None:
         settings = DecontaminationSpec.from_section(decontamination)
@@ -73,9 +75,9 @@ def data_prepare(
             f"{NEAR} (token {settings.ngram}-gram Jaccard >= {settings.threshold})",
             counts[NEAR],
         )
-    train, test = data.split_train_test(examples, test_size, seed)
+    train, test = megadiff.split_train_test(examples, test_size, seed)
     funnel.add_step("test split", f"seeded test split ({len(test)} rows held out)", len(test))
-    columns = list(data.EXAMPLE_COLUMNS)
+    columns = list(megadiff.EXAMPLE_COLUMNS)
     for rows, out in ((train, out_train), (test, out_test)):
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         pd.DataFrame([e.to_dict() for e in rows], columns=columns).to_parquet(out, index=False)

@@ -31,7 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from fimrepair.benchmark import Bug, test_source_path
+from fimrepair.bugs import Bug, test_source_path
 from fimrepair.validate.verdict import Verdict
 
 CACHE_FORMAT = "fimrepair-verdict-cache-2"

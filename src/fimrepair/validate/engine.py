@@ -55,7 +55,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
+from fimrepair.bugs import Bug, PlacementError, place, test_source_path
 from fimrepair.validate import sandbox
 from fimrepair.validate.fresh import (
     DEFAULT_LIMITS,
@@ -468,8 +468,8 @@ class Engine:
             return self._sources[key]
 
     def request_for(self, bug: Bug, function: str) -> dict[str, Any]:
-        """The worker request for ``function``; :class:`~fimrepair.benchmark.PlacementError` when
-        the buggy class has no method for it (:func:`~fimrepair.benchmark.place`)."""
+        """The worker request for ``function``; :class:`~fimrepair.bugs.PlacementError` when
+        the buggy class has no method for it (:func:`~fimrepair.bugs.place`)."""
         buggy, test_rel, test_src = self._bug_sources(bug)
         class_name = "humaneval.buggy." + Path(bug.buggy_class).stem
         pkg = _package_of(buggy)

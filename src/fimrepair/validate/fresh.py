@@ -39,7 +39,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from fimrepair.benchmark import Bug, PlacementError, place, test_source_path
+from fimrepair.bugs import Bug, PlacementError, place, test_source_path
 from fimrepair.config import ValidationSpec
 from fimrepair.validate import sandbox as sandboxing
 from fimrepair.validate.policy import harness_sources, trusted_names

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from fimrepair.benchmark import Bug, PlacementError, place
+from fimrepair.bugs import Bug, PlacementError, place
 from fimrepair.javasrc import normalize, signature_of, tokens
 
 _OPEN, _CLOSE = "class __Graded {\n", "\n}\n"
@@ -21,7 +21,7 @@ def graded_function(bug: Bug, candidate_fn: str) -> str:
     """The bug's method as ``candidate_fn`` leaves it: the candidate when it replaces the whole
     method (its signature is the method's own, or it cannot be placed inside it), else the
     buggy method with the nested method of the candidate's signature replaced
-    (:func:`fimrepair.benchmark.place`, applied to the buggy method alone)."""
+    (:func:`fimrepair.bugs.place`, applied to the buggy method alone)."""
     own = signature_of(bug.buggy_function)
     sig = signature_of(candidate_fn)
     if own is None or sig is None or sig == own:

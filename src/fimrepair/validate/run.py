@@ -14,8 +14,8 @@ from typing import Any
 
 from tqdm import tqdm
 
-from fimrepair.benchmark import Bug
 from fimrepair.benchmarks import open_benchmark
+from fimrepair.bugs import Bug
 from fimrepair.io import read_jsonl, write_jsonl, write_tsv
 from fimrepair.javasrc import normalize
 from fimrepair.validate.cache import VerdictCache, bug_version, cache_key, rounded

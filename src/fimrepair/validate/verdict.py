@@ -8,7 +8,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from fimrepair.benchmark import Bug
+    from fimrepair.bugs import Bug
 
 MAX_MESSAGE = 500
 

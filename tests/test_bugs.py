@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from fimrepair.benchmark import KNOWN_LOC_ERRORS, KNOWN_SF_ERRORS, BenchmarkError, crosscheck, extract_bug, extract_bugs
+from fimrepair.bugs import KNOWN_LOC_ERRORS, KNOWN_SF_ERRORS, BenchmarkError, crosscheck, extract_bug, extract_bugs
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "humaneval-java"
 
@@ -66,7 +66,7 @@ def test_humaneval_163_162_and_crosschecks_report_known_upstream_errors():
 def test_a_bug_holds_its_split_and_keeps_the_flat_record(tmp_path):
     """A Bug holds one Split; bugs.jsonl keeps its flat record, with the fields in the order
     it always had, and a record round-trips; an unknown field is named."""
-    from fimrepair.benchmark import Bug
+    from fimrepair.bugs import Bug
 
     buggy = "    public static int f(int n) {\n        return n;\n    }\n"
     fixed = "    public static int f(int n) {\n        return n + 1;\n    }\n"
@@ -86,7 +86,7 @@ def test_a_bug_holds_its_split_and_keeps_the_flat_record(tmp_path):
 
 
 def test_an_example_holds_its_split_and_keeps_the_flat_row():
-    from fimrepair.data import EXAMPLE_COLUMNS, classify
+    from fimrepair.megadiff import EXAMPLE_COLUMNS, classify
 
     buggy = "int f(int n) {\n    return n;\n}\n"
     fixed = "int f(int n) {\n    return n + 1;\n}\n"

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from conftest import prepare_data, recipes_and_pairs
 
-from fimrepair import data
+from fimrepair import megadiff
 
 GOOD_BUGGY = "    int f(int a) {\n        return a - 1;\n    }\n"
 GOOD_FIXED = "    int f(int a) {\n        return a + 1;\n    }\n"
@@ -34,12 +34,12 @@ def test_each_filter_counts_its_rows():
         megadiff_row(single=False),
         megadiff_row(buggy=GOOD_BUGGY.replace("a - 1", "a * 2")),  # a second good row
     ]
-    kept, funnel = data.filter_rows(rows, dataset="t")
+    kept, funnel = megadiff.filter_rows(rows, dataset="t")
     assert len(kept) == 2
     dropped = funnel.dropped
-    assert dropped[data.DUPLICATE] == 1 and dropped[data.EMPTY_FIXED] == 1 and dropped[data.IDENTICAL] == 1
-    assert dropped[data.COSMETIC] == 2 and dropped[data.UNPARSEABLE] == 1 and dropped[data.MALFORMED] == 2
-    assert dropped[data.NOT_SINGLE_FUNCTION] == 1
+    assert dropped[megadiff.DUPLICATE] == 1 and dropped[megadiff.EMPTY_FIXED] == 1 and dropped[megadiff.IDENTICAL] == 1
+    assert dropped[megadiff.COSMETIC] == 2 and dropped[megadiff.UNPARSEABLE] == 1 and dropped[megadiff.MALFORMED] == 2
+    assert dropped[megadiff.NOT_SINGLE_FUNCTION] == 1
     table = funnel.table()
     assert table[0]["rows_in"] == len(rows)
     assert table[-1]["rows_out"] == len(kept)
@@ -50,37 +50,37 @@ def test_each_filter_counts_its_rows():
 def test_missing_columns_name_the_file(tmp_path):
     path = tmp_path / "bad.parquet"
     pd.DataFrame([{"diff": "x", "buggy_function": "a"}]).to_parquet(path)
-    with pytest.raises(data.DataError, match=r"bad\.parquet: missing column\(s\) fixed_function"):
-        data.load_rows("local", path=str(path))
+    with pytest.raises(megadiff.DataError, match=r"bad\.parquet: missing column\(s\) fixed_function"):
+        megadiff.load_rows("local", path=str(path))
 
 
 def test_missing_file_and_bad_format(tmp_path):
-    with pytest.raises(data.DataError, match="does not exist"):
-        data.load_rows("local", path=str(tmp_path / "nope.parquet"))
+    with pytest.raises(megadiff.DataError, match="does not exist"):
+        megadiff.load_rows("local", path=str(tmp_path / "nope.parquet"))
     (tmp_path / "rows.csv").write_text("a,b\n")
-    with pytest.raises(data.DataError, match="unsupported format"):
-        data.load_rows("local", path=str(tmp_path / "rows.csv"))
+    with pytest.raises(megadiff.DataError, match="unsupported format"):
+        megadiff.load_rows("local", path=str(tmp_path / "rows.csv"))
 
 
 def test_local_jsonl_and_parquet_give_the_same_rows(tmp_path):
     rows = [megadiff_row(), megadiff_row(buggy=GOOD_BUGGY.replace("a - 1", "a * 2"))]
     pd.DataFrame(rows).to_parquet(tmp_path / "r.parquet")
     pd.DataFrame(rows).to_json(tmp_path / "r.jsonl", orient="records", lines=True)
-    a, _ = data.filter_rows(data.load_rows("local", path=str(tmp_path / "r.parquet")), "t")
-    b, _ = data.filter_rows(data.load_rows("local", path=str(tmp_path / "r.jsonl")), "t")
+    a, _ = megadiff.filter_rows(megadiff.load_rows("local", path=str(tmp_path / "r.parquet")), "t")
+    b, _ = megadiff.filter_rows(megadiff.load_rows("local", path=str(tmp_path / "r.jsonl")), "t")
     assert a == b and len(a) == 2
 
 
 def test_split_is_seeded_and_order_independent():
     rows = [megadiff_row(buggy=GOOD_BUGGY.replace("a - 1", f"a - {k}")) for k in range(2, 40)]
-    kept, _ = data.filter_rows(rows, "t")
-    train1, test1 = data.split_train_test(kept, 5, seed=1)
-    train2, test2 = data.split_train_test(list(reversed(kept)), 5, seed=1)
+    kept, _ = megadiff.filter_rows(rows, "t")
+    train1, test1 = megadiff.split_train_test(kept, 5, seed=1)
+    train2, test2 = megadiff.split_train_test(list(reversed(kept)), 5, seed=1)
     assert test1 == test2 and train1 == train2 and len(test1) == 5
-    _, test3 = data.split_train_test(kept, 5, seed=2)
+    _, test3 = megadiff.split_train_test(kept, 5, seed=2)
     assert test3 != test1
-    with pytest.raises(data.DataError, match="test_size"):
-        data.split_train_test(kept, len(kept), seed=1)
+    with pytest.raises(megadiff.DataError, match="test_size"):
+        megadiff.split_train_test(kept, len(kept), seed=1)
 
 
 def test_bad_rows_are_counted_never_silent():
@@ -96,12 +96,12 @@ def test_bad_rows_are_counted_never_silent():
         "not a mapping",
         megadiff_row(),
     ]
-    kept, funnel = data.filter_rows(rows, dataset="t")  # type: ignore[arg-type]
+    kept, funnel = megadiff.filter_rows(rows, dataset="t")  # type: ignore[arg-type]
     assert len(kept) == 1
     assert (
-        funnel.dropped[data.UNPARSEABLE] == 4
-        and funnel.dropped[data.EMPTY_FIXED] == 1
-        and funnel.dropped[data.MALFORMED] == 2
+        funnel.dropped[megadiff.UNPARSEABLE] == 4
+        and funnel.dropped[megadiff.EMPTY_FIXED] == 1
+        and funnel.dropped[megadiff.MALFORMED] == 2
     )
     assert funnel.rows_out == 1 and funnel.table()[-1]["rows_out"] == 1
 
@@ -130,19 +130,19 @@ def test_huge_row_is_kept_by_the_filters_and_dropped_by_the_length_filter(tmp_pa
 
 def test_hub_full_needs_is_single_function_and_rows_without_it_are_counted():
     rows = [megadiff_row(single=False), megadiff_row()]
-    kept, funnel = data.filter_rows(rows, dataset="full")
-    assert len(kept) == 1 and funnel.dropped[data.NOT_SINGLE_FUNCTION] == 1
-    with pytest.raises(data.DataError, match="unknown data source"):
-        data.load_rows("ftp")
-    with pytest.raises(data.DataError, match="pinned"):
-        data.load_rows("hub_full", hub_id="ASSERT-KTH/megadiff", revision="")
+    kept, funnel = megadiff.filter_rows(rows, dataset="full")
+    assert len(kept) == 1 and funnel.dropped[megadiff.NOT_SINGLE_FUNCTION] == 1
+    with pytest.raises(megadiff.DataError, match="unknown data source"):
+        megadiff.load_rows("ftp")
+    with pytest.raises(megadiff.DataError, match="pinned"):
+        megadiff.load_rows("hub_full", hub_id="ASSERT-KTH/megadiff", revision="")
 
 
 def test_blank_lines_and_comments_are_removed_before_the_region():
     buggy = "    int f(int a) {\n\n        // note\n        return a - 1;\n    }\n"
     fixed = "    int f(int a) {\n\n        return a + 1; // fixed\n    }\n"
-    reason, ex = data.classify(0, megadiff_row(buggy=buggy, fixed=fixed))
+    reason, ex = megadiff.classify(0, megadiff_row(buggy=buggy, fixed=fixed))
     assert reason is None and ex is not None
     assert ex.buggy_function == GOOD_BUGGY and ex.fixed_function == GOOD_FIXED
-    reason, ex = data.classify(0, megadiff_row(buggy=buggy, fixed=fixed), remove_blank_lines=False)
+    reason, ex = megadiff.classify(0, megadiff_row(buggy=buggy, fixed=fixed), remove_blank_lines=False)
     assert ex is not None and ex.split.prefix == "    int f(int a) {\n\n"
