@@ -16,6 +16,7 @@ import pytest
 from conftest import ASSUME_NONE, JAVA_SKIP_REASON, LITERAL_1, LITERAL_2, java_available, with_body, write_minibench
 
 from fimrepair.bugs import extract_bugs
+from fimrepair.config import ValidationSpec
 from fimrepair.validate.candidates import normalise_rows
 
 needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
@@ -264,7 +265,17 @@ def test_the_command_and_the_stage_are_one_way_in(tmp_path: Path) -> None:
     assert proc.returncode == 0, err
     assert _stats(err) == (0, 3)
     stage_out, timings = tmp_path / "stage.jsonl", tmp_path / "timings.tsv"
-    validate(bugs, cands, root, stage_out, out_timings=timings, per_candidate_timeout_s=30, workers=1, cache_dir=cache)
+    validate(
+        bugs,
+        cands,
+        root,
+        stage_out,
+        out_timings=timings,
+        per_candidate_timeout_s=30,
+        compile_grace_s=ValidationSpec().compile_grace_s,
+        workers=1,
+        cache_dir=cache,
+    )
     measured = ("compile_s", "test_s")
     cli_rows = _read(out)
     assert [r["status"] for r in cli_rows] == ["plausible", "failing", "uncompilable"]

@@ -12,6 +12,7 @@ from conftest import JAVA_SKIP_REASON, java_available, write_minibench
 
 from fimrepair.bugs import Bug, extract_bugs
 from fimrepair.cli import main
+from fimrepair.config import ValidationSpec
 from fimrepair.io import read_jsonl, write_jsonl
 from fimrepair.validate import Status, Verdict, summarise, validate_candidates
 from fimrepair.validate.candidates import normalise_rows
@@ -167,4 +168,12 @@ def test_the_stage_names_the_bad_line(tmp_path: Path) -> None:
     with pytest.raises(
         ValueError, match=re.escape(f"{cands}:2 (bug ADD): candidate 0: field 'rank' must be an integer, got bool")
     ):
-        validate(bugs, cands, root, tmp_path / "v.jsonl", per_candidate_timeout_s=30, workers=1)
+        validate(
+            bugs,
+            cands,
+            root,
+            tmp_path / "v.jsonl",
+            per_candidate_timeout_s=30,
+            compile_grace_s=ValidationSpec().compile_grace_s,
+            workers=1,
+        )

@@ -14,6 +14,8 @@ import yaml
 from conftest import copy_workflow, run_workflow
 from statsmodels.stats.multitest import multipletests
 
+from fimrepair.config import ValidationSpec
+
 pytestmark = pytest.mark.e2e
 
 
@@ -211,6 +213,7 @@ def _plausible_after_training(work: Path, pairs: list[dict], out: Path) -> int:
         work / f"resources/benchmarks/{name}",
         out / "verdicts.jsonl",
         per_candidate_timeout_s=config["validation"]["per_candidate_timeout_s"],
+        compile_grace_s=ValidationSpec.from_section(config["validation"]).compile_grace_s,
         workers=2,
     )
     verdicts = [json.loads(line) for line in (out / "verdicts.jsonl").read_text().splitlines()]
