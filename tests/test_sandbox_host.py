@@ -34,7 +34,7 @@ import pytest
 from conftest import JAVA_SKIP_REASON, java_available, with_body, write_minibench
 
 from fimrepair.bugs import extract_bugs
-from fimrepair.validate import Engine, FreshValidator, Status, VerdictCache, sandbox, validate_candidates
+from fimrepair.validate import Engine, FreshValidator, Status, VerdictCache, bwrap, sandbox, validate_candidates
 
 pytestmark = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
 
@@ -376,7 +376,7 @@ def _run_suite(host: dict[str, Any], make_validator, tmp_path: Path) -> None:
         check(row["sandbox"] == LEVEL, f"control {name} recorded sandbox {row['sandbox']}")
     whoami = before[list(ctl).index("whoami")]["message"] or ""
     if LEVEL == "bwrap":
-        check(f"Uid:\t{sandbox.SANDBOX_UID}\t" in whoami, f"not uid {sandbox.SANDBOX_UID}: {whoami}")
+        check(f"Uid:\t{bwrap.SANDBOX_UID}\t" in whoami, f"not uid {bwrap.SANDBOX_UID}: {whoami}")
     check("Uid:\t0\t" not in whoami, f"candidates run as root: {whoami}")
     check("CapEff:\t0000000000000000" in whoami and "NoNewPrivs:\t1" in whoami, f"capabilities/no_new_privs: {whoami}")
     assert not problems, "\n".join([*problems, f"attack verdicts: {report}"])

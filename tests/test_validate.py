@@ -25,7 +25,7 @@ from fimrepair.validate import (
 )
 from fimrepair.validate import fresh as fresh_module
 from fimrepair.validate.cache import cache_key
-from fimrepair.validate.fresh import first_error
+from fimrepair.validate.javac import first_error
 from fimrepair.validate.verdict import ASSUMPTION_SKIPPED, NO_TEST_RAN, report_outcome
 
 needs_java = pytest.mark.skipif(not java_available(), reason=JAVA_SKIP_REASON)
@@ -453,8 +453,9 @@ def test_both_runners_share_one_junit_listener(tmp_path: Path) -> None:
     both test runners: the fresh validator's FailFastRunner and the engine's worker."""
     from importlib import resources
 
-    from fimrepair.validate.engine import compile_worker
-    from fimrepair.validate.fresh import compile_runner, default_jars
+    from fimrepair.validate.fresh import compile_runner
+    from fimrepair.validate.javac import default_jars
+    from fimrepair.validate.worker import compile_worker
 
     java = resources.files("fimrepair") / "java"
     listeners = [f.name for f in java.iterdir() if f.name.endswith(".java") and "extends RunListener" in f.read_text()]

@@ -10,11 +10,13 @@ on a candidates file and a benchmark root.
 """
 
 from fimrepair.validate.cache import VerdictCache
-from fimrepair.validate.engine import Engine, EngineError
-from fimrepair.validate.fresh import DEFAULT_JAR_NAMES, FreshValidator, default_jars
+from fimrepair.validate.engine import Engine
+from fimrepair.validate.fresh import FreshValidator
 from fimrepair.validate.grading import ast_match, exact_match
+from fimrepair.validate.javac import DEFAULT_JAR_NAMES, default_jars
 from fimrepair.validate.run import VERDICT_COLUMNS, summarise, validate_candidates, validate_file
 from fimrepair.validate.verdict import Status, Validator, Verdict
+from fimrepair.validate.worker import EngineError
 
 __all__ = [
     "DEFAULT_JAR_NAMES",

@@ -40,15 +40,10 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import json
 import logging
-import os
 import queue
 import secrets
 import shutil
-import signal
-import subprocess
-import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -56,255 +51,23 @@ from pathlib import Path
 from typing import Any
 
 from fimrepair.bugs import Bug, PlacementError, place, test_source_path
-from fimrepair.validate import sandbox
-from fimrepair.validate.fresh import (
-    DEFAULT_LIMITS,
-    compile_java_class,
-    compile_support,
-    default_jars,
-    jars_digest,
-    jdk_version,
-    sources_digest,
-)
-from fimrepair.validate.policy import harness_sources, trusted_names
+from fimrepair.validate import sandbox as sandboxing
+from fimrepair.validate.fresh import DEFAULT_LIMITS
+from fimrepair.validate.javac import compile_support, default_jars, jars_digest, jdk_version, sources_digest
+from fimrepair.validate.policy import trusted_names
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
+from fimrepair.validate.worker import EngineError, Worker, compile_worker
 
 log = logging.getLogger(__name__)
 
-WORKER_CLASS = "ValidationWorker"
 #: Bumped whenever the worker's semantics change (part of the result-cache key: :meth:`Engine.verdict_settings`).
 ENGINE_VERSION = "engine-5"
-STDERR_TAIL = 4096
 #: C1 only: a worker lives for a few hundred compilations, and C2 compiling javac's hot code
 #: costs more CPU than it saves (measured: half the CPU per candidate on HumanEval-Java). The
 #: code under test also runs C1-compiled: on HumanEval-Java no slower here (the heaviest test
 #: class, IS_MULTIPLY_PRIME, 1.0 s vs 1.2 s), but a test whose budget is tight under C2 could hit
 #: its JUnit timeout: pass ``jvm_options=()`` for the full tiered JIT.
 DEFAULT_JVM_OPTIONS = ("-XX:TieredStopAtLevel=1",)
-
-
-class EngineError(RuntimeError):
-    """A harness fault (the worker cannot start, the JDK is missing): never a verdict."""
-
-
-def compile_worker(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
-    """The directory holding the compiled worker (compiled on first use, cached by source and
-    ``javac -version``)."""
-    try:
-        return compile_java_class(WORKER_CLASS, harness_sources(WORKER_CLASS), javac, jars, cache_root)
-    except RuntimeError as err:
-        raise EngineError(str(err)) from None
-
-
-class _Worker:
-    """One worker JVM: started at construction (asynchronously warming up), used by one thread
-    at a time."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.served = 0
-        self.dir = Path(tempfile.mkdtemp(prefix="fimrepair-worker-"))
-        read_fd, write_fd = os.pipe()
-        bwrap = engine.sandbox_level == "bwrap"
-        # Per-worker copies of the compiled worker and the support classes (the per-user cache
-        # they come from may be unreadable to the sandbox user, and must not be shared).
-        shutil.copytree(engine.worker_dir, self.dir / "classes")
-        if engine.support_dir is not None:
-            shutil.copytree(engine.support_dir, self.dir / "support")
-        if bwrap:
-            # Readable, not writable, by the sandbox user; nothing of the host is writable inside:
-            # the copies are bound read-only, the JVM's home is the sandbox's private /tmp.
-            sandbox.make_readable(self.dir)
-            classes = f"{sandbox.INSIDE_OPT}/worker"
-            support = f"{sandbox.INSIDE_OPT}/support"
-            home = "/tmp"
-            java = sandbox.inside_tool(engine.java)
-        else:
-            classes = str(self.dir / "classes")
-            support = str(self.dir / "support")
-            home = str(self.dir / "home")
-            Path(home).mkdir()
-            java = engine.java
-        java_cmd = [
-            java,
-            f"-Xmx{engine.heap_mb}m",
-            "-Xss4m",
-            "-XX:+ExitOnOutOfMemoryError",
-            "-XX:+UseSerialGC",
-            "-XX:-UsePerfData",
-            "-Djava.awt.headless=true",
-            *engine.jvm_options,
-            f"-Djava.io.tmpdir={home}",
-            f"-Duser.home={home}",
-            "-cp",
-            os.pathsep.join([*map(str, engine.jars), *([support] if engine.support_dir is not None else []), classes]),
-            WORKER_CLASS,
-            f"/proc/self/fd/{write_fd}",
-            str(engine.heap_limit_fraction),
-        ]
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8"}
-        if "JAVA_HOME" in os.environ:
-            env["JAVA_HOME"] = os.environ["JAVA_HOME"]
-        extra: dict[str, Any] = {}
-        fds: tuple[int, ...] = (write_fd,)
-        self.init: sandbox.SandboxInit | None = None
-        if bwrap:
-            # The worker opens the pipe by its /proc/self/fd path: the sandbox user must own it.
-            sandbox.prepare_writable(write_fd)
-            info_read, info_write = os.pipe()
-            fds = (write_fd, info_write)
-            ro = [(self.dir / "classes", classes)]
-            if engine.support_dir is not None:
-                ro.append((self.dir / "support", support))
-            cmd = sandbox.bwrap_command(
-                java_cmd,
-                tools=[engine.java],
-                jars=engine.jars,
-                ro=ro,
-                chdir=home,
-                env={**env, "PATH": "/usr/bin"},
-                info_fd=info_write,
-            )
-            extra = sandbox.popen_kwargs()
-        else:
-            cmd = sandbox.wrap(engine.sandbox_level, java_cmd, self.dir, engine.hide)
-
-        try:
-            self.proc = subprocess.Popen(
-                cmd,
-                cwd="/" if bwrap else home,
-                env=env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                pass_fds=fds,
-                start_new_session=True,
-                **extra,
-            )
-        except OSError as exc:
-            for fd in (read_fd, *fds, *([info_read] if bwrap else [])):
-                os.close(fd)
-            shutil.rmtree(self.dir, ignore_errors=True)
-            raise EngineError(f"cannot start the validation worker ({cmd[0]}): {exc}") from exc
-        if bwrap:
-            os.close(info_write)
-            self.init = sandbox.watch(info_read)
-        os.close(write_fd)
-        self.lines: queue.Queue[str | None] = queue.Queue()
-        self.stderr_tail: collections.deque[bytes] = collections.deque(maxlen=64)
-        self._protocol = os.fdopen(read_fd, "rb", buffering=1 << 16)
-        threading.Thread(target=self._read_protocol, daemon=True, name="worker-protocol").start()
-        threading.Thread(target=self._drain_stderr, daemon=True, name="worker-stderr").start()
-        self.ready = False
-
-    def _read_protocol(self) -> None:
-        try:
-            for raw in self._protocol:
-                self.lines.put(raw.decode("utf-8", "replace"))
-        except (OSError, ValueError):
-            pass
-        finally:
-            self.lines.put(None)
-
-    def _drain_stderr(self) -> None:
-        assert self.proc.stderr is not None
-        try:
-            while chunk := self.proc.stderr.read1(4096):  # type: ignore[attr-defined]
-                self.stderr_tail.append(chunk)
-        except (OSError, ValueError):
-            pass
-
-    def stderr_text(self) -> str:
-        return b"".join(self.stderr_tail)[-STDERR_TAIL:].decode("utf-8", "replace").strip()
-
-    def wait_ready(self, timeout: float) -> None:
-        if self.ready:
-            return
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
-            except queue.Empty:
-                self.kill()
-                raise EngineError(
-                    f"validation worker not ready after {timeout:g} s: {self.stderr_text()[-800:]}"
-                ) from None
-            if line is None:
-                code = self.proc.wait()
-                raise EngineError(
-                    f"validation worker exited during start-up (code {code}): {self.stderr_text()[-800:]}"
-                )
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(msg, dict) and "ready" in msg:
-                if not msg["ready"]:
-                    self.kill()
-                    raise EngineError(f"validation worker cannot run: {msg.get('message')}")
-                self.ready = True
-                return
-
-    def request(self, payload: dict[str, Any], timeout: float) -> tuple[str, dict[str, Any] | None]:
-        """Send one request; ("ok", answer) | ("dead", None) | ("timeout", None) | ("error", answer)."""
-        assert self.proc.stdin is not None
-        data = (json.dumps(payload, ensure_ascii=True) + "\n").encode("ascii")
-        self.served += 1
-        try:
-            self.proc.stdin.write(data)
-            self.proc.stdin.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            return "dead", None
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return "timeout", None
-            try:
-                line = self.lines.get(timeout=left)
-            except queue.Empty:
-                return "timeout", None
-            if line is None:
-                return "dead", None
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                continue  # not ours (cannot happen through the protocol pipe; be lenient)
-            if not isinstance(msg, dict):
-                continue
-            if msg.get("id") == payload["id"]:
-                return "ok", msg
-            if msg.get("status") == "error" and msg.get("id") is None:
-                return "error", msg
-
-    def kill(self) -> None:
-        if self.init is not None:
-            self.init.kill()  # the sandbox's PID 1: every process of the sandbox dies with it
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:  # pragma: no cover
-            self.proc.kill()
-            self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stderr):
-            try:
-                if stream is not None:
-                    stream.close()
-            except OSError:
-                pass
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def close(self) -> None:
-        try:
-            if self.proc.poll() is None and self.proc.stdin is not None:
-                self.proc.stdin.write(b'{"op":"exit"}\n')
-                self.proc.stdin.flush()
-                self.proc.wait(timeout=5)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            pass
-        self.kill()
 
 
 class Engine:
@@ -375,11 +138,11 @@ class Engine:
         self.java_level = None if java_level is None else int(java_level)
         self.default_test_timeout_ms = None if default_test_timeout_ms is None else int(default_test_timeout_ms)
         self.bytecode_policy = bool(bytecode_policy)
-        self.sandbox_level = globals()["sandbox"].probe(sandbox)
+        self.sandbox_level = sandboxing.probe(sandbox)
         log.info(
             "validation engine: sandbox level %r (%s)",
             self.sandbox_level,
-            globals()["sandbox"].describe(self.sandbox_level),
+            sandboxing.describe(self.sandbox_level),
         )
         default_hide = [self.benchmark_root, Path.cwd()]
         self.hide = [Path(h).resolve() for h in (default_hide if hide is None else hide)]
@@ -391,7 +154,7 @@ class Engine:
                 self.support_dir = compile_support(self.support_sources, javac, self.jars, self.java_level)
             except RuntimeError as err:
                 raise EngineError(str(err)) from None
-        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
         self._closed = False
         self._sources: dict[tuple[str, str], tuple[str, str, str]] = {}
@@ -402,11 +165,11 @@ class Engine:
 
     # -- pool ------------------------------------------------------------------------------
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self) -> Worker:
         self.stats["workers_started"] += 1
-        return _Worker(self)
+        return Worker(self)
 
-    def _checkout(self) -> _Worker:
+    def _checkout(self) -> Worker:
         if self._closed:
             raise EngineError("engine is closed")
         w = self._idle.get()
@@ -418,7 +181,7 @@ class Engine:
             w.wait_ready(self.start_timeout_s)
         return w
 
-    def _retire(self, w: _Worker, replace: bool = True) -> None:
+    def _retire(self, w: Worker, replace: bool = True) -> None:
         """Kill ``w`` and (with ``replace``) put a new (warming) worker in its place."""
         self.stats["workers_replaced"] += 1
         w.kill()
@@ -555,7 +318,7 @@ class Engine:
             raise EngineError("a brand-new validation worker reported code of an earlier candidate running")
         return verdict
 
-    def _run(self, w: _Worker, payload: dict[str, Any], replace: bool = True) -> tuple[Verdict | None, bool, bool]:
+    def _run(self, w: Worker, payload: dict[str, Any], replace: bool = True) -> tuple[Verdict | None, bool, bool]:
         """Run one request on ``w``; (verdict, whether ``w`` may serve again, whether it is a
         per-test timeout reached in the test's own CPU time). A worker that may not serve again
         is already retired (and, with ``replace``, replaced). The verdict is None when the

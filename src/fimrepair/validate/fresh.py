@@ -24,25 +24,31 @@ protocol beside it.
 from __future__ import annotations
 
 import dataclasses
-import functools
-import hashlib
 import json
 import os
 import re
 import shutil
-import signal
-import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from fimrepair.bugs import Bug, PlacementError, place, test_source_path
 from fimrepair.config import ValidationSpec
+from fimrepair.validate import bwrap
 from fimrepair.validate import sandbox as sandboxing
+from fimrepair.validate.javac import (
+    compile_java_class,
+    default_jars,
+    first_error,
+    jars_digest,
+    jdk_version,
+    sources_digest,
+)
 from fimrepair.validate.policy import harness_sources, trusted_names
+from fimrepair.validate.processes import read_capped, run_limited
 from fimrepair.validate.verdict import Status, Verdict, report_outcome
 
 #: Bumped whenever this validator's semantics change (part of the result-cache key:
@@ -52,10 +58,6 @@ FRESH_VERSION = "fresh-5"
 #: The limits when none are given: the workflow's (``validation``, defaults from the schema).
 DEFAULT_LIMITS = ValidationSpec()
 
-SHARE_JAVA = Path("/usr/share/java")
-#: Jars a HumanEval-Java test run needs on Java 17: JUnit 4 + Hamcrest, JAXB (STRING_TO_MD5)
-#: and Rhino (the correct DO_ALGEBRA evaluates JavaScript; Nashorn is gone from Java 15).
-DEFAULT_JAR_NAMES = ("junit4.jar", "hamcrest-core.jar", "jaxb-api.jar", "rhino.jar")
 RUNNER_CLASS = "FailFastRunner"
 JVM_OPTIONS = ("-Xmx512m", "-XX:+ExitOnOutOfMemoryError", "-XX:+UseSerialGC", "-Djava.awt.headless=true")
 #: javac runs a few hundred ms, dominated by start-up: the C1-only JIT cuts it by ~1/3 here.
@@ -65,147 +67,6 @@ JAVAC_OPTIONS = ("-J-XX:TieredStopAtLevel=1", "-proc:none", "-nowarn", "-encodin
 #: run the test class.
 EXIT_OOM = 3
 EXIT_RUNNER_ERROR = 70
-OUTPUT_READ_CAP = 8192
-
-
-def default_jars() -> list[Path]:
-    """The default jars (:data:`DEFAULT_JAR_NAMES` under /usr/share/java) that exist here."""
-    return [SHARE_JAVA / name for name in DEFAULT_JAR_NAMES if (SHARE_JAVA / name).is_file()]
-
-
-@functools.cache
-def jdk_version(java: str, javac: str) -> str:
-    """``java -version`` and ``javac -version`` as they print them: the JDK that decides verdicts."""
-    out = []
-    for cmd in ([java, "-version"], [javac, "-version"]):
-        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
-        out.append((proc.stdout + proc.stderr).strip())
-    return "\n".join(out)
-
-
-@functools.cache
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def jars_digest(jars: Sequence[Path]) -> list[list[str]]:
-    """``[name, sha256]`` of each jar on the test classpath, in order (hashed once per file
-    version): another JUnit or Rhino can change a verdict."""
-    out = []
-    for jar in jars:
-        st = Path(jar).stat()
-        out.append([Path(jar).name, _file_digest(str(jar), st.st_size, st.st_mtime_ns)])
-    return out
-
-
-def _cache_root() -> Path:
-    """A per-user cache directory: $XDG_CACHE_HOME or ~/.cache, else the temp dir."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    candidate = Path(base) / "fimrepair"
-    try:
-        candidate.mkdir(parents=True, exist_ok=True)
-        if os.access(candidate, os.W_OK):
-            return candidate
-    except OSError:
-        pass
-    fallback = Path(tempfile.gettempdir()) / f"fimrepair-{os.getuid()}"
-    fallback.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return fallback
-
-
-_COMPILE_LOCK = threading.Lock()
-
-
-def compile_java_class(
-    class_name: str, sources: Mapping[str, str], javac: str, jars: Sequence[Path], cache_root: Path | None = None
-) -> Path:
-    """The directory holding ``<class_name>.class`` and the other classes of ``sources`` (file
-    name -> Java text, default package; nested classes included), compiled together in one
-    ``javac`` call on first use.
-
-    Keyed by the sources and ``javac -version``; safe against concurrent threads (lock) and
-    processes (compile into a private directory, then an atomic rename).
-    """
-    version = subprocess.run([javac, "-version"], capture_output=True, text=True, check=False)
-    text = "".join(f"{name}\0{sources[name]}\0" for name in sorted(sources))
-    key = hashlib.sha256((text + version.stdout + version.stderr).encode("utf-8")).hexdigest()[:16]
-    root = cache_root or _cache_root()
-    target = root / f"{class_name.lower()}-{key}"
-    with _COMPILE_LOCK:
-        if (target / f"{class_name}.class").is_file():
-            return target
-        work = Path(tempfile.mkdtemp(prefix=f".{class_name.lower()}-{key}-", dir=root))
-        try:
-            for name, source in sources.items():
-                (work / name).write_text(source, encoding="utf-8")
-            cmd = [
-                javac,
-                "-nowarn",
-                "-encoding",
-                "UTF-8",
-                "-cp",
-                os.pathsep.join(map(str, jars)),
-                "-d",
-                ".",
-                *sorted(sources),
-            ]
-            proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
-            if proc.returncode != 0:
-                raise RuntimeError(
-                    f"cannot compile {', '.join(sorted(sources))} with {javac} against {[str(j) for j in jars]} "
-                    f"(is junit4.jar among the jars?):\n{proc.stdout}{proc.stderr}"
-                )
-            for name in sources:
-                (work / name).unlink()
-            try:
-                os.replace(work, target)
-            except OSError:
-                if not (target / f"{class_name}.class").is_file():
-                    raise
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
-    return target
-
-
-def sources_digest(sources: dict[str, str]) -> str | None:
-    """sha256 of (path, text) pairs in path order; None when there are none."""
-    if not sources:
-        return None
-    h = hashlib.sha256()
-    for rel in sorted(sources):
-        h.update(hashlib.sha256(f"{rel}\0{sources[rel]}".encode("utf-8", "surrogatepass")).digest())
-    return h.hexdigest()
-
-
-def compile_support(sources: dict[str, str], javac: str, jars: Sequence[Path], java_level: int | None = None) -> Path:
-    """A new temporary directory with ``sources`` (relative path -> Java text: the classes a
-    benchmark's bugs and tests need besides the bug's class) compiled in one ``javac`` call at
-    ``java_level``. The caller removes it."""
-    out = Path(tempfile.mkdtemp(prefix="fimrepair-support-"))
-    with tempfile.TemporaryDirectory(prefix="fimrepair-support-src-") as tmp:
-        files = []
-        for rel, text in sorted(sources.items()):
-            (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
-            (Path(tmp) / rel).write_text(text, encoding="utf-8")
-            files.append(rel)
-        release = [] if java_level is None else ["--release", str(java_level)]
-        cmd = [
-            javac,
-            "-nowarn",
-            "-encoding",
-            "UTF-8",
-            *release,
-            "-cp",
-            os.pathsep.join(map(str, jars)),
-            "-d",
-            str(out),
-            *files,
-        ]
-        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        shutil.rmtree(out, ignore_errors=True)
-        raise RuntimeError(f"cannot compile the benchmark's support classes {files}:\n{proc.stdout}{proc.stderr}")
-    return out
 
 
 def compile_runner(javac: str, jars: Sequence[Path], cache_root: Path | None = None) -> Path:
@@ -214,50 +75,10 @@ def compile_runner(javac: str, jars: Sequence[Path], cache_root: Path | None = N
     return compile_java_class(RUNNER_CLASS, harness_sources(RUNNER_CLASS), javac, jars, cache_root)
 
 
-_DIAGNOSTIC = re.compile(r"^(\S.*):\d+: (error|warning): ")
-_CARET = re.compile(r"^\s*\^\s*$")
-_END = re.compile(r"^(\d+ (errors?|warnings?)|Note: .*)$")
-
-
-def first_error(output: str) -> str:
-    """The first ``javac`` error without its position: ``<file>: error: <text>`` and the detail
-    lines javac prints after it (``symbol:``, ``location:``, ``required:``...), but not the line
-    number, the quoted source line or the caret. Those depend on the candidate's layout, and a
-    verdict must not: it is cached and shared by every candidate that normalises to the same
-    text (:mod:`fimrepair.validate.cache`). The whole output's start when no error is found."""
-    lines = output.splitlines()
-    for i, line in enumerate(lines):
-        m = _DIAGNOSTIC.match(line)
-        if m is None or m.group(2) != "error":
-            continue
-        picked = [f"{m.group(1)}: error: {line[m.end() :]}"]
-        rest = lines[i + 1 :]
-        if len(rest) >= 2 and _CARET.match(rest[1]):
-            rest = rest[2:]  # the quoted source line and its caret
-        for follow in rest:
-            if _DIAGNOSTIC.match(follow) or _END.match(follow):
-                break
-            picked.append(follow)
-        return "\n".join(picked)
-    return output.strip()
-
-
-def _read_capped(path: Path, cap: int = OUTPUT_READ_CAP) -> str:
-    """The last ``cap`` bytes of ``path`` (decoded leniently); '' when it does not exist."""
-    try:
-        with path.open("rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - cap))
-            return fh.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
 def _crash_message(code: int, work: Path) -> str:
     """Why the test JVM ended without a result, from its exit code and output tails."""
-    out = _read_capped(work / "stdout.txt", 2048)
-    err = _read_capped(work / "stderr.txt", 2048).strip()
+    out = read_capped(work / "stdout.txt", 2048)
+    err = read_capped(work / "stderr.txt", 2048).strip()
     if code == EXIT_OOM and "java.lang.OutOfMemoryError" in out + err:
         return "test JVM ran out of memory (-Xmx512m, ExitOnOutOfMemoryError)"
     if code == EXIT_RUNNER_ERROR:
@@ -267,67 +88,6 @@ def _crash_message(code: int, work: Path) -> str:
     else:
         reason = f"exited with code {code} (System.exit in the candidate?)"
     return f"test JVM {reason} without a result" + (f": {err[-300:]}" if err else "")
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL not honoured
-        proc.kill()
-        proc.wait()
-
-
-def _run_limited(
-    cmd: list[str],
-    cwd: Path,
-    stdout: Path,
-    stderr: Path,
-    limit_s: float,
-    info: tuple[int, int] | None = None,
-    **popen: Any,
-) -> int | None:
-    """Run ``cmd`` in its own process group with output to files; its exit code, or None when
-    ``limit_s`` expired (the whole group is then killed). ``info``: the (read, write) ends of
-    the pipe ``cmd`` (bwrap) got as ``--info-fd``: on expiry the sandbox's PID 1 is killed too
-    (:class:`~fimrepair.validate.sandbox.SandboxInit`). ``popen``: more Popen arguments."""
-    init = None
-    with stdout.open("wb") as out, stderr.open("wb") as err:
-        try:
-            proc = subprocess.Popen(
-                cmd,
-                cwd=cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-                pass_fds=(info[1],) if info else (),
-                **popen,
-            )
-        except BaseException:
-            if info:
-                os.close(info[0])
-            raise
-        finally:
-            if info:
-                os.close(info[1])
-        if info:
-            init = sandboxing.watch(info[0])
-        try:
-            return proc.wait(timeout=limit_s)
-        except BaseException as exc:
-            if init is not None:
-                init.kill()
-            _kill_group(proc)
-            if isinstance(exc, subprocess.TimeoutExpired):
-                return None
-            raise
-        finally:
-            if init is not None:
-                init.release()
 
 
 class FreshValidator:
@@ -424,30 +184,30 @@ class FreshValidator:
     def _contained(self, cmd: list[str], work: Path, stdout: Path, stderr: Path, limit_s: float) -> int | None:
         """Run ``cmd`` (in ``work``: paths relative to it; the runner's directory spelled
         ``<INSIDE_OPT>/runner``, as the sandbox sees it) at this validator's sandbox level, with
-        :func:`_run_limited`. Relative paths keep javac's messages free of temporary paths."""
+        :func:`~fimrepair.validate.processes.run_limited`. Relative paths keep javac's messages free of temporary paths."""
         if self.sandbox_level != "bwrap":
-            runner = f"{sandboxing.INSIDE_OPT}/runner"
+            runner = f"{bwrap.INSIDE_OPT}/runner"
             if any(runner in c for c in cmd):
                 cmd = [c.replace(runner, str(self.runner_dir())) for c in cmd]
             wrapped = sandboxing.wrap(self.sandbox_level, cmd, work, [self.benchmark_root.resolve(), Path.cwd()])
-            return _run_limited(wrapped, work, stdout, stderr, limit_s)
+            return run_limited(wrapped, work, stdout, stderr, limit_s)
         tools = [self.java, self.javac]
-        inside = [sandboxing.inside_tool(c) if c in tools else c for c in cmd]
+        inside = [bwrap.inside_tool(c) if c in tools else c for c in cmd]
         ro = []
         if (work / ".runner").is_dir():
-            ro.append((work / ".runner", f"{sandboxing.INSIDE_OPT}/runner"))
+            ro.append((work / ".runner", f"{bwrap.INSIDE_OPT}/runner"))
         info = os.pipe()
-        wrapped = sandboxing.bwrap_command(
+        wrapped = bwrap.bwrap_command(
             inside,
             info_fd=info[1],
             tools=tools,
             jars=self.jars,
             ro=ro,
-            rw=[(work, sandboxing.INSIDE_WORK)],
-            chdir=sandboxing.INSIDE_WORK,
-            env={"LANG": "C.UTF-8", "HOME": sandboxing.INSIDE_WORK, "TMPDIR": "/tmp", "PATH": "/usr/bin"},
+            rw=[(work, bwrap.INSIDE_WORK)],
+            chdir=bwrap.INSIDE_WORK,
+            env={"LANG": "C.UTF-8", "HOME": bwrap.INSIDE_WORK, "TMPDIR": "/tmp", "PATH": "/usr/bin"},
         )
-        return _run_limited(wrapped, work, stdout, stderr, limit_s, info=info, **sandboxing.popen_kwargs())
+        return run_limited(wrapped, work, stdout, stderr, limit_s, info=info, **bwrap.popen_kwargs())
 
     def validate(self, bug: Bug, function: str) -> Verdict:
         if function is None or not str(function).strip():
@@ -466,9 +226,9 @@ class FreshValidator:
             if self.sandbox_level == "bwrap":
                 # The sandbox user reads the sources and writes out/ and the result file.
                 shutil.copytree(self.runner_dir(), work / ".runner")
-                sandboxing.make_readable(work)
-                sandboxing.prepare_writable(work)
-                sandboxing.prepare_writable(work / "out")
+                bwrap.make_readable(work)
+                bwrap.prepare_writable(work)
+                bwrap.prepare_writable(work / "out")
             release = [] if self.java_level is None else ["--release", str(self.java_level)]
             compile_cmd = [
                 self.javac,
@@ -490,7 +250,7 @@ class FreshValidator:
                     Status.TIMEOUT, message=f"javac exceeded {self.compile_timeout_s:g} s", compile_s=compile_s
                 )
             if code != 0:
-                output = _read_capped(work / "javac.out", 1 << 16) + _read_capped(work / "javac.err", 1 << 16)
+                output = read_capped(work / "javac.out", 1 << 16) + read_capped(work / "javac.err", 1 << 16)
                 return Verdict(
                     Status.UNCOMPILABLE, message=first_error(output) or f"javac exit code {code}", compile_s=compile_s
                 )
@@ -517,7 +277,7 @@ class FreshValidator:
         None when the hard limit expired. ``trusted``: the policy's names imported by the bug's
         own file."""
         self.runner_dir()
-        classpath = os.pathsep.join(["out", *map(str, self.jars), f"{sandboxing.INSIDE_OPT}/runner"])
+        classpath = os.pathsep.join(["out", *map(str, self.jars), f"{bwrap.INSIDE_OPT}/runner"])
         run_cmd = [self.java, *JVM_OPTIONS, "-cp", classpath, RUNNER_CLASS, "result.json", bug.test_class]
         run_cmd += [str(self.default_test_timeout_ms or 0)]
         if self.bytecode_policy:
@@ -570,7 +330,7 @@ class JUnitCoreValidator(FreshValidator):
         return self._contained(run_cmd, work, work / "stdout.txt", work / "stderr.txt", self.per_candidate_timeout_s)
 
     def _verdict(self, work: Path, code: int) -> Verdict:
-        out = _read_capped(work / "stdout.txt", 1 << 20)
+        out = read_capped(work / "stdout.txt", 1 << 20)
         if code == 0 and "\nOK (" in out:
             return Verdict(Status.PLAUSIBLE)
         found = _JUNITCORE_FAILURE.search(out)
