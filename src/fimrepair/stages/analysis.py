@@ -56,26 +56,16 @@ def analysis(
     from fimrepair import analysis, paper
     from fimrepair.config import GenerationSpec
 
-    verdicts = read_verdicts(verdict_files, seeds)
-    bug_ids = [b["bug_id"] for b in read_jsonl(bugs_jsonl)]
-    n_bugs = len(bug_ids)
-    real = [m for m in models if m not in REFERENCE_MODELS]
-    by_run, run_labels = analysis.label_runs(verdicts, real)
-    summary = analysis.summarise(by_run, n_bugs, models=run_labels)
-    pairs = analysis.pairwise(by_run, run_labels, n_bugs, keep=analysis.same_seed_pairs(verdicts))
     stats = statistics_settings(statistics)
-    tables = uncertainty(verdicts, bug_ids, real, stats, {})
-    tables["effects"] = analysis.with_pairwise_p(tables["effects"], pairs, verdicts)
-    for name, path in (out_uncertainty or {}).items():
-        tables[name].to_csv(path, sep="\t", index=False)
+    verdicts, by_run, summary, pairs, tables, n_bugs = verdict_tables(
+        verdict_files, bugs_jsonl, models, stats, seeds, out_summary, out_pairwise, out_uncertainty
+    )
     contrast = _seeded_contrast(summary, verdicts)
     loss = (
         pd.concat([pd.read_csv(f, sep="\t") for f in loss_files], ignore_index=True) if loss_files else pd.DataFrame()
     )
     funnel_files = [funnel_tsv] if isinstance(funnel_tsv, (str, Path)) else list(funnel_tsv)
     funnel = pd.concat([pd.read_csv(f, sep="\t", keep_default_na=False) for f in funnel_files], ignore_index=True)
-    summary.to_csv(out_summary, sep="\t", index=False)
-    pairs.to_csv(out_pairwise, sep="\t", index=False)
     reference = (
         (reference_label, float(reference_plausible))
         if reference_plausible is not None and n_bugs == reference_bugs
@@ -204,6 +194,38 @@ def uncertainty(
     return frames
 
 
+def verdict_tables(
+    verdict_files: Sequence[str | Path],
+    bugs_jsonl: str | Path,
+    models: Sequence[str],
+    stats: Mapping[str, Any],
+    seeds: Mapping[str, int] | None,
+    out_summary: str | Path,
+    out_pairwise: str | Path,
+    out_uncertainty: Mapping[str, str | Path] | None,
+) -> tuple[Any, Any, Any, Any, dict[str, Any], int]:
+    """What :func:`analysis` and :func:`analysis_benchmark` share: one benchmark's verdicts, its
+    summary and pairwise tests (written to ``out_summary``/``out_pairwise``) and its
+    :func:`uncertainty` tables (written to ``out_uncertainty``), before anything else can fail.
+    Returns (verdicts, verdicts by run, summary, pairwise, uncertainty tables, number of bugs)."""
+    from fimrepair import analysis
+
+    verdicts = read_verdicts(verdict_files, seeds)
+    bug_ids = [b["bug_id"] for b in read_jsonl(bugs_jsonl)]
+    n_bugs = len(bug_ids)
+    real = [m for m in models if m not in REFERENCE_MODELS]
+    by_run, run_labels = analysis.label_runs(verdicts, real)
+    summary = analysis.summarise(by_run, n_bugs, models=run_labels)
+    pairs = analysis.pairwise(by_run, run_labels, n_bugs, keep=analysis.same_seed_pairs(verdicts))
+    tables = uncertainty(verdicts, bug_ids, real, stats, {})
+    tables["effects"] = analysis.with_pairwise_p(tables["effects"], pairs, verdicts)
+    for name, path in (out_uncertainty or {}).items():
+        tables[name].to_csv(path, sep="\t", index=False)
+    summary.to_csv(out_summary, sep="\t", index=False)
+    pairs.to_csv(out_pairwise, sep="\t", index=False)
+    return verdicts, by_run, summary, pairs, tables, n_bugs
+
+
 def analysis_benchmark(
     verdict_files: Sequence[str | Path],
     bugs_jsonl: str | Path,
@@ -223,19 +245,10 @@ def analysis_benchmark(
 
     from fimrepair import analysis
 
-    verdicts = read_verdicts(verdict_files, seeds)
-    bug_ids = [b["bug_id"] for b in read_jsonl(bugs_jsonl)]
-    n_bugs = len(bug_ids)
-    real = [m for m in models if m not in REFERENCE_MODELS]
-    by_run, run_labels = analysis.label_runs(verdicts, real)
-    summary = analysis.summarise(by_run, n_bugs, models=run_labels)
-    pairs = analysis.pairwise(by_run, run_labels, n_bugs, keep=analysis.same_seed_pairs(verdicts))
-    tables = uncertainty(verdicts, bug_ids, real, statistics_settings(statistics), {})
-    tables["effects"] = analysis.with_pairwise_p(tables["effects"], pairs, verdicts)
-    for name, path in (out_uncertainty or {}).items():
-        tables[name].to_csv(path, sep="\t", index=False)
-    summary.to_csv(out_summary, sep="\t", index=False)
-    pairs.to_csv(out_pairwise, sep="\t", index=False)
+    _, by_run, summary, _, _, n_bugs = verdict_tables(
+        verdict_files, bugs_jsonl, models, statistics_settings(statistics), seeds, out_summary, out_pairwise,
+        out_uncertainty,
+    )  # fmt: skip
     Path(out_table).parent.mkdir(parents=True, exist_ok=True)
     Path(out_table).write_text(analysis.table_benchmark(summary), encoding="utf-8")
     analysis.fig_fixed(summary, out_figure)

@@ -27,6 +27,26 @@ SHARE_JAVA = Path("/usr/share/java")
 DEFAULT_JAR_NAMES = ("junit4.jar", "hamcrest-core.jar", "jaxb-api.jar", "rhino.jar")
 
 
+def javac_command(
+    javac: str, jars: Sequence[Path], out: str | Path, files: Sequence[str], java_level: int | None = None
+) -> list[str]:
+    """``javac`` compiling ``files`` against ``jars`` into ``out`` (UTF-8, no warnings; at
+    ``--release java_level`` unless it is None)."""
+    release = [] if java_level is None else ["--release", str(java_level)]
+    return [
+        javac,
+        "-nowarn",
+        "-encoding",
+        "UTF-8",
+        *release,
+        "-cp",
+        os.pathsep.join(map(str, jars)),
+        "-d",
+        str(out),
+        *files,
+    ]
+
+
 def default_jars() -> list[Path]:
     """The default jars (:data:`DEFAULT_JAR_NAMES` under /usr/share/java) that exist here."""
     return [SHARE_JAVA / name for name in DEFAULT_JAR_NAMES if (SHARE_JAVA / name).is_file()]
@@ -97,17 +117,7 @@ def compile_java_class(
         try:
             for name, source in sources.items():
                 (work / name).write_text(source, encoding="utf-8")
-            cmd = [
-                javac,
-                "-nowarn",
-                "-encoding",
-                "UTF-8",
-                "-cp",
-                os.pathsep.join(map(str, jars)),
-                "-d",
-                ".",
-                *sorted(sources),
-            ]
+            cmd = javac_command(javac, jars, ".", sorted(sources))
             proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, check=False)
             if proc.returncode != 0:
                 raise RuntimeError(
@@ -147,19 +157,7 @@ def compile_support(sources: dict[str, str], javac: str, jars: Sequence[Path], j
             (Path(tmp) / rel).parent.mkdir(parents=True, exist_ok=True)
             (Path(tmp) / rel).write_text(text, encoding="utf-8")
             files.append(rel)
-        release = [] if java_level is None else ["--release", str(java_level)]
-        cmd = [
-            javac,
-            "-nowarn",
-            "-encoding",
-            "UTF-8",
-            *release,
-            "-cp",
-            os.pathsep.join(map(str, jars)),
-            "-d",
-            str(out),
-            *files,
-        ]
+        cmd = javac_command(javac, jars, out, files, java_level)
         proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         shutil.rmtree(out, ignore_errors=True)
